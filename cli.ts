@@ -1,0 +1,36 @@
+/**
+ * The `splleed` command line: `run`, `sim` and `demo`.
+ *
+ * ```sh
+ * deno run -A cli.ts demo
+ * deno run -A cli.ts run --endpoint http://localhost:8000 --concurrency 1,4,16 --trials 3
+ * deno run -A cli.ts sim --profile medium --port 8000
+ * ```
+ *
+ * Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error,
+ * 130 interrupted.
+ *
+ * @module
+ */
+
+import { type CliIO, main } from "./lib/cli/main.ts";
+
+const encoder = new TextEncoder();
+
+function writeAll(w: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text);
+  let off = 0;
+  while (off < bytes.length) off += w.writeSync(bytes.subarray(off));
+}
+
+/** The console-bound I/O of the real command line. */
+function consoleIO(): CliIO {
+  return {
+    out: (s) => writeAll(Deno.stdout, s),
+    err: (s) => writeAll(Deno.stderr, s),
+    exit: (code) => Deno.exit(code),
+    isTerminal: Deno.stdout.isTerminal() && !Deno.noColor,
+  };
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args, consoleIO()));

@@ -1,0 +1,69 @@
+/**
+ * The one interface every engine backend implements. The runner talks only
+ * to this interface, so adding an engine means adding a file here (and its
+ * config type), never touching the runner.
+ *
+ * @module
+ */
+
+import type { Api } from "../config/backends.ts";
+import type { Sampling } from "../config/benchmark.ts";
+import type { LaunchSpec } from "../config/launch.ts";
+import type { HttpTransport } from "../http/transport.ts";
+import type { RequestRecord } from "../record/record.ts";
+
+/** What a backend needs to connect to a running server. */
+export interface ConnectOptions {
+  /** Base URL of the server (from the backend's own `endpoint`, or a managed server's). */
+  endpoint: string;
+  /** The HTTP client to send through. */
+  transport: HttpTransport;
+  /** Sampling parameters for every request. */
+  sampling: Sampling;
+}
+
+/** A request body built once per prompt and sent many times. */
+export interface PreparedRequest {
+  /** Encoded request body. */
+  readonly body: Uint8Array<ArrayBuffer>;
+}
+
+/** A backend connected to a server, ready to send requests. */
+export interface BackendClient {
+  /** The model requests name. */
+  readonly model: string;
+  /** The API in use. */
+  readonly api: Api;
+  /** What the server said about itself (version and such), for the results. */
+  readonly info: Record<string, unknown>;
+  /** Builds the request for one prompt (done once per prompt, before the run). */
+  prepare(prompt: string): PreparedRequest;
+  /**
+   * Sends one request and fills `rec` with its timestamps, token counts and
+   * outcome. Never throws for a failed request: failures are recorded.
+   *
+   * @param request From {@linkcode BackendClient.prepare}.
+   * @param rec The record to fill (`sentMs` is set here, just before sending).
+   * @param signal Aborts the request (timeout or interrupt).
+   */
+  send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void>;
+}
+
+/** An engine backend, as made by a factory such as `openai()`, `vllm()` or `simulator()`. */
+export interface Backend {
+  /** Backend kind (`"openai"`, `"vllm"`, `"simulator"`). */
+  readonly kind: string;
+  /** Base URL in connect mode. */
+  readonly endpoint?: string;
+  /** How to start the engine in managed mode (carried out by `lib/servers/`). */
+  readonly launch?: LaunchSpec;
+  /** The backend's options for the results, with secrets redacted. */
+  describe(): Record<string, unknown>;
+  /**
+   * Connects to a running server: checks it answers, resolves the model name
+   * and reads what the server reports about itself.
+   *
+   * @throws {Error} With the endpoint and what to check when the server cannot be reached.
+   */
+  connect(options: ConnectOptions): Promise<BackendClient>;
+}

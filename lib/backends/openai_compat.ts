@@ -1,0 +1,427 @@
+/**
+ * The OpenAI-compatible streaming client that vLLM, SGLang, llama.cpp, TGI's
+ * Messages API and hosted endpoints share: request bodies for `/v1/completions`
+ * and `/v1/chat/completions`, and the reading of their SSE streams into a
+ * {@linkcode RequestRecord}.
+ *
+ * @module
+ */
+
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { Api } from "../config/backends.ts";
+import type { Sampling } from "../config/benchmark.ts";
+import { TransportError } from "../http/transport.ts";
+import type { HttpTransport } from "../http/transport.ts";
+import { failRecord, type RequestRecord } from "../record/record.ts";
+import type { BackendClient, PreparedRequest } from "./backend.ts";
+import { getJson } from "./_http.ts";
+
+const encoder = new TextEncoder();
+
+/** Options of {@linkcode createOpenAICompatClient}. */
+export interface OpenAICompatClientOptions {
+  /** Normalised base URL (no trailing `/v1`). */
+  endpoint: string;
+  /** Model name to request. */
+  model: string;
+  /** Completions or chat completions. */
+  api: Api;
+  /** The HTTP client. */
+  transport: HttpTransport;
+  /** Sampling parameters. */
+  sampling: Sampling;
+  /** Headers added to every request (authorization included). */
+  headers: Record<string, string>;
+  /** Whether the engine accepts vLLM's `ignore_eos` extension. When false and `ignoreEos` is set, it is still sent. */
+  ignoreEosField?: boolean;
+  /** What the server reported about itself. */
+  info?: Record<string, unknown>;
+}
+
+/**
+ * Builds the JSON request body for one prompt.
+ *
+ * @param api Completions or chat.
+ * @param model Model name.
+ * @param prompt The prompt (sent as one user message for chat).
+ * @param sampling Sampling parameters.
+ * @returns The body object.
+ *
+ * @example
+ * ```ts
+ * import { buildRequestBody } from "./openai_compat.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const b = buildRequestBody("chat", "m", "hi", {
+ *   maxTokens: 8, temperature: 0, topP: 1, ignoreEos: false,
+ * });
+ * assert.deepEqual(b.messages, [{ role: "user", content: "hi" }]);
+ * assert.deepEqual(b.stream_options, { include_usage: true });
+ * assert.equal(b.ignore_eos, undefined);
+ * ```
+ */
+export function buildRequestBody(
+  api: Api,
+  model: string,
+  prompt: string,
+  sampling: Sampling,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = { model };
+  if (api === "chat") body.messages = [{ role: "user", content: prompt }];
+  else body.prompt = prompt;
+  body.max_tokens = sampling.maxTokens;
+  body.temperature = sampling.temperature;
+  body.top_p = sampling.topP;
+  if (sampling.ignoreEos) body.ignore_eos = true;
+  body.stream = true;
+  body.stream_options = { include_usage: true };
+  return body;
+}
+
+/**
+ * Reads an OpenAI-compatible SSE stream into a record. Feed it body bytes
+ * with their read time; call {@linkcode StreamReader.finish} at the end.
+ *
+ * A chunk counts as a token chunk when its first choice carries non-empty
+ * `text` (completions), `delta.content`, `delta.reasoning_content` or
+ * `delta.reasoning` (chat); a role-only or empty chunk does not. Every event
+ * in one read shares that read's timestamp.
+ *
+ * @example
+ * ```ts
+ * import { StreamReader } from "./openai_compat.ts";
+ * import { newRecord } from "../record/record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const rec = newRecord(0, "measure", 0, 0, 0, 0);
+ * const r = new StreamReader(rec);
+ * const enc = new TextEncoder();
+ * r.head(200, 1);
+ * r.body(enc.encode('data: {"choices":[{"delta":{"role":"assistant","content":""}}]}\n\n'), 2);
+ * r.body(enc.encode('data: {"choices":[{"delta":{"content":"Hi"}}]}\n\n'), 3);
+ * r.body(enc.encode('data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":1}}\n\ndata: [DONE]\n\n'), 4);
+ * r.finish(4);
+ * assert.equal(rec.ok, true);
+ * assert.equal(rec.firstTokenMs, 3);
+ * assert.equal(rec.outputTokens, 1);
+ * assert.equal(rec.outputTokensSource, "usage");
+ * assert.equal(rec.promptTokens, 5);
+ * ```
+ */
+export class StreamReader {
+  #rec: RequestRecord;
+  #decoder = new TextDecoder();
+  #parser = createParser({ onEvent: (e) => this.#event(e) });
+  #t = 0;
+  #status = 0;
+  #done = false;
+  #finishReason = false;
+  #completionTokens: number | null = null;
+  #errorBody = "";
+  #serverError: string | null = null;
+  #invalid: string | null = null;
+
+  /** @param rec The record to fill. */
+  constructor(rec: RequestRecord) {
+    this.#rec = rec;
+  }
+
+  /**
+   * The response head arrived.
+   *
+   * @param status HTTP status.
+   * @param tMs Read time.
+   */
+  head(status: number, tMs: number): void {
+    this.#status = status;
+    this.#rec.status = status;
+    this.#rec.headersMs = tMs;
+  }
+
+  /**
+   * Body bytes arrived.
+   *
+   * @param bytes The bytes (valid only during the call).
+   * @param tMs Read time, taken before any parsing.
+   */
+  body(bytes: Uint8Array, tMs: number): void {
+    const text = this.#decoder.decode(bytes, { stream: true });
+    if (this.#status !== 200) {
+      if (this.#errorBody.length < 1000) this.#errorBody += text;
+      return;
+    }
+    this.#t = tMs;
+    this.#parser.feed(text);
+  }
+
+  /**
+   * The response ended normally; decides the outcome.
+   *
+   * @param endMs Time of the last read.
+   */
+  finish(endMs: number): void {
+    const rec = this.#rec;
+    rec.endMs = endMs;
+    if (this.#status !== 200) {
+      failRecord(
+        rec,
+        `http_${this.#status}`,
+        summarize(this.#errorBody) || `HTTP ${this.#status}`,
+        endMs,
+      );
+      return;
+    }
+    if (this.#serverError !== null) {
+      failRecord(rec, "server_error", this.#serverError, endMs);
+      return;
+    }
+    if (this.#invalid !== null) {
+      failRecord(rec, "invalid_response", this.#invalid, endMs);
+      return;
+    }
+    if (!this.#done && !this.#finishReason) {
+      failRecord(
+        rec,
+        "stream_incomplete",
+        `the stream ended without [DONE] or a finish_reason after ${rec.chunkMs.length} token chunks`,
+        endMs,
+      );
+      return;
+    }
+    if (rec.chunkMs.length === 0) {
+      failRecord(rec, "empty_output", "the response carried no content tokens", endMs);
+      return;
+    }
+    this.#setTokens();
+    rec.ok = true;
+  }
+
+  /**
+   * The transport failed; records why, keeping what was measured before.
+   *
+   * @param err The error.
+   * @param endMs When it was seen.
+   */
+  fail(err: unknown, endMs: number): void {
+    const rec = this.#rec;
+    let reason = "client_error";
+    let message = err instanceof Error ? err.message : String(err);
+    if (err instanceof TransportError) {
+      switch (err.failure) {
+        case "connect":
+          reason = "connect_error";
+          break;
+        case "dropped":
+          reason = this.#status === 0 ? "connection_closed" : "stream_dropped";
+          break;
+        case "timeout":
+          reason = "timeout";
+          break;
+        case "aborted":
+          reason = "aborted";
+          break;
+        case "protocol":
+          reason = "protocol_error";
+          break;
+      }
+    }
+    if (this.#status !== 0 && this.#status !== 200) {
+      reason = `http_${this.#status}`;
+      message = summarize(this.#errorBody) || message;
+    }
+    if (rec.chunkMs.length > 0) this.#setTokens();
+    failRecord(rec, reason, message, endMs);
+  }
+
+  #setTokens(): void {
+    const rec = this.#rec;
+    if (this.#completionTokens !== null) {
+      rec.outputTokens = this.#completionTokens;
+      rec.outputTokensSource = "usage";
+    } else {
+      rec.outputTokens = rec.chunkMs.length;
+      rec.outputTokensSource = "chunks";
+    }
+  }
+
+  #event(e: EventSourceMessage): void {
+    const data = e.data;
+    if (data === "[DONE]") {
+      this.#done = true;
+      return;
+    }
+    let obj: ChunkJson;
+    try {
+      obj = JSON.parse(data);
+    } catch {
+      this.#invalid ??= `a stream event is not JSON: ${data.slice(0, 120)}`;
+      return;
+    }
+    if (obj === null || typeof obj !== "object") return;
+    if (obj.error !== undefined || obj.object === "error") {
+      const err = obj.error;
+      const m = typeof err === "string"
+        ? err
+        : err?.message ?? obj.message ?? JSON.stringify(err ?? obj);
+      this.#serverError ??= String(m).slice(0, 300);
+      return;
+    }
+    const choices = obj.choices;
+    if (choices !== undefined && choices !== null && choices.length > 0) {
+      const c = choices[0];
+      const d = c.delta;
+      if (
+        (c.text !== undefined && c.text !== null && c.text !== "") ||
+        (d !== undefined && d !== null &&
+          ((d.content !== undefined && d.content !== null && d.content !== "") ||
+            (d.reasoning_content !== undefined && d.reasoning_content !== null &&
+              d.reasoning_content !== "") ||
+            (d.reasoning !== undefined && d.reasoning !== null && d.reasoning !== "")))
+      ) {
+        const rec = this.#rec;
+        if (rec.firstTokenMs === null) rec.firstTokenMs = this.#t;
+        rec.chunkMs.push(this.#t);
+      }
+      if (c.finish_reason !== undefined && c.finish_reason !== null) this.#finishReason = true;
+    }
+    const u = obj.usage;
+    if (u !== undefined && u !== null) {
+      if (typeof u.completion_tokens === "number") this.#completionTokens = u.completion_tokens;
+      if (typeof u.prompt_tokens === "number") this.#rec.promptTokens = u.prompt_tokens;
+    }
+  }
+}
+
+interface ChunkJson {
+  object?: string;
+  message?: string;
+  error?: { message?: string } | string;
+  choices?: {
+    text?: string | null;
+    delta?: {
+      content?: string | null;
+      reasoning_content?: string | null;
+      reasoning?: string | null;
+    } | null;
+    finish_reason?: string | null;
+  }[] | null;
+  usage?: { completion_tokens?: number; prompt_tokens?: number } | null;
+}
+
+function summarize(body: string): string {
+  const t = body.trim();
+  if (t === "") return "";
+  try {
+    const j = JSON.parse(t);
+    const m = j?.error?.message ?? j?.message ?? j?.detail ?? j?.error;
+    if (typeof m === "string") return m.slice(0, 300);
+  } catch {
+    // not JSON
+  }
+  return t.slice(0, 300);
+}
+
+/**
+ * Creates a client for an OpenAI-compatible server.
+ *
+ * @param options Endpoint, model, API, transport, sampling and headers.
+ * @returns The client.
+ *
+ * @example
+ * ```ts ignore
+ * import { createOpenAICompatClient } from "./openai_compat.ts";
+ * import { createHttp1Transport } from "../http/http1_transport.ts";
+ *
+ * const client = createOpenAICompatClient({
+ *   endpoint: "http://localhost:8000", model: "m", api: "completions",
+ *   transport: createHttp1Transport(), headers: {},
+ *   sampling: { maxTokens: 16, temperature: 0, topP: 1, ignoreEos: false },
+ * });
+ * ```
+ */
+export function createOpenAICompatClient(options: OpenAICompatClientOptions): BackendClient {
+  const { endpoint, model, api, transport, sampling } = options;
+  const url = new URL(`${endpoint}/v1/${api === "chat" ? "chat/completions" : "completions"}`);
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    Accept: "text/event-stream",
+    ...options.headers,
+  };
+  return {
+    model,
+    api,
+    info: options.info ?? {},
+    prepare(prompt: string): PreparedRequest {
+      return {
+        body: encoder.encode(JSON.stringify(buildRequestBody(api, model, prompt, sampling))),
+      };
+    },
+    async send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void> {
+      const reader = new StreamReader(rec);
+      rec.sentMs = performance.now();
+      try {
+        const end = await transport.send(
+          { url, method: "POST", headers, body: request.body, signal },
+          {
+            onHead: (status, _h, t) => reader.head(status, t),
+            onBody: (bytes, t) => reader.body(bytes, t),
+          },
+        );
+        reader.finish(end);
+      } catch (err) {
+        reader.fail(err, performance.now());
+      }
+    },
+  };
+}
+
+/**
+ * Resolves the model to request: the given one, or the first listed at
+ * `/v1/models`.
+ *
+ * @param transport The HTTP client.
+ * @param endpoint Normalised base URL.
+ * @param headers Request headers (authorization).
+ * @param model The configured model, if any.
+ * @returns The model name and the list the server reported.
+ * @throws {Error} When the server cannot be reached or lists no model.
+ *
+ * @example
+ * ```ts ignore
+ * const { model } = await resolveModel(transport, "http://localhost:8000", {}, undefined);
+ * ```
+ */
+export async function resolveModel(
+  transport: HttpTransport,
+  endpoint: string,
+  headers: Record<string, string>,
+  model: string | undefined,
+): Promise<{ model: string; served: string[] }> {
+  let served: string[] = [];
+  let r;
+  try {
+    r = await getJson(transport, `${endpoint}/v1/models`, headers);
+  } catch (err) {
+    throw new Error(
+      `Cannot reach the server at ${endpoint}: ${err instanceof Error ? err.message : err}. ` +
+        "Check that it is running and that 'endpoint' is right.",
+      { cause: err },
+    );
+  }
+  if (r.status === 200) {
+    const data = (r.json as { data?: { id?: unknown }[] } | undefined)?.data;
+    if (Array.isArray(data)) served = data.map((d) => String(d.id));
+  } else if (model === undefined) {
+    throw new Error(
+      `Cannot list models at ${endpoint}/v1/models (HTTP ${r.status}: ${r.text.slice(0, 200)}). ` +
+        "Give 'model' explicitly.",
+    );
+  }
+  if (model !== undefined) return { model, served };
+  if (served.length === 0) {
+    throw new Error(
+      `The server at ${endpoint} lists no model at /v1/models. Give 'model' explicitly.`,
+    );
+  }
+  return { model: served[0], served };
+}

@@ -1,0 +1,52 @@
+/**
+ * The one clock splleed measures with: `performance.now()`, a monotonic
+ * millisecond counter with microsecond resolution, plus an anchor that maps
+ * it to wall-clock time for reports.
+ *
+ * @module
+ */
+
+/**
+ * Current monotonic time in milliseconds (fractional, microsecond resolution).
+ *
+ * @returns `performance.now()`.
+ *
+ * @example
+ * ```ts
+ * import { monoNow } from "./clock.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const a = monoNow();
+ * assert.ok(monoNow() >= a);
+ * ```
+ */
+export function monoNow(): number {
+  return performance.now();
+}
+
+/** A pair of readings taken together, to convert monotonic times to wall-clock times. */
+export interface ClockAnchor {
+  /** Monotonic time (ms, `performance.now()`). */
+  monoMs: number;
+  /** Unix epoch time (ms) at the same instant. */
+  epochMs: number;
+}
+
+/**
+ * Reads both clocks at (nearly) the same instant.
+ *
+ * @returns The anchor; `epochMs + (t - monoMs)` is the wall-clock time of monotonic `t`.
+ *
+ * @example
+ * ```ts
+ * import { clockAnchor } from "./clock.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const a = clockAnchor();
+ * assert.ok(Math.abs(a.epochMs - Date.now()) < 1000);
+ * ```
+ */
+export function clockAnchor(): ClockAnchor {
+  const monoMs = performance.now();
+  return { monoMs, epochMs: performance.timeOrigin + monoMs };
+}

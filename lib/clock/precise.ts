@@ -1,0 +1,273 @@
+/**
+ * Waiting until an absolute deadline with sub-millisecond precision.
+ *
+ * Deno's timers fire about 1.3 ms late on this kind of machine (and
+ * `setTimeout(fn, 0)` takes about 2 ms), far too coarse for a load generator
+ * or for the simulator's ground-truth token schedule. So a wait sleeps on a
+ * timer until a few milliseconds before the deadline and then yields to the
+ * event loop in a tight loop (a `MessageChannel` round trip, ~15 µs, which
+ * lets network I/O run in between) until the deadline passes. No library
+ * offers this for Deno, hence this file.
+ *
+ * @module
+ */
+
+/** How long before a deadline the coarse timer must have returned (ms). */
+const COARSE_MARGIN_MS = 4;
+/** Deadlines closer than this are treated as reached (ms). */
+const SPIN_EPSILON_MS = 0.005;
+/**
+ * The last stretch before a deadline is waited out without yielding (ms): a
+ * yield usually returns in ~15 µs but can take a millisecond when the event
+ * loop has other work, and blocking for at most this long is the cheaper risk.
+ */
+const BLOCK_SPIN_MS = 0.2;
+
+/**
+ * A source of fast event-loop yields. It holds a `MessageChannel` only while
+ * someone is waiting, because an open port keeps the process alive.
+ */
+class YieldSource {
+  #channel: MessageChannel | undefined;
+  #waiters: (() => void)[] = [];
+  #users = 0;
+  #posted = false;
+
+  acquire(): void {
+    this.#users++;
+  }
+
+  release(): void {
+    if (--this.#users === 0 && this.#channel) {
+      this.#channel.port1.close();
+      this.#channel.port2.close();
+      this.#channel = undefined;
+      this.#posted = false;
+      const w = this.#waiters;
+      this.#waiters = [];
+      for (const r of w) r();
+    }
+  }
+
+  yield(): Promise<void> {
+    if (!this.#channel) {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => {
+        this.#posted = false;
+        const w = this.#waiters;
+        this.#waiters = [];
+        for (const r of w) r();
+      };
+      this.#channel = ch;
+    }
+    const p = new Promise<void>((resolve) => this.#waiters.push(resolve));
+    if (!this.#posted) {
+      this.#posted = true;
+      this.#channel.port2.postMessage(0);
+    }
+    return p;
+  }
+}
+
+let yieldSource: YieldSource | undefined;
+function source(): YieldSource {
+  return yieldSource ??= new YieldSource();
+}
+
+/**
+ * Resolves once the monotonic clock (`performance.now()`) reaches `deadlineMs`,
+ * typically within tens of microseconds, while letting other tasks and I/O run.
+ *
+ * @param deadlineMs Absolute monotonic deadline in milliseconds.
+ * @param signal Optional abort signal; an aborted wait resolves early (it never rejects).
+ * @returns A promise that resolves at (or just after) the deadline.
+ *
+ * @example
+ * ```ts
+ * import { sleepUntil } from "./precise.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const deadline = performance.now() + 5;
+ * await sleepUntil(deadline);
+ * assert.ok(performance.now() >= deadline);
+ * ```
+ */
+export async function sleepUntil(deadlineMs: number, signal?: AbortSignal): Promise<void> {
+  let rem = deadlineMs - performance.now();
+  if (rem <= SPIN_EPSILON_MS || signal?.aborted) return;
+  if (rem > COARSE_MARGIN_MS) {
+    await timerSleep(rem - COARSE_MARGIN_MS, signal);
+    rem = deadlineMs - performance.now();
+  }
+  if (rem <= SPIN_EPSILON_MS || signal?.aborted) return;
+  const ys = source();
+  ys.acquire();
+  try {
+    while (deadlineMs - performance.now() > BLOCK_SPIN_MS && !signal?.aborted) {
+      await ys.yield();
+    }
+  } finally {
+    ys.release();
+  }
+  while (deadlineMs - performance.now() > SPIN_EPSILON_MS && !signal?.aborted) {
+    // Blocking spin for the last fraction of a millisecond.
+  }
+}
+
+function timerSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(id);
+      resolve();
+    };
+    const id = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Runs callbacks at absolute monotonic deadlines, in deadline order, from one
+ * waiting loop (so many pending deadlines cost one timer, not one each).
+ * Callbacks run synchronously at their deadline; keep them short.
+ *
+ * @example Two callbacks in deadline order
+ * ```ts
+ * import { DeadlineScheduler } from "./precise.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const s = new DeadlineScheduler();
+ * const seen: string[] = [];
+ * const t0 = performance.now();
+ * await new Promise<void>((done) => {
+ *   s.at(t0 + 6, () => { seen.push("b"); done(); });
+ *   s.at(t0 + 3, () => seen.push("a"));
+ * });
+ * assert.deepEqual(seen, ["a", "b"]);
+ * s.close();
+ * ```
+ */
+export class DeadlineScheduler {
+  // A binary min-heap kept in two parallel arrays (deadline, callback).
+  #d: number[] = [];
+  #f: (() => void)[] = [];
+  #running = false;
+  #closed = false;
+  #wake: AbortController | undefined;
+  #target = Infinity;
+
+  /** Number of callbacks not yet run. */
+  get pending(): number {
+    return this.#d.length;
+  }
+
+  /**
+   * Schedules `fn` to run at monotonic time `deadlineMs` (immediately if past).
+   *
+   * @param deadlineMs Absolute deadline (`performance.now()` scale).
+   * @param fn Callback; exceptions are reported with `reportError` and do not stop the scheduler.
+   */
+  at(deadlineMs: number, fn: () => void): void {
+    if (this.#closed) return;
+    this.#push(deadlineMs, fn);
+    if (!this.#running) {
+      this.#running = true;
+      this.#loop();
+    } else if (deadlineMs < this.#target) {
+      this.#wake?.abort();
+    }
+  }
+
+  /** Drops every pending callback and stops the loop. */
+  close(): void {
+    this.#closed = true;
+    this.#d.length = 0;
+    this.#f.length = 0;
+    this.#wake?.abort();
+  }
+
+  async #loop(): Promise<void> {
+    // Hold the yield channel for the whole busy period instead of opening and
+    // closing one per wait.
+    const ys = source();
+    ys.acquire();
+    try {
+      await this.#drain();
+    } finally {
+      ys.release();
+    }
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#d.length > 0 && !this.#closed) {
+      const due = this.#d[0];
+      const rem = due - performance.now();
+      if (rem > SPIN_EPSILON_MS && rem <= BLOCK_SPIN_MS) {
+        while (performance.now() < due) {
+          // Close enough to wait out without yielding (see BLOCK_SPIN_MS).
+        }
+      } else if (rem > SPIN_EPSILON_MS) {
+        this.#target = due;
+        const wake = new AbortController();
+        this.#wake = wake;
+        await sleepUntil(due, wake.signal);
+        this.#wake = undefined;
+        this.#target = Infinity;
+        continue; // re-read the heap: an earlier deadline may have arrived
+      }
+      const now = performance.now() + SPIN_EPSILON_MS;
+      while (this.#d.length > 0 && this.#d[0] <= now) {
+        const fn = this.#pop();
+        try {
+          fn();
+        } catch (err) {
+          reportError(err);
+        }
+      }
+    }
+    // In the same synchronous step as the emptiness check, so that a callback
+    // scheduled from a continuation of the last one starts a new loop.
+    this.#running = false;
+  }
+
+  #push(d: number, f: () => void): void {
+    const hd = this.#d, hf = this.#f;
+    let i = hd.length;
+    hd.push(d);
+    hf.push(f);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (hd[p] <= d) break;
+      hd[i] = hd[p];
+      hf[i] = hf[p];
+      i = p;
+    }
+    hd[i] = d;
+    hf[i] = f;
+  }
+
+  #pop(): () => void {
+    const hd = this.#d, hf = this.#f;
+    const top = hf[0];
+    const lastD = hd.pop()!;
+    const lastF = hf.pop()!;
+    const n = hd.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && hd[c + 1] < hd[c]) c++;
+        if (hd[c] >= lastD) break;
+        hd[i] = hd[c];
+        hf[i] = hf[c];
+        i = c;
+      }
+      hd[i] = lastD;
+      hf[i] = lastF;
+    }
+    return top;
+  }
+}

@@ -1,0 +1,313 @@
+import assert from "node:assert/strict";
+import { PROFILE_NAMES } from "../sim/profiles.ts";
+import { ConfigError } from "./errors.ts";
+import { parseBenchmarkSpec, parseConfigText } from "./parse.ts";
+
+const BASE = {
+  backend: { type: "simulator", ttftMs: 10, itlMs: 2 },
+  prompts: ["hello"],
+};
+
+/** Parses `input`, expecting a ConfigError; returns it. */
+function configError(input: unknown): ConfigError {
+  try {
+    parseBenchmarkSpec(input);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+    assert.ok(err instanceof TypeError, "ConfigError is a TypeError");
+    assert.ok(err.issues.length >= 1);
+    return err;
+  }
+  assert.fail(`expected a ConfigError for ${JSON.stringify(input)}`);
+}
+
+/** Asserts a single-issue error with this path, expected phrase and received text. */
+function assertOneIssue(
+  err: ConfigError,
+  path: string,
+  expected: string | RegExp,
+  received: string,
+): void {
+  assert.equal(err.issues.length, 1, err.message);
+  const [i] = err.issues;
+  assert.equal(i.path, path, err.message);
+  if (typeof expected === "string") assert.equal(i.expected, expected, err.message);
+  else assert.match(i.expected, expected, err.message);
+  assert.equal(i.received, received, err.message);
+  // One line: "Cannot start benchmark: 'PATH' must be EXPECTED, got RECEIVED".
+  assert.equal(
+    err.message,
+    `Cannot start benchmark: '${path}' must be ${i.expected}, got ${received}`,
+  );
+}
+
+Deno.test("parseBenchmarkSpec() applies the defaults", () => {
+  const spec = parseBenchmarkSpec(BASE);
+  assert.equal(spec.mode, "latency");
+  assert.equal(spec.concurrency, undefined);
+  assert.equal(spec.warmup, 1);
+  assert.equal(spec.runs, 10);
+  assert.equal(spec.trials, 3);
+  assert.equal(spec.confidenceLevel, 0.95);
+  assert.deepEqual(spec.sampling, { maxTokens: 128, temperature: 0, topP: 1, ignoreEos: false });
+  assert.equal(spec.transport, "http1");
+  assert.equal(spec.requestTimeoutMs, 600_000);
+  assert.equal(spec.slo, undefined);
+  assert.deepEqual(spec.backend, BASE.backend);
+  assert.deepEqual(spec.prompts, ["hello"]);
+});
+
+Deno.test("parseBenchmarkSpec() keeps given values and fills partial sampling", () => {
+  const spec = parseBenchmarkSpec({
+    ...BASE,
+    concurrency: [1, 4, 16],
+    runs: 50,
+    trials: 5,
+    warmup: 0,
+    confidenceLevel: 0.99,
+    sampling: { maxTokens: 256 },
+    slo: { ttftMs: 200 },
+    transport: "fetch",
+  });
+  assert.deepEqual(spec.concurrency, [1, 4, 16]);
+  assert.equal(spec.runs, 50);
+  assert.equal(spec.trials, 5);
+  assert.equal(spec.warmup, 0);
+  assert.equal(spec.confidenceLevel, 0.99);
+  assert.deepEqual(spec.sampling, { maxTokens: 256, temperature: 0, topP: 1, ignoreEos: false });
+  assert.deepEqual(spec.slo, { ttftMs: 200 });
+  assert.equal(spec.transport, "fetch");
+});
+
+Deno.test("parseBenchmarkSpec() accepts backend data and backend objects", () => {
+  const vllm = { type: "vllm", endpoint: "http://localhost:8000/v1", model: "m" };
+  assert.deepEqual(parseBenchmarkSpec({ ...BASE, backend: vllm }).backend, vllm);
+  const profile = { type: "simulator", profile: PROFILE_NAMES[0] };
+  assert.deepEqual(parseBenchmarkSpec({ ...BASE, backend: profile }).backend, profile);
+  const obj = { kind: "openai", connect: () => Promise.resolve() };
+  assert.equal(parseBenchmarkSpec({ ...BASE, backend: obj }).backend, obj);
+  const throughput = parseBenchmarkSpec({ ...BASE, mode: "throughput" });
+  assert.equal(throughput.mode, "throughput");
+});
+
+Deno.test("parseBenchmarkSpec() names the bad concurrency level", () => {
+  const err = configError({ ...BASE, concurrency: [0, 4] });
+  assert.ok(
+    err.message.includes("'concurrency[0]' must be a positive integer, got 0"),
+    err.message,
+  );
+  assertOneIssue(err, "concurrency[0]", "a positive integer", "0");
+});
+
+Deno.test("parseBenchmarkSpec() rejects a non-number for runs", () => {
+  assertOneIssue(configError({ ...BASE, runs: "ten" }), "runs", "a number", '"ten"');
+  assertOneIssue(configError({ ...BASE, runs: 2.5 }), "runs", "a positive integer", "2.5");
+});
+
+Deno.test("parseBenchmarkSpec() rejects an unknown top-level key (a typo)", () => {
+  const err = configError({ ...BASE, concurency: [1, 2] });
+  assertOneIssue(err, "concurency", /not a known field/, "[1,2]");
+  assert.match(err.message, /check its spelling/);
+});
+
+Deno.test("parseBenchmarkSpec() rejects an unknown backend type, showing what was given", () => {
+  const err = configError({ ...BASE, backend: { type: "tgi", endpoint: "http://x:1" } });
+  assert.ok(err.issues.every((i) => i.path.startsWith("backend")), err.message);
+  assert.match(err.message, /'backend/);
+  assert.ok(err.message.includes('"tgi"'), err.message);
+});
+
+Deno.test({
+  name: "parseBenchmarkSpec() names the known backend types for an unknown one",
+  fn() {
+    const err = configError({ ...BASE, backend: { type: "tgi", endpoint: "http://x:1" } });
+    assert.equal(err.issues.length, 1, err.message);
+    const [i] = err.issues;
+    assert.equal(i.path, "backend.type", err.message);
+    for (const t of ["openai", "vllm", "simulator"]) {
+      assert.ok(i.expected.includes(`"${t}"`), err.message);
+    }
+    assert.equal(i.received, '"tgi"');
+  },
+});
+
+Deno.test({
+  name: "parseBenchmarkSpec() names a missing backend endpoint",
+  fn() {
+    const err = configError({ ...BASE, backend: { type: "vllm" } });
+    assert.equal(err.issues.length, 1, err.message);
+    assert.equal(err.issues[0].path, "backend.endpoint", err.message);
+    assert.equal(err.issues[0].received, "nothing");
+  },
+});
+
+Deno.test("parseBenchmarkSpec() rejects an endpoint that is not an http(s) URL", () => {
+  for (const endpoint of ["not a url", "ftp://example.com"]) {
+    const err = configError({ ...BASE, backend: { type: "vllm", endpoint } });
+    assertOneIssue(err, "backend.endpoint", /URL/, JSON.stringify(endpoint));
+  }
+});
+
+Deno.test("parseBenchmarkSpec() rejects a confidence level of 1.5", () => {
+  assertOneIssue(
+    configError({ ...BASE, confidenceLevel: 1.5 }),
+    "confidenceLevel",
+    "a number < 1",
+    "1.5",
+  );
+  assertOneIssue(
+    configError({ ...BASE, confidenceLevel: 0 }),
+    "confidenceLevel",
+    "a positive number",
+    "0",
+  );
+});
+
+Deno.test("parseBenchmarkSpec() rejects an empty slo", () => {
+  const err = configError({ ...BASE, slo: {} });
+  assertOneIssue(err, "slo", /ttftMs, tpotMs, e2eMs/, "{}");
+  assertOneIssue(
+    configError({ ...BASE, slo: { ttftMs: -1 } }),
+    "slo.ttftMs",
+    "a positive number",
+    "-1",
+  );
+});
+
+Deno.test("parseBenchmarkSpec() rejects concurrency in throughput mode", () => {
+  const err = configError({ ...BASE, mode: "throughput", concurrency: [8] });
+  assertOneIssue(err, "concurrency", /absent in throughput mode/, "[8]");
+});
+
+Deno.test("parseBenchmarkSpec() rejects repeated concurrency levels", () => {
+  const err = configError({ ...BASE, concurrency: [1, 4, 1] });
+  assertOneIssue(err, "concurrency", /without repeated levels/, "[1,4,1]");
+});
+
+Deno.test("parseBenchmarkSpec() requires itlMs with the simulator's ttftMs", () => {
+  const err = configError({ ...BASE, backend: { type: "simulator", ttftMs: 5 } });
+  assertOneIssue(
+    err,
+    "backend.itlMs",
+    /together with the other of 'ttftMs' and 'itlMs'/,
+    "nothing",
+  );
+});
+
+Deno.test("parseBenchmarkSpec() rejects a simulator profile together with ttftMs", () => {
+  const profile = PROFILE_NAMES[0];
+  const err = configError({
+    ...BASE,
+    backend: { type: "simulator", ttftMs: 5, itlMs: 1, profile },
+  });
+  assertOneIssue(err, "backend.profile", /exclude each other/, JSON.stringify(profile));
+});
+
+Deno.test("parseBenchmarkSpec() rejects an unknown simulator profile, showing what was given", () => {
+  const err = configError({ ...BASE, backend: { type: "simulator", profile: "huge" } });
+  assert.ok(err.issues.every((i) => i.path.startsWith("backend")), err.message);
+  assert.ok(err.message.includes('"huge"'), err.message);
+});
+
+Deno.test({
+  name: "parseBenchmarkSpec() names the known profiles for an unknown one",
+  fn() {
+    const err = configError({ ...BASE, backend: { type: "simulator", profile: "huge" } });
+    assert.equal(err.issues.length, 1, err.message);
+    const [i] = err.issues;
+    assert.equal(i.path, "backend.profile", err.message);
+    for (const p of PROFILE_NAMES) assert.ok(i.expected.includes(`"${p}"`), err.message);
+    assert.equal(i.received, '"huge"');
+  },
+});
+
+Deno.test("parseBenchmarkSpec() reports every bad field, one line each", () => {
+  const err = configError({ ...BASE, runs: 0, trials: "x", warmup: -1 });
+  assert.equal(err.issues.length, 3, err.message);
+  assert.deepEqual(err.issues.map((i) => i.path).sort(), ["runs", "trials", "warmup"]);
+  const lines = err.message.split("\n");
+  assert.equal(lines[0], "Cannot start benchmark:");
+  assert.equal(lines.length, 4);
+  assert.ok(lines.includes("  - 'runs' must be a positive integer, got 0"), err.message);
+  assert.ok(lines.includes(`  - 'trials' must be a number, got "x"`), err.message);
+  assert.ok(lines.includes("  - 'warmup' must be a number >= 0, got -1"), err.message);
+});
+
+Deno.test("parseBenchmarkSpec() rejects a missing backend and prompts", () => {
+  const err = configError({});
+  const paths = err.issues.map((i) => i.path).sort();
+  assert.deepEqual(paths, ["backend", "prompts"]);
+  for (const i of err.issues) assert.equal(i.received, "nothing");
+});
+
+Deno.test("parseConfigText() parses YAML", () => {
+  const text = [
+    "backend:",
+    "  type: vllm",
+    "  endpoint: http://localhost:8000",
+    "prompts: [a, b]",
+    "concurrency: [1, 2]",
+    "slo:",
+    "  ttftMs: 200",
+    "",
+  ].join("\n");
+  const data = parseConfigText(text, "bench.yaml");
+  assert.deepEqual(data, {
+    backend: { type: "vllm", endpoint: "http://localhost:8000" },
+    prompts: ["a", "b"],
+    concurrency: [1, 2],
+    slo: { ttftMs: 200 },
+  });
+  assert.deepEqual(parseBenchmarkSpec(data).concurrency, [1, 2]);
+});
+
+Deno.test("parseConfigText() parses JSON by file extension", () => {
+  assert.deepEqual(parseConfigText('{"runs": 5, "mode": "throughput"}', "bench.json"), {
+    runs: 5,
+    mode: "throughput",
+  });
+  assert.deepEqual(parseConfigText('{"runs": 5}', "BENCH.JSON"), { runs: 5 });
+});
+
+Deno.test("parseConfigText() of an empty file is an empty mapping", () => {
+  assert.deepEqual(parseConfigText("", "bench.yaml"), {});
+});
+
+Deno.test("parseConfigText() throws ConfigError for invalid YAML and JSON", () => {
+  for (
+    const [text, name, expected] of [
+      ["runs: [1, 2\n", "bad.yaml", "valid YAML"],
+      ["a: b: c\n", "bad.yml", "valid YAML"],
+      ['{"runs": 5,}', "bad.json", "valid JSON"],
+    ]
+  ) {
+    assert.throws(() => parseConfigText(text, name), (err: unknown) => {
+      assert.ok(err instanceof ConfigError, `${name}: ${err}`);
+      assert.equal(err.issues.length, 1);
+      assert.equal(err.issues[0].expected, expected);
+      assert.match(err.issues[0].received, /^a parse error: /);
+      assert.ok(err.message.includes(name), err.message);
+      assert.equal(err.message.split("\n").length, 1, "one line");
+      return true;
+    });
+  }
+});
+
+Deno.test("parseConfigText() throws ConfigError for a top-level list or scalar", () => {
+  for (
+    const [text, name, received] of [
+      ["- runs: 5\n- trials: 2\n", "list.yaml", "a list"],
+      ["[1, 2]", "list.json", "a list"],
+      ["42\n", "scalar.yaml", "number"],
+    ]
+  ) {
+    assert.throws(() => parseConfigText(text, name), (err: unknown) => {
+      assert.ok(err instanceof ConfigError, `${name}: ${err}`);
+      assert.equal(err.issues.length, 1);
+      assert.match(err.issues[0].expected, /mapping/);
+      assert.equal(err.issues[0].received, received);
+      assert.ok(err.message.includes(name), err.message);
+      return true;
+    });
+  }
+});

@@ -1,0 +1,351 @@
+/**
+ * splleed's own HTTP/1.1 client on `Deno.connect` / `Deno.connectTls`: pooled
+ * keep-alive connections, one reusable 64 KiB read buffer per connection, and
+ * a timestamp taken the instant each `read` returns. Plain HTTP/1.1 with
+ * `Content-Length`, chunked or close-delimited bodies; no HTTP/2, no proxies
+ * (use {@linkcode createFetchTransport} for those).
+ *
+ * @module
+ */
+
+import { ChunkedDecoder, findHeadEnd, parseHead } from "./_http1.ts";
+import {
+  abortFailure,
+  type HttpRequest,
+  type HttpTransport,
+  type ResponseHandler,
+  TransportError,
+} from "./transport.ts";
+
+/** Options of {@linkcode createHttp1Transport}. */
+export interface Http1TransportOptions {
+  /**
+   * Size of each connection's read buffer in bytes.
+   * @default {65536}
+   */
+  readBufferBytes?: number;
+  /**
+   * Most idle connections kept per origin.
+   * @default {4096}
+   */
+  maxIdlePerOrigin?: number;
+}
+
+const encoder = new TextEncoder();
+
+interface PooledConn {
+  conn: Deno.Conn;
+  buf: Uint8Array;
+  /** Requests already completed on this connection. */
+  uses: number;
+}
+
+/**
+ * Creates the HTTP/1.1 transport (named `"http1"`).
+ *
+ * @param options Buffer and pool sizes.
+ * @returns The transport.
+ *
+ * @example Streaming a response from a local server
+ * ```ts
+ * import { createHttp1Transport } from "./http1_transport.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const server = Deno.serve({ port: 0, onListen() {} }, () => new Response("hello"));
+ * const t = createHttp1Transport();
+ * let body = "";
+ * await t.send({
+ *   url: new URL(`http://127.0.0.1:${server.addr.port}/`),
+ *   method: "GET",
+ *   headers: {},
+ * }, {
+ *   onHead(status) { assert.equal(status, 200); },
+ *   onBody(bytes) { body += new TextDecoder().decode(bytes); },
+ * });
+ * assert.equal(body, "hello");
+ * t.close();
+ * await server.shutdown();
+ * ```
+ */
+export function createHttp1Transport(options: Http1TransportOptions = {}): HttpTransport {
+  const bufBytes = options.readBufferBytes ?? 65536;
+  const maxIdle = options.maxIdlePerOrigin ?? 4096;
+  const idle = new Map<string, PooledConn[]>();
+
+  async function connect(url: URL): Promise<PooledConn> {
+    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+    let conn: Deno.Conn;
+    try {
+      conn = url.protocol === "https:"
+        ? await Deno.connectTls({ hostname, port, alpnProtocols: ["http/1.1"] })
+        : await Deno.connect({ hostname, port });
+    } catch (err) {
+      throw new TransportError("connect", `cannot connect to ${url.host}: ${errMessage(err)}`, {
+        cause: err,
+      });
+    }
+    if (url.protocol === "http:") (conn as Deno.TcpConn).setNoDelay(true);
+    return { conn, buf: new Uint8Array(bufBytes), uses: 0 };
+  }
+
+  function release(origin: string, pc: PooledConn): void {
+    let list = idle.get(origin);
+    if (!list) idle.set(origin, list = []);
+    if (list.length >= maxIdle) {
+      safeClose(pc.conn);
+      return;
+    }
+    list.push(pc);
+  }
+
+  async function exchange(
+    pc: PooledConn,
+    request: HttpRequest,
+    head: Uint8Array,
+    handler: ResponseHandler,
+    progress: { received: number },
+  ): Promise<{ end: number; reusable: boolean; received: number }> {
+    const { conn, buf } = pc;
+    await writeAll(conn, head);
+
+    let filled = 0; // bytes of buf holding an incomplete head
+    let received = 0;
+    let headEnd = -1;
+    let t = 0;
+    // --- head ---
+    for (;;) {
+      if (filled === buf.length) {
+        throw new TransportError("protocol", `response head larger than ${buf.length} bytes`);
+      }
+      const n = await conn.read(buf.subarray(filled));
+      t = performance.now();
+      if (n === null) {
+        throw new TransportError(
+          "dropped",
+          received === 0
+            ? "connection closed before any response byte"
+            : `connection closed inside the response head after ${received} bytes`,
+        );
+      }
+      const from = filled;
+      filled += n;
+      received += n;
+      progress.received = received;
+      headEnd = findHeadEnd(buf, from, filled);
+      if (headEnd >= 0) break;
+    }
+    let parsed;
+    try {
+      parsed = parseHead(buf.subarray(0, headEnd));
+    } catch (err) {
+      throw new TransportError("protocol", `bad response head: ${errMessage(err)}`, { cause: err });
+    }
+    if (!parsed.a.startsWith("HTTP/1.")) {
+      throw new TransportError("protocol", `unexpected response version ${parsed.a}`);
+    }
+    const status = Number(parsed.b);
+    if (!Number.isInteger(status) || status < 100 || status > 999) {
+      throw new TransportError("protocol", `bad status code ${JSON.stringify(parsed.b)}`);
+    }
+    const h = parsed.headers;
+    handler.onHead(status, h, t);
+    const connHeader = h.get("connection")?.toLowerCase() ?? "";
+    let reusable = parsed.a === "HTTP/1.1"
+      ? !connHeader.includes("close")
+      : connHeader.includes("keep-alive");
+    const te = h.get("transfer-encoding")?.toLowerCase();
+    const cl = h.get("content-length");
+    const noBody = request.method === "HEAD" as string || status === 204 || status === 304 ||
+      (status >= 100 && status < 200);
+    const onData = (bytes: Uint8Array) => handler.onBody(bytes, t);
+
+    if (noBody) return { end: t, reusable, received };
+
+    if (te !== undefined && te.includes("chunked")) {
+      const dec = new ChunkedDecoder();
+      let start = headEnd;
+      let end = filled;
+      for (;;) {
+        try {
+          const stop = dec.push(buf, start, end, onData);
+          if (dec.done) {
+            if (stop < end) reusable = false; // unexpected extra bytes: don't reuse
+            return { end: t, reusable, received };
+          }
+        } catch (err) {
+          throw new TransportError("protocol", `bad chunked body: ${errMessage(err)}`, {
+            cause: err,
+          });
+        }
+        const n = await conn.read(buf);
+        t = performance.now();
+        if (n === null) {
+          throw new TransportError(
+            "dropped",
+            `connection closed before the end of the chunked body (${received} bytes received)`,
+          );
+        }
+        received += n;
+        start = 0;
+        end = n;
+      }
+    }
+
+    if (cl !== undefined) {
+      let left = Number(cl);
+      if (!Number.isSafeInteger(left) || left < 0) {
+        throw new TransportError("protocol", `bad content-length ${JSON.stringify(cl)}`);
+      }
+      const first = Math.min(left, filled - headEnd);
+      if (first > 0) onData(buf.subarray(headEnd, headEnd + first));
+      left -= first;
+      while (left > 0) {
+        const n = await conn.read(buf.subarray(0, Math.min(buf.length, left)));
+        t = performance.now();
+        if (n === null) {
+          throw new TransportError(
+            "dropped",
+            `connection closed with ${left} of ${cl} body bytes missing`,
+          );
+        }
+        received += n;
+        left -= n;
+        onData(buf.subarray(0, n));
+      }
+      return { end: t, reusable, received };
+    }
+
+    // Close-delimited body.
+    if (filled > headEnd) onData(buf.subarray(headEnd, filled));
+    for (;;) {
+      const n = await conn.read(buf);
+      t = performance.now();
+      if (n === null) return { end: t, reusable: false, received };
+      received += n;
+      onData(buf.subarray(0, n));
+    }
+  }
+
+  return {
+    name: "http1",
+    close() {
+      for (const list of idle.values()) for (const pc of list) safeClose(pc.conn);
+      idle.clear();
+    },
+    async send(request: HttpRequest, handler: ResponseHandler): Promise<number> {
+      const { url, signal } = request;
+      if (url.protocol !== "http:" && url.protocol !== "https:") {
+        throw new TransportError("connect", `unsupported URL scheme ${url.protocol}`);
+      }
+      if (signal?.aborted) throw new TransportError(abortFailure(signal), "request aborted");
+      // Head and body go out in one write: one packet, one wake-up at the server.
+      const head = encodeRequest(request);
+      const origin = url.origin;
+      // A pooled connection may have been closed by the server while idle; if
+      // it fails before any response byte arrives, retry once on a new one.
+      for (let attempt = 0;; attempt++) {
+        const pooled = attempt === 0 ? idle.get(origin)?.pop() : undefined;
+        const pc = pooled ?? await connectAbortable(url, signal);
+        let current: PooledConn | undefined = pc;
+        const onAbort = () => {
+          if (current) safeClose(current.conn);
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        const progress = { received: 0 };
+        try {
+          if (signal?.aborted) throw new TransportError(abortFailure(signal), "request aborted");
+          const r = await exchange(pc, request, head, handler, progress);
+          pc.uses++;
+          current = undefined;
+          if (r.reusable) release(origin, pc);
+          else safeClose(pc.conn);
+          return r.end;
+        } catch (err) {
+          current = undefined;
+          safeClose(pc.conn);
+          if (signal?.aborted) {
+            throw new TransportError(abortFailure(signal), "request aborted", { cause: err });
+          }
+          const te = err instanceof TransportError ? err : new TransportError(
+            "dropped",
+            `connection error: ${errMessage(err)}`,
+            { cause: err },
+          );
+          if (pooled !== undefined && te.failure === "dropped" && progress.received === 0) continue;
+          throw te;
+        } finally {
+          signal?.removeEventListener("abort", onAbort);
+        }
+      }
+    },
+  };
+
+  /** Connects, giving up as soon as `signal` aborts (a late connection is closed). */
+  function connectAbortable(url: URL, signal: AbortSignal | undefined): Promise<PooledConn> {
+    const pending = connect(url);
+    if (!signal) return pending;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        pending.then((pc) => safeClose(pc.conn), () => {});
+        reject(new TransportError(abortFailure(signal), "request aborted while connecting"));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      pending.then(
+        (pc) => {
+          signal.removeEventListener("abort", onAbort);
+          if (signal.aborted) safeClose(pc.conn);
+          else resolve(pc);
+        },
+        (err) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(err);
+        },
+      );
+    });
+  }
+}
+
+function encodeRequest(request: HttpRequest): Uint8Array {
+  const { url } = request;
+  let s = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
+  let hasLength = false;
+  for (const name in request.headers) {
+    const value = request.headers[name];
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
+      throw new TypeError(
+        `Cannot send request: header ${JSON.stringify(name)} contains a line break`,
+      );
+    }
+    if (name.toLowerCase() === "content-length") hasLength = true;
+    s += `${name}: ${value}\r\n`;
+  }
+  if (!hasLength && (request.body || request.method === "POST")) {
+    s += `Content-Length: ${request.body?.length ?? 0}\r\n`;
+  }
+  s += "\r\n";
+  const head = encoder.encode(s);
+  const body = request.body;
+  if (!body || body.length === 0) return head;
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+}
+
+function safeClose(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
+}
+
+function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

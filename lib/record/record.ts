@@ -1,0 +1,138 @@
+/**
+ * The per-request record: four-plus timestamps on one monotonic clock, token
+ * counts with their source, and the outcome. Every metric is derived from
+ * these fields; nothing is measured twice.
+ *
+ * @module
+ */
+
+/** Where an output token count came from. */
+export type TokenCountSource =
+  /** The server's `usage.completion_tokens`. */
+  | "usage"
+  /** The number of content-bearing stream chunks (each assumed one token). */
+  | "chunks";
+
+/** Why a request failed, as a flat id used in results (`http_500`, `stream_dropped`, ...). */
+export type FailureReason = string;
+
+/**
+ * One request. Times are milliseconds on the monotonic clock
+ * (`performance.now()`, microsecond resolution); in the records file they are
+ * written relative to the run's origin (`clock.originMs` in its `run` line).
+ */
+export interface RequestRecord {
+  /** Sequence number within the run. */
+  id: number;
+  /** Warm-up requests are recorded but never measured. */
+  phase: "warmup" | "measure";
+  /** Index of the load level (concurrency) in the run. */
+  level: number;
+  /** Trial index within the level (0-based; -1 for warm-up). */
+  trial: number;
+  /** Index of the prompt in the workload. */
+  promptIndex: number;
+  /** When the load pattern meant the request to be sent. */
+  scheduledMs: number;
+  /** When splleed handed the request to the HTTP client. */
+  sentMs: number;
+  /** When the response status line and headers were read. */
+  headersMs: number | null;
+  /** When the first chunk with non-empty content (or reasoning) was read. */
+  firstTokenMs: number | null;
+  /** When the response ended (last byte of the stream), or the failure was seen. */
+  endMs: number | null;
+  /** Read time of every content-bearing chunk, in order (the first equals `firstTokenMs`). */
+  chunkMs: number[];
+  /** Output tokens generated, or null when unknown (failure before any count). */
+  outputTokens: number | null;
+  /** Where `outputTokens` came from. */
+  outputTokensSource: TokenCountSource | null;
+  /** Prompt tokens, when the server reported usage. */
+  promptTokens: number | null;
+  /** HTTP status, when a response head arrived. */
+  status: number | null;
+  /** True when the request completed with content and no error. */
+  ok: boolean;
+  /** Failure reason id and detail, when `ok` is false. */
+  error: { reason: FailureReason; message: string } | null;
+}
+
+/**
+ * Creates an empty record for a request about to be sent.
+ *
+ * @param id Sequence number.
+ * @param phase Warm-up or measured.
+ * @param level Level index.
+ * @param trial Trial index (-1 for warm-up).
+ * @param promptIndex Prompt index.
+ * @param scheduledMs Intended send time.
+ * @returns A record with every outcome field empty.
+ *
+ * @example
+ * ```ts
+ * import { newRecord } from "./record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const r = newRecord(0, "measure", 0, 0, 3, 12.5);
+ * assert.equal(r.ok, false);
+ * assert.equal(r.scheduledMs, 12.5);
+ * ```
+ */
+export function newRecord(
+  id: number,
+  phase: "warmup" | "measure",
+  level: number,
+  trial: number,
+  promptIndex: number,
+  scheduledMs: number,
+): RequestRecord {
+  return {
+    id,
+    phase,
+    level,
+    trial,
+    promptIndex,
+    scheduledMs,
+    sentMs: scheduledMs,
+    headersMs: null,
+    firstTokenMs: null,
+    endMs: null,
+    chunkMs: [],
+    outputTokens: null,
+    outputTokensSource: null,
+    promptTokens: null,
+    status: null,
+    ok: false,
+    error: null,
+  };
+}
+
+/**
+ * Marks a record failed (keeping the first failure if there already is one).
+ *
+ * @param rec The record.
+ * @param reason Flat reason id (`http_500`, `stream_dropped`, `timeout`, ...).
+ * @param message Human-readable detail.
+ * @param endMs When the failure was seen.
+ *
+ * @example
+ * ```ts
+ * import { failRecord, newRecord } from "./record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const r = newRecord(0, "measure", 0, 0, 0, 0);
+ * failRecord(r, "http_500", "Internal Server Error", 3);
+ * assert.deepEqual(r.error, { reason: "http_500", message: "Internal Server Error" });
+ * ```
+ */
+export function failRecord(
+  rec: RequestRecord,
+  reason: FailureReason,
+  message: string,
+  endMs: number,
+): void {
+  rec.ok = false;
+  if (rec.error === null) rec.error = { reason, message };
+  if (rec.endMs === null) rec.endMs = endMs;
+}

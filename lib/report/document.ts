@@ -1,0 +1,56 @@
+/**
+ * The results document (schema version 1): what `results.toJSON()` returns
+ * and `results.json` holds. Described field by field in `docs/results.md`.
+ *
+ * @module
+ */
+
+import type { MetricSummary } from "../stats/summary.ts";
+
+/** One trial of one level. */
+export interface TrialResult {
+  /** Metric id → value. */
+  metrics: Record<string, number>;
+  /** Failure reason → count. */
+  errors: Record<string, number>;
+  /** False when the run was interrupted during this trial. */
+  complete: boolean;
+}
+
+/** One load level (a concurrency, or the throughput burst). */
+export interface LevelResult {
+  /** `latency` (closed loop) or `throughput` (burst). */
+  mode: "latency" | "throughput";
+  /** Requests kept in flight (for a burst: all of them). */
+  concurrency: number;
+  /** Every trial, in order. */
+  trials: TrialResult[];
+  /** Metric id → mean over complete trials, CI and per-trial values. */
+  summary: Record<string, MetricSummary>;
+  /** Failure reason → count over all trials. */
+  errors: Record<string, number>;
+}
+
+/** The results document. */
+export interface ResultsDocument {
+  /** Format version; bumped on incompatible changes. */
+  schemaVersion: 1;
+  /** The tool and runtime that produced it. */
+  tool: { name: "splleed"; version: string; deno: string };
+  /** The resolved specification (secrets redacted). */
+  config: Record<string, unknown>;
+  /** What was measured: backend kind, model, API, endpoint and what the server reported. */
+  backend: Record<string, unknown>;
+  /** ISO-8601 wall-clock start. */
+  startedAt: string;
+  /** ISO-8601 wall-clock end. */
+  finishedAt: string;
+  /** True when the run was cut short; `interruption` says why. */
+  interrupted: boolean;
+  /** Why the run was cut short. */
+  interruption: string | null;
+  /** Path of the per-request JSONL records, or null when none were kept. */
+  recordsFile: string | null;
+  /** The load levels in the order run. */
+  levels: LevelResult[];
+}

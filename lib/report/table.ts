@@ -1,0 +1,106 @@
+/**
+ * The console table: metrics as rows, levels as columns, `value ± half-width`
+ * where a confidence interval exists.
+ *
+ * @module
+ */
+
+import Table from "cli-table3";
+import { METRIC_IDS } from "../metrics/ids.ts";
+import type { ResultsDocument } from "./document.ts";
+import { formatValue } from "./format.ts";
+
+/** Options of {@linkcode renderTable}. */
+export interface RenderTableOptions {
+  /**
+   * Use colour codes.
+   * @default {false}
+   */
+  color?: boolean;
+}
+
+/**
+ * Renders the results as a text table with a short header.
+ *
+ * @param doc The results document.
+ * @param options Rendering options.
+ * @returns The text (no trailing newline).
+ *
+ * @example
+ * ```ts
+ * import { renderTable } from "./table.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const text = renderTable({
+ *   schemaVersion: 1, tool: { name: "splleed", version: "0", deno: "2" }, config: { trials: 2 },
+ *   backend: { kind: "simulator", model: "m" }, startedAt: "", finishedAt: "",
+ *   interrupted: false, interruption: null, recordsFile: null,
+ *   levels: [{ mode: "latency", concurrency: 4, trials: [], errors: {},
+ *     summary: { ttft_p50_ms: { value: 41, ci: [40, 42], trials: [40.5, 41.5] } } }],
+ * });
+ * assert.match(text, /ttft_p50_ms/);
+ * assert.match(text, /41\.00 ± 1\.00/);
+ * ```
+ */
+export function renderTable(doc: ResultsDocument, options: RenderTableOptions = {}): string {
+  const b = doc.backend;
+  const cfg = doc.config;
+  const lines: string[] = [];
+  lines.push(
+    `splleed ${doc.tool.version} · ${b.kind} · model ${b.model ?? "?"} · ${b.api ?? ""} · ${
+      b.endpoint ?? ""
+    }`.replace(/ · (?= · |$)/g, ""),
+  );
+  const trials = cfg.trials ?? "?";
+  const cl = typeof cfg.confidenceLevel === "number"
+    ? `${Math.round(cfg.confidenceLevel * 100)}%`
+    : "";
+  lines.push(
+    `mode ${cfg.mode ?? "?"} · ${trials} trial${trials === 1 ? "" : "s"} × ${
+      cfg.runs ?? "?"
+    } requests per level` +
+      (Number(trials) > 1 ? ` · value ± ${cl} CI half-width over trials` : ""),
+  );
+  if (doc.interrupted) lines.push(`INTERRUPTED: ${doc.interruption ?? "run cut short"}`);
+
+  const head = [
+    "metric",
+    ...doc.levels.map((l) =>
+      l.mode === "throughput" ? `burst ${l.concurrency}` : `c=${l.concurrency}`
+    ),
+  ];
+  const table = new Table({
+    head,
+    style: {
+      compact: true,
+      head: options.color ? ["cyan"] : [],
+      border: options.color ? ["grey"] : [],
+    },
+    colAligns: ["left", ...doc.levels.map(() => "right" as const)],
+  });
+  const ids = new Set<string>();
+  for (const l of doc.levels) for (const id of Object.keys(l.summary)) ids.add(id);
+  const ordered = [
+    ...METRIC_IDS.filter((id) => ids.has(id)),
+    ...[...ids].filter((id) => !METRIC_IDS.includes(id)),
+  ];
+  for (const id of ordered) {
+    table.push([
+      id,
+      ...doc.levels.map((l) => {
+        const s = l.summary[id];
+        if (!s) return "—";
+        const v = formatValue(id, s.value);
+        return s.ci ? `${v} ± ${formatValue(id, (s.ci[1] - s.ci[0]) / 2)}` : v;
+      }),
+    ]);
+  }
+  const reasons = new Set<string>();
+  for (const l of doc.levels) for (const r of Object.keys(l.errors)) reasons.add(r);
+  for (const r of [...reasons].sort()) {
+    table.push([`failed: ${r}`, ...doc.levels.map((l) => String(l.errors[r] ?? 0))]);
+  }
+  lines.push(table.toString());
+  if (doc.recordsFile) lines.push(`records: ${doc.recordsFile}`);
+  return lines.join("\n");
+}

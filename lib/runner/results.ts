@@ -1,0 +1,100 @@
+/**
+ * The object `benchmark()` returns: the results document plus ways to show
+ * and save it.
+ *
+ * @module
+ */
+
+import { renderCsv } from "../report/csv.ts";
+import type { ResultsDocument } from "../report/document.ts";
+import { renderTable } from "../report/table.ts";
+
+/**
+ * Results of a benchmark run.
+ *
+ * @example
+ * ```ts ignore
+ * const results = await benchmark({ ... });
+ * results.print();
+ * await results.save("results.json");
+ * const csv = results.toCSV();
+ * ```
+ */
+export class BenchmarkResults {
+  #doc: ResultsDocument;
+
+  /** @param doc The results document. */
+  constructor(doc: ResultsDocument) {
+    this.#doc = doc;
+  }
+
+  /** The load levels with their trials and summaries. */
+  get levels(): ResultsDocument["levels"] {
+    return this.#doc.levels;
+  }
+
+  /** True when the run was cut short (interrupt, server failure). */
+  get interrupted(): boolean {
+    return this.#doc.interrupted;
+  }
+
+  /** Path of the per-request records file, or null. */
+  get recordsFile(): string | null {
+    return this.#doc.recordsFile;
+  }
+
+  /**
+   * The results document (schema version 1).
+   *
+   * @returns The document (a fresh copy).
+   */
+  toJSON(): ResultsDocument {
+    return structuredClone(this.#doc);
+  }
+
+  /**
+   * The results as CSV, one row per level.
+   *
+   * @returns CSV text.
+   */
+  toCSV(): string {
+    return renderCsv(this.#doc);
+  }
+
+  /**
+   * The results as a text table.
+   *
+   * @param color Use terminal colours.
+   * @returns The table.
+   */
+  toTable(color = false): string {
+    return renderTable(this.#doc, { color });
+  }
+
+  /** Prints the table to the console. */
+  print(): void {
+    console.log(this.toTable(Deno.stdout.isTerminal() && !Deno.noColor));
+  }
+
+  /**
+   * Saves the results: `.json` writes the document, `.csv` the CSV.
+   *
+   * @param path Output path; parent directories are created.
+   * @throws {TypeError} When the extension is neither `.json` nor `.csv`.
+   */
+  async save(path: string): Promise<void> {
+    const text = saveText(this, path);
+    const dir = path.replace(/[\\/][^\\/]*$/, "");
+    if (dir !== path && dir !== "") await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(path, text);
+  }
+}
+
+function saveText(results: BenchmarkResults, path: string): string {
+  const lower = path.toLowerCase();
+  if (lower.endsWith(".json")) return JSON.stringify(results.toJSON(), null, 2) + "\n";
+  if (lower.endsWith(".csv")) return results.toCSV();
+  throw new TypeError(
+    `Cannot save results: the path must end in .json or .csv, got ${JSON.stringify(path)}`,
+  );
+}

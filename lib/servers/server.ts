@@ -1,0 +1,53 @@
+/**
+ * Starting and stopping managed engines. A backend describes how its engine
+ * starts as plain data ({@linkcode LaunchSpec}); this module carries it out
+ * and always tears it down.
+ *
+ * @module
+ */
+
+import type { LaunchSpec } from "../config/launch.ts";
+import { startSimulatorWorker } from "../sim/in_process.ts";
+
+/** A managed engine that is up and answering. */
+export interface RunningServer {
+  /** Base URL to connect to. */
+  readonly endpoint: string;
+  /** How it was started, for the results (no secrets). */
+  readonly info: Record<string, unknown>;
+  /** Stops it; safe to call more than once. */
+  stop(): Promise<void>;
+  /** Engine-specific counters, when it has any (the simulator's). */
+  stats?(): Promise<unknown>;
+}
+
+/**
+ * Starts the engine a launch spec describes and waits until it answers.
+ *
+ * @param launch What to start.
+ * @returns The running server.
+ * @throws {Error} When it cannot be started, saying why.
+ *
+ * @example
+ * ```ts
+ * import { startServer } from "./server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const s = await startServer({ kind: "simulator", options: { ttftMs: 1, itlMs: 1 } });
+ * assert.match(s.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
+ * await s.stop();
+ * ```
+ */
+export async function startServer(launch: LaunchSpec): Promise<RunningServer> {
+  switch (launch.kind) {
+    case "simulator": {
+      const sim = await startSimulatorWorker(launch.options);
+      return {
+        endpoint: sim.url,
+        info: { managed: "simulator (in-process worker)", options: launch.options },
+        stop: () => sim.stop(),
+        stats: () => sim.stats(),
+      };
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * splleed: benchmark LLM inference servers (vLLM, TGI, SGLang, llama.cpp,
+ * any OpenAI-compatible endpoint) with correct timestamps, no coordinated
+ * omission and statistics a reviewer accepts.
+ *
+ * @example A concurrency sweep on the built-in simulated engine
+ * ```ts
+ * import { benchmark, simulator } from "./mod.ts";
+ *
+ * const results = await benchmark({
+ *   backend: simulator({ ttftMs: 30, itlMs: 5 }),
+ *   prompts: ["What is the capital of France?", "Explain quantum computing briefly."],
+ *   mode: "latency",
+ *   concurrency: [1, 2],
+ *   warmup: 1,
+ *   runs: 4,
+ *   trials: 2,
+ *   confidenceLevel: 0.95,
+ *   sampling: { maxTokens: 8, temperature: 0, topP: 1, ignoreEos: false },
+ *   slo: { ttftMs: 200, tpotMs: 50, e2eMs: 5000 },
+ *   records: false,
+ * });
+ * results.print();
+ * const json = results.toJSON();
+ * const csv = results.toCSV();
+ * ```
+ *
+ * Against a running server: `vllm({ model, endpoint: "http://localhost:8000" })`
+ * or `openai({ endpoint, model, api: "chat", apiKey })` as the backend.
+ *
+ * @module
+ */
+
+export { benchmark } from "./lib/runner/benchmark.ts";
+export type { BenchmarkEvent, BenchmarkOptions } from "./lib/runner/benchmark.ts";
+export { BenchmarkResults } from "./lib/runner/results.ts";
+export type { LevelResult, ResultsDocument, TrialResult } from "./lib/report/document.ts";
+export type { MetricSummary } from "./lib/stats/summary.ts";
+
+export { openai } from "./lib/backends/openai.ts";
+export { vllm } from "./lib/backends/vllm.ts";
+export { simulator } from "./lib/backends/simulator.ts";
+export type {
+  Backend,
+  BackendClient,
+  ConnectOptions,
+  PreparedRequest,
+} from "./lib/backends/backend.ts";
+export type {
+  Api,
+  BackendConfig,
+  OpenAIOptions,
+  SimulatorBackendOptions,
+  VllmOptions,
+} from "./lib/config/backends.ts";
+export type { BenchmarkSpec, BenchmarkSpecInput, Sampling, Slo } from "./lib/config/benchmark.ts";
+export type { SimulatorOptions } from "./lib/config/sim.ts";
+export { ConfigError } from "./lib/config/errors.ts";
+export type { ConfigIssue } from "./lib/config/errors.ts";
+
+export { serveSimulator } from "./lib/sim/server.ts";
+export type { SimServer } from "./lib/sim/server.ts";
+export { startSimulatorWorker } from "./lib/sim/in_process.ts";
+export type { SimulatorHandle } from "./lib/sim/in_process.ts";
+export { PROFILES } from "./lib/sim/profiles.ts";
+export type { EngineModel } from "./lib/sim/profiles.ts";
+
+export { METRIC_IDS } from "./lib/metrics/ids.ts";
+export type { RequestRecord } from "./lib/record/record.ts";
+export type { HttpTransport } from "./lib/http/transport.ts";

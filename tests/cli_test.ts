@@ -1,0 +1,205 @@
+/**
+ * The command line end to end, as a subprocess: exit codes, config errors,
+ * `--json`, connect mode against a separately started simulator, files
+ * written, and the demo.
+ */
+
+import assert from "node:assert/strict";
+import { METRIC_IDS } from "../lib/metrics/ids.ts";
+import { firstLine, readRecords, runCli, spawnCli } from "./_helpers.ts";
+
+Deno.test("a bad value in a YAML config names the field and exits 2, before any request", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/bad.yaml`,
+      "backend:\n  type: simulator\n  ttftMs: 10\n  itlMs: 1\nprompts: [hi]\nconcurrency: [0, 4]\n",
+    );
+    const r = await runCli(["run", `${dir}/bad.yaml`, "--records", `${dir}/r.jsonl`]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /'concurrency\[0\]' must be a positive integer, got 0/);
+    assert.equal(r.stdout, "");
+    await assert.rejects(Deno.stat(`${dir}/r.jsonl`), "no records file: nothing ran");
+
+    await Deno.writeTextFile(
+      `${dir}/typo.yaml`,
+      "backend: {type: simulator}\nprompts: [hi]\nconcurency: [1]\n",
+    );
+    const typo = await runCli(["run", `${dir}/typo.yaml`]);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /'concurency' must be absent \(it is not a known field/);
+
+    await Deno.writeTextFile(`${dir}/broken.yaml`, "backend: [unclosed\n");
+    const broken = await runCli(["run", `${dir}/broken.yaml`]);
+    assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /valid YAML/);
+
+    const missing = await runCli(["run", `${dir}/nope.yaml`]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /nope\.yaml/);
+
+    const flag = await runCli(["run", "--backend", "simulator", "--trials", "0"]);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /'trials' must be a positive integer, got 0/);
+
+    const unknown = await runCli(["run", "--concurrenzy", "4"]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown option '--concurrenzy'/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("run --json prints only the results JSON on stdout; --out writes CSV with records beside it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/prompts.jsonl`, '{"prompt": "first"}\n{"prompt": "second"}\n');
+    const r = await runCli([
+      "run",
+      "--backend",
+      "simulator",
+      "--ttft-ms",
+      "5",
+      "--itl-ms",
+      "1",
+      "--prompts",
+      `${dir}/prompts.jsonl`,
+      "--concurrency",
+      "1,2",
+      "--runs",
+      "4",
+      "--trials",
+      "2",
+      "--max-tokens",
+      "5",
+      "--slo",
+      "ttft_ms=1000",
+      "--out",
+      `${dir}/results.csv`,
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.schemaVersion, 1);
+    assert.equal(doc.levels.length, 2);
+    assert.equal(doc.config.prompts.count, 2);
+    assert.equal(doc.levels[1].summary.goodput_ratio.value, 1);
+    assert.match(r.stderr, /trial 2\/2/);
+    const csv = await Deno.readTextFile(`${dir}/results.csv`);
+    assert.equal(csv.trim().split("\n").length, 3);
+    const { requests } = await readRecords(`${dir}/results.records.jsonl`);
+    // 2 levels × (1 warm-up + 2 trials × 4 runs)
+    assert.equal(requests.length, 18);
+    assert.equal(requests.filter((q) => q.phase === "warmup").length, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("connect mode: benchmark a simulator started as its own server (`sim`), through the vllm backend", async () => {
+  const sim = spawnCli([
+    "sim",
+    "--port",
+    "0",
+    "--ttft-ms",
+    "10",
+    "--itl-ms",
+    "2",
+    "--model",
+    "my-model",
+  ]);
+  try {
+    const url = await firstLine(sim);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const dir = await Deno.makeTempDir();
+    const r = await runCli([
+      "run",
+      "--backend",
+      "vllm",
+      "--endpoint",
+      `${url}/v1`,
+      "--api",
+      "chat",
+      "--concurrency",
+      "2",
+      "--runs",
+      "4",
+      "--trials",
+      "1",
+      "--max-tokens",
+      "3",
+      "--out",
+      `${dir}/out.json`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /ttft_p50_ms/);
+    const doc = JSON.parse(await Deno.readTextFile(`${dir}/out.json`));
+    assert.equal(doc.backend.kind, "vllm");
+    assert.equal(doc.backend.model, "my-model", "model resolved from /v1/models");
+    assert.equal(doc.backend.api, "chat");
+    assert.equal(doc.backend.info.serverVersion, "splleed-sim 1", "vLLM /version recorded");
+    assert.equal(doc.levels[0].summary.requests_completed.value, 4);
+    await Deno.remove(dir, { recursive: true });
+  } finally {
+    sim.kill("SIGINT");
+    const status = await sim.status;
+    await sim.stderr.cancel();
+    await sim.stdout.cancel().catch(() => {});
+    assert.equal(status.code, 0, "sim exits cleanly on SIGINT");
+  }
+});
+
+Deno.test("an API key never appears in results, records or output", async () => {
+  const sim = spawnCli(["sim", "--port", "0", "--ttft-ms", "1", "--itl-ms", "1"]);
+  try {
+    const url = await firstLine(sim);
+    const dir = await Deno.makeTempDir();
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `backend:\n  type: openai\n  endpoint: ${url}\n  apiKey: sk-SECRET-123\n  headers: {X-Api-Key: SECRET-456, X-Trace: visible}\nprompts: [hi]\nruns: 2\ntrials: 1\nout: ${dir}/r.json\n`,
+    );
+    const r = await runCli(["run", `${dir}/c.yaml`, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    for (
+      const text of [
+        r.stdout,
+        r.stderr,
+        await Deno.readTextFile(`${dir}/r.json`),
+        await Deno.readTextFile(`${dir}/r.records.jsonl`),
+      ]
+    ) {
+      assert.doesNotMatch(text, /SECRET/);
+    }
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.config.backend.apiKey, "[redacted]");
+    assert.equal(doc.config.backend.headers["X-Api-Key"], "[redacted]");
+    assert.equal(doc.config.backend.headers["X-Trace"], "visible");
+    await Deno.remove(dir, { recursive: true });
+  } finally {
+    sim.kill("SIGINT");
+    await sim.status;
+    await sim.stderr.cancel();
+    await sim.stdout.cancel().catch(() => {});
+  }
+});
+
+Deno.test("demo writes results.json, results.csv and records.jsonl and prints every metric", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli(["demo", "--out-dir", `${dir}/demo`, "--runs", "8", "--trials", "2"]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const id of METRIC_IDS) {
+      assert.match(r.stdout, new RegExp(`\\b${id}\\b`), `table lacks ${id}`);
+    }
+    for (const c of [1, 4, 16, 64]) assert.match(r.stdout, new RegExp(`c=${c}\\b`));
+    const doc = JSON.parse(await Deno.readTextFile(`${dir}/demo/results.json`));
+    assert.deepEqual(doc.levels.map((l: { concurrency: number }) => l.concurrency), [1, 4, 16, 64]);
+    assert.equal(doc.recordsFile, `${dir}/demo/records.jsonl`);
+    const csv = await Deno.readTextFile(`${dir}/demo/results.csv`);
+    assert.equal(csv.trim().split("\n").length, 5);
+    const { requests } = await readRecords(`${dir}/demo/records.jsonl`);
+    assert.equal(requests.length, 4 * (4 + 2 * 8));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
