@@ -14,153 +14,30 @@ import { dirname, join, relative, resolve } from "node:path";
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const lib = join(root, "lib");
 
-/** For each folder: the lib folders it must not import (besides itself). */
-const FORBIDDEN: Record<string, string[]> = {
-  stats: ["*"], // pure: nothing else from lib/
-  workload: [
-    "load",
-    "backends",
-    "servers",
-    "gpu",
-    "trace",
-    "sim",
-    "runner",
-    "report",
-    "metrics",
-    "analysis",
-    "cli",
-  ],
-  load: [
-    "workload",
-    "backends",
-    "servers",
-    "gpu",
-    "trace",
-    "sim",
-    "runner",
-    "report",
-    "metrics",
-    "analysis",
-    "cli",
-  ],
-  backends: [
-    "workload",
-    "load",
-    "servers",
-    "gpu",
-    "trace",
-    "sim",
-    "runner",
-    "report",
-    "metrics",
-    "analysis",
-    "cli",
-  ],
-  servers: [
-    "workload",
-    "load",
-    "backends",
-    "gpu",
-    "trace",
-    "runner",
-    "report",
-    "metrics",
-    "analysis",
-    "cli",
-  ],
-  gpu: [
-    "workload",
-    "load",
-    "backends",
-    "servers",
-    "trace",
-    "sim",
-    "runner",
-    "report",
-    "metrics",
-    "analysis",
-    "cli",
-  ],
-  trace: [
-    "workload",
-    "load",
-    "backends",
-    "servers",
-    "gpu",
-    "sim",
-    "runner",
-    "report",
-    "metrics",
-    "analysis",
-    "cli",
-  ],
-  record: [
-    "workload",
-    "load",
-    "backends",
-    "servers",
-    "gpu",
-    "trace",
-    "sim",
-    "runner",
-    "report",
-    "metrics",
-    "analysis",
-    "cli",
-  ],
-  metrics: [
-    "workload",
-    "load",
-    "backends",
-    "servers",
-    "gpu",
-    "trace",
-    "sim",
-    "runner",
-    "report",
-    "analysis",
-    "cli",
-  ],
-  report: [
-    "workload",
-    "load",
-    "backends",
-    "servers",
-    "gpu",
-    "trace",
-    "sim",
-    "runner",
-    "analysis",
-    "cli",
-  ],
-  analysis: ["workload", "load", "backends", "servers", "gpu", "trace", "sim", "runner", "cli"],
-  sim: [
-    "workload",
-    "load",
-    "backends",
-    "servers",
-    "gpu",
-    "trace",
-    "runner",
-    "report",
-    "metrics",
-    "analysis",
-    "cli",
-  ],
-  config: [
-    "workload",
-    "load",
-    "backends",
-    "servers",
-    "gpu",
-    "trace",
-    "runner",
-    "report",
-    "metrics",
-    "analysis",
-    "cli",
-  ],
-  runner: ["cli"],
+/**
+ * For each folder: the other lib folders it may import (files directly in
+ * lib/, such as version.ts, are open to all). Data flows one way; the
+ * stages that talk to the outside world never import each other.
+ */
+const ALLOWED: Record<string, readonly string[]> = {
+  stats: [], // pure: nothing else from lib/
+  util: [],
+  clock: [],
+  http: [],
+  record: [],
+  config: ["sim", "util"], // sim: the profile names, as data
+  workload: ["config", "util"],
+  load: ["config", "clock", "util"],
+  backends: ["config", "http", "record", "clock", "util"],
+  servers: ["config", "sim", "util"],
+  gpu: ["config", "util"],
+  trace: ["config", "util"],
+  sim: ["config", "http", "clock", "util"],
+  metrics: ["config", "record", "stats"],
+  report: ["metrics", "stats"],
+  analysis: ["config", "metrics", "stats", "report"],
+  runner: ["*"], // the composition root
+  cli: ["*"],
 };
 
 function* walk(dir: string): Generator<string> {
@@ -184,9 +61,15 @@ for (const file of walk(lib)) {
     if (target.startsWith("..")) continue; // deno.json and such
     const tFolder = target.split("/")[0];
     if (tFolder === folder || !target.includes("/")) continue;
-    const banned = FORBIDDEN[folder] ?? [];
-    if (banned.includes("*") || banned.includes(tFolder)) {
-      problems.push(`${rel}: imports ${target} (lib/${folder} must not import lib/${tFolder})`);
+    const allowed = ALLOWED[folder];
+    if (allowed === undefined) {
+      problems.push(`${rel}: lib/${folder} has no import rule in scripts/check_imports.ts`);
+    } else if (!allowed.includes("*") && !allowed.includes(tFolder)) {
+      problems.push(
+        `${rel}: imports ${target} (lib/${folder} may import only: ${
+          allowed.join(", ") || "nothing"
+        })`,
+      );
     }
   }
   // Nothing at import time: scan top-level statements (lines with no indentation).

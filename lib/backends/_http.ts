@@ -6,6 +6,7 @@
  */
 
 import type { HttpTransport } from "../http/transport.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 const decoder = new TextDecoder();
 
@@ -87,15 +88,7 @@ export async function getJson(
       parts.push(bytes.slice());
     },
   });
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const all = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.length;
-  }
-  const text = decoder.decode(all);
+  const text = decoder.decode(concatBytes(parts));
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -181,7 +181,9 @@ function interruptOnSignals(io: CliIO): { signal: AbortSignal; dispose(): void }
 
 function progress(io: CliIO, trials: number) {
   return (e: BenchmarkEvent) => {
-    if (e.type === "connected") {
+    if (e.type === "warning") {
+      io.err(`warning: ${e.message}\n`);
+    } else if (e.type === "connected") {
       io.err(`connected: ${e.backend} · ${e.model} · ${e.endpoint}\n`);
       if (e.recordsFile) io.err(`records: ${e.recordsFile}\n`);
     } else if (e.type === "trial") {

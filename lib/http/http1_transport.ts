@@ -156,8 +156,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
       : connHeader.includes("keep-alive");
     const te = h.get("transfer-encoding")?.toLowerCase();
     const cl = h.get("content-length");
-    const noBody = request.method === "HEAD" as string || status === 204 || status === 304 ||
-      (status >= 100 && status < 200);
+    const noBody = status === 204 || status === 304 || (status >= 100 && status < 200);
     const onData = (bytes: Uint8Array) => handler.onBody(bytes, t);
 
     if (noBody) return { end: t, reusable, received };

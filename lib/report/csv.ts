@@ -46,7 +46,7 @@ export function csvField(v: string | number | null | undefined): string {
  *
  * const csv = renderCsv({
  *   schemaVersion: 1, tool: { name: "splleed", version: "0", deno: "2" }, config: {},
- *   backend: {}, startedAt: "", finishedAt: "", interrupted: false, interruption: null,
+ *   backend: {}, startedAt: "", finishedAt: "", interrupted: false, interruption: null, warnings: [],
  *   recordsFile: null,
  *   levels: [{ mode: "latency", concurrency: 2, trials: [], errors: { http_500: 1 },
  *     summary: { ttft_p50_ms: { value: 10, ci: [9, 11], trials: [9.5, 10.5] } } }],

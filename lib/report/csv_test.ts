@@ -13,6 +13,7 @@ function doc(levels: LevelResult[]): ResultsDocument {
     finishedAt: "2025-01-01T00:01:00.000Z",
     interrupted: false,
     interruption: null,
+    warnings: [],
     recordsFile: null,
     levels,
   };

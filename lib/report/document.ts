@@ -49,6 +49,8 @@ export interface ResultsDocument {
   interrupted: boolean;
   /** Why the run was cut short. */
   interruption: string | null;
+  /** Things the user should know about how the run was set up. */
+  warnings: string[];
   /** Path of the per-request JSONL records, or null when none were kept. */
   recordsFile: string | null;
   /** The load levels in the order run. */

@@ -34,7 +34,7 @@ export interface RenderTableOptions {
  * const text = renderTable({
  *   schemaVersion: 1, tool: { name: "splleed", version: "0", deno: "2" }, config: { trials: 2 },
  *   backend: { kind: "simulator", model: "m" }, startedAt: "", finishedAt: "",
- *   interrupted: false, interruption: null, recordsFile: null,
+ *   interrupted: false, interruption: null, warnings: [], recordsFile: null,
  *   levels: [{ mode: "latency", concurrency: 4, trials: [], errors: {},
  *     summary: { ttft_p50_ms: { value: 41, ci: [40, 42], trials: [40.5, 41.5] } } }],
  * });
@@ -62,6 +62,7 @@ export function renderTable(doc: ResultsDocument, options: RenderTableOptions = 
       (Number(trials) > 1 ? ` · value ± ${cl} CI half-width over trials` : ""),
   );
   if (doc.interrupted) lines.push(`INTERRUPTED: ${doc.interruption ?? "run cut short"}`);
+  for (const w of doc.warnings) lines.push(`warning: ${w}`);
 
   const head = [
     "metric",

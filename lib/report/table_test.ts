@@ -14,6 +14,7 @@ function doc(levels: LevelResult[], extra: Partial<ResultsDocument> = {}): Resul
     finishedAt: "2025-01-01T00:01:00.000Z",
     interrupted: false,
     interruption: null,
+    warnings: [],
     recordsFile: null,
     levels,
     ...extra,
@@ -117,4 +118,10 @@ Deno.test("renderTable() labels a throughput level as a burst", () => {
     "1234.50",
   ]);
   assert.ok(!text.includes("failed:"));
+});
+
+Deno.test("renderTable() prints the run's warnings under the header", () => {
+  const text = renderTable(sample({ warnings: ["concurrency 64 exceeds runs (8)"] }));
+  assert.match(text, /^warning: concurrency 64 exceeds runs \(8\)$/m);
+  assert.doesNotMatch(renderTable(sample()), /warning:/);
 });

@@ -32,6 +32,7 @@ import { BenchmarkResults } from "./results.ts";
 
 /** Something that happened during a run, for progress display. */
 export type BenchmarkEvent =
+  | { type: "warning"; message: string }
   | {
     type: "connected";
     backend: string;
@@ -158,6 +159,15 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
     : createBackend(spec.backend as BackendConfig);
   const prompts = await loadPrompts(spec.prompts);
   const levels = planLevels(spec);
+  const warnings: string[] = [];
+  for (const l of levels) {
+    if (l.mode === "latency" && l.concurrency > spec.runs) {
+      warnings.push(
+        `concurrency ${l.concurrency} exceeds runs (${spec.runs}): at most ${spec.runs} requests are ever in flight at that level; raise 'runs' to at least ${l.concurrency}`,
+      );
+    }
+  }
+  for (const message of warnings) onEvent?.({ type: "warning", message });
   if (!backend.launch && !backend.endpoint) {
     throw new TypeError(
       `Cannot start benchmark: backend '${backend.kind}' has neither an endpoint nor a way to start a server`,
@@ -211,6 +221,13 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
 
     let nextId = 0;
     const timeoutMs = spec.requestTimeoutMs;
+    // One controller and one timer per request, both gone when it ends; an
+    // interrupt aborts every request in flight.
+    const inFlight = new Set<AbortController>();
+    const abortInFlight = () => {
+      for (const c of inFlight) c.abort(run.signal.reason);
+    };
+    run.signal.addEventListener("abort", abortInFlight, { once: true });
     const issue = (
       phase: "warmup" | "measure",
       level: number,
@@ -220,8 +237,20 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
     async (tick: Tick): Promise<void> => {
       const promptIndex = tick.index % prepared.length;
       const rec = newRecord(nextId++, phase, level, trial, promptIndex, tick.scheduledMs);
-      const signal = AbortSignal.any([run.signal, AbortSignal.timeout(timeoutMs)]);
-      await client!.send(prepared[promptIndex], rec, signal);
+      const controller = new AbortController();
+      const timer = setTimeout(
+        () =>
+          controller.abort(new DOMException(`no response within ${timeoutMs} ms`, "TimeoutError")),
+        timeoutMs,
+      );
+      inFlight.add(controller);
+      if (run.signal.aborted) controller.abort(run.signal.reason);
+      try {
+        await client!.send(prepared[promptIndex], rec, controller.signal);
+      } finally {
+        clearTimeout(timer);
+        inFlight.delete(controller);
+      }
       sink.write(rec);
       acc?.add(rec);
     };
@@ -276,6 +305,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
     finishedAt: new Date().toISOString(),
     interrupted: interruption !== null,
     interruption,
+    warnings,
     recordsFile: sink.path,
     levels: levelResults,
   };

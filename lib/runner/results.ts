@@ -5,6 +5,7 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import { renderCsv } from "../report/csv.ts";
 import type { ResultsDocument } from "../report/document.ts";
 import { renderTable } from "../report/table.ts";
@@ -84,8 +85,7 @@ export class BenchmarkResults {
    */
   async save(path: string): Promise<void> {
     const text = saveText(this, path);
-    const dir = path.replace(/[\\/][^\\/]*$/, "");
-    if (dir !== path && dir !== "") await Deno.mkdir(dir, { recursive: true });
+    await Deno.mkdir(dirname(path), { recursive: true });
     await Deno.writeTextFile(path, text);
   }
 }

@@ -14,6 +14,7 @@
  */
 
 import { ChunkedDecoder, findHeadEnd, parseHead } from "../http/_http1.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 /** A request as the handler sees it. */
 export interface SimHttpRequest {
@@ -217,16 +218,8 @@ class ConnWriter {
     const q = this.#queue;
     if (q.length === 0) return undefined;
     if (q.length === 1) return q.pop();
-    let n = 0;
-    for (const b of q) n += b.length;
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const b of q) {
-      out.set(b, o);
-      o += b.length;
-    }
     this.#queue = [];
-    return out;
+    return concatBytes(q);
   }
 }
 
@@ -334,12 +327,7 @@ async function serveConn(conn: Deno.Conn, handler: SimHttpHandler, maxBody: numb
         await writer.flushed();
         return;
       }
-      body = new Uint8Array(size);
-      let o = 0;
-      for (const p of parts) {
-        body.set(p, o);
-        o += p.length;
-      }
+      body = concatBytes(parts);
     } else {
       const len = Number(head.headers.get("content-length") ?? "0");
       if (!Number.isSafeInteger(len) || len < 0 || len > maxBody) {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { delay, within } from "../../tests/_testing.ts";
 import {
   serveHttp1,
   type SimHttpHandler,
@@ -11,22 +12,6 @@ import {
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Rejects if `p` has not settled within `ms` (instead of hanging the test run). */
-async function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A raw client connection that reads Content-Length responses. */
 class RawClient {
