@@ -101,7 +101,6 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
 
   async function exchange(
     pc: PooledConn,
-    request: HttpRequest,
     head: Uint8Array,
     handler: ResponseHandler,
     progress: { received: number },
@@ -254,7 +253,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
         const progress = { received: 0 };
         try {
           if (signal?.aborted) throw new TransportError(abortFailure(signal), "request aborted");
-          const r = await exchange(pc, request, head, handler, progress);
+          const r = await exchange(pc, head, handler, progress);
           pc.uses++;
           current = undefined;
           if (r.reusable) release(origin, pc);
