@@ -7,7 +7,6 @@
  * @module
  */
 
-import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { Api } from "../config/backends.ts";
 import type { Sampling } from "../config/benchmark.ts";
 import { TransportError } from "../http/transport.ts";
@@ -15,6 +14,8 @@ import type { HttpTransport } from "../http/transport.ts";
 import { failRecord, type RequestRecord } from "../record/record.ts";
 import type { BackendClient, PreparedRequest } from "./backend.ts";
 import { getJson } from "./_http.ts";
+import { ChunkClassifier, FINISH, LINE_BREAK, NEEDS_PARSE, TOKEN } from "./_chunk_scan.ts";
+import { SseParser } from "./_sse.ts";
 
 const encoder = new TextEncoder();
 
@@ -82,10 +83,12 @@ export function buildRequestBody(
  * Reads an OpenAI-compatible SSE stream into a record. Feed it body bytes
  * with their read time; call {@linkcode StreamReader.finish} at the end.
  *
- * A chunk counts as a token chunk when its first choice carries non-empty
- * `text` (completions), `delta.content`, `delta.reasoning_content` or
+ * A chunk counts as a token chunk when a choice carries non-empty `text`
+ * (completions), `delta.content`, `delta.reasoning_content` or
  * `delta.reasoning` (chat); a role-only or empty chunk does not. Every event
- * in one read shares that read's timestamp.
+ * in one read shares that read's timestamp. Events are framed and classified
+ * from their bytes ({@linkcode SseParser}, {@linkcode scanChunk}); only the
+ * usage chunk, errors and unfamiliar shapes are decoded and parsed.
  *
  * @example
  * ```ts
@@ -111,7 +114,8 @@ export function buildRequestBody(
 export class StreamReader {
   #rec: RequestRecord;
   #decoder = new TextDecoder();
-  #parser = createParser({ onEvent: (e) => this.#event(e) });
+  #parser = new SseParser((b, s, e) => this.#event(b, s, e), (b, s, e) => this.#whole(b, s, e));
+  #classifier = new ChunkClassifier();
   #t = 0;
   #status = 0;
   #done = false;
@@ -145,13 +149,12 @@ export class StreamReader {
    * @param tMs Read time, taken before any parsing.
    */
   body(bytes: Uint8Array, tMs: number): void {
-    const text = this.#decoder.decode(bytes, { stream: true });
     if (this.#status !== 200) {
-      if (this.#errorBody.length < 1000) this.#errorBody += text;
+      if (this.#errorBody.length < 1000) this.#errorBody += this.#decoder.decode(bytes, { stream: true });
       return;
     }
     this.#t = tMs;
-    this.#parser.feed(text);
+    this.#parser.feed(bytes);
   }
 
   /**
@@ -244,12 +247,42 @@ export class StreamReader {
     }
   }
 
-  #event(e: EventSourceMessage): void {
-    const data = e.data;
-    if (data === "[DONE]") {
+  /** One event's data, framed by the SSE parser. */
+  #event(b: Uint8Array, s: number, e: number): void {
+    if (isDone(b, s, e)) {
       this.#done = true;
       return;
     }
+    const flags = this.#classifier.classify(b, s, e);
+    if ((flags & (NEEDS_PARSE | LINE_BREAK)) === 0) this.#apply(flags);
+    else this.#parse(b, s, e);
+  }
+
+  /** A read that looks like one whole event: handle it unless it holds a line break. */
+  #whole(b: Uint8Array, s: number, e: number): boolean {
+    if (isDone(b, s, e)) {
+      this.#done = true;
+      return true;
+    }
+    const flags = this.#classifier.classify(b, s, e);
+    if (flags & LINE_BREAK) return false;
+    if (flags & NEEDS_PARSE) {
+      for (let i = s; i < e; i++) if (b[i] === 10 || b[i] === 13) return false;
+      this.#parse(b, s, e);
+    } else {
+      this.#apply(flags);
+    }
+    return true;
+  }
+
+  #apply(flags: number): void {
+    if (flags & TOKEN) this.#token();
+    if (flags & FINISH) this.#finishReason = true;
+  }
+
+  #parse(b: Uint8Array, s: number, e: number): void {
+    const data = this.#decoder.decode(b.subarray(s, e));
+    if (data.trim() === "") return;
     let obj: ChunkJson;
     try {
       obj = JSON.parse(data);
@@ -257,7 +290,17 @@ export class StreamReader {
       this.#invalid ??= `a stream event is not JSON: ${data.slice(0, 120)}`;
       return;
     }
-    if (obj === null || typeof obj !== "object") return;
+    if (obj !== null && typeof obj === "object") this.#object(obj);
+  }
+
+  #token(): void {
+    const rec = this.#rec;
+    if (rec.firstTokenMs === null) rec.firstTokenMs = this.#t;
+    rec.chunkMs.push(this.#t);
+  }
+
+  /** The slow path: a parsed chunk (usage, errors, unfamiliar shapes). */
+  #object(obj: ChunkJson): void {
     if (obj.error !== undefined || obj.object === "error") {
       const err = obj.error;
       const m = typeof err === "string"
@@ -267,22 +310,21 @@ export class StreamReader {
       return;
     }
     const choices = obj.choices;
-    if (choices !== undefined && choices !== null && choices.length > 0) {
-      const c = choices[0];
-      const d = c.delta;
-      if (
-        (c.text !== undefined && c.text !== null && c.text !== "") ||
-        (d !== undefined && d !== null &&
-          ((d.content !== undefined && d.content !== null && d.content !== "") ||
-            (d.reasoning_content !== undefined && d.reasoning_content !== null &&
-              d.reasoning_content !== "") ||
-            (d.reasoning !== undefined && d.reasoning !== null && d.reasoning !== "")))
-      ) {
-        const rec = this.#rec;
-        if (rec.firstTokenMs === null) rec.firstTokenMs = this.#t;
-        rec.chunkMs.push(this.#t);
+    if (Array.isArray(choices)) {
+      let token = false;
+      for (const c of choices) {
+        if (c === null || typeof c !== "object") continue;
+        const d = c.delta;
+        if (
+          nonEmpty(c.text) ||
+          (d !== undefined && d !== null &&
+            (nonEmpty(d.content) || nonEmpty(d.reasoning_content) || nonEmpty(d.reasoning)))
+        ) {
+          token = true;
+        }
+        if (c.finish_reason !== undefined && c.finish_reason !== null) this.#finishReason = true;
       }
-      if (c.finish_reason !== undefined && c.finish_reason !== null) this.#finishReason = true;
+      if (token) this.#token();
     }
     const u = obj.usage;
     if (u !== undefined && u !== null) {
@@ -290,6 +332,16 @@ export class StreamReader {
       if (typeof u.prompt_tokens === "number") this.#rec.promptTokens = u.prompt_tokens;
     }
   }
+}
+
+/** Whether `b[s, e)` is `[DONE]`. */
+function isDone(b: Uint8Array, s: number, e: number): boolean {
+  return e - s === 6 && b[s] === 91 && b[s + 1] === 68 && b[s + 2] === 79 && b[s + 3] === 78 &&
+    b[s + 4] === 69 && b[s + 5] === 93;
+}
+
+function nonEmpty(v: unknown): boolean {
+  return typeof v === "string" && v !== "";
 }
 
 interface ChunkJson {

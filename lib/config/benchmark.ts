@@ -51,6 +51,13 @@ export const promptsSchema = z.union([
 /** Prompts as a list or a file reference. */
 export type PromptsSpec = z.input<typeof promptsSchema>;
 
+/** The shape of an `HttpTransport` object, checked by duck typing (config does not import lib/http). */
+interface TransportObject {
+  name: string;
+  send: (...args: never[]) => unknown;
+  close: () => void;
+}
+
 /** Something that looks like a backend object made by a factory (`openai()`, `vllm()`, ...). */
 function isBackendObject(v: unknown): boolean {
   return typeof v === "object" && v !== null &&
@@ -89,8 +96,17 @@ export const benchmarkSpecSchema = z.strictObject({
   records: z.union([z.string().min(1), z.literal(false)]).optional(),
   /** Per-request timeout, ms. */
   requestTimeoutMs: z.number().positive().default(600_000),
-  /** HTTP client: splleed's HTTP/1.1 client, or the platform `fetch`. */
-  transport: z.enum(["http1", "fetch"]).default("http1"),
+  /** HTTP client: splleed's HTTP/1.1 client, the platform `fetch`, or your own `HttpTransport` object. */
+  transport: z.union([
+    z.enum(["http1", "fetch"]),
+    z.custom<TransportObject>(
+      (v) =>
+        typeof v === "object" && v !== null &&
+        typeof (v as TransportObject).send === "function" &&
+        typeof (v as TransportObject).name === "string",
+      { message: "an HttpTransport object" },
+    ),
+  ], { error: '"http1", "fetch" or an HttpTransport object' }).default("http1"),
   /** Aborts the run (finished measurements are kept). Not serialisable. */
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, {
     message: "an AbortSignal",

@@ -1,12 +1,13 @@
 /**
- * A growable list of float64 values in one typed array: what metric
- * accumulators keep per trial (8 bytes a value, no per-element objects).
+ * A growable list of numbers in one typed array: what metric accumulators
+ * keep per request (no per-element objects). The far more numerous
+ * inter-token gaps go to a `BlockedSample` instead.
  *
  * @module
  */
 
 /**
- * Growable `Float64Array`.
+ * A growable `Float64Array`.
  *
  * @example
  * ```ts

@@ -8,7 +8,8 @@
 
 import type { Slo } from "../config/benchmark.ts";
 import type { RequestRecord } from "../record/record.ts";
-import { describe, DISTRIBUTION_STATS } from "../stats/describe.ts";
+import { BlockedSample } from "../stats/blocked_sample.ts";
+import { type Distribution, describeSorted, DISTRIBUTION_STATS } from "../stats/describe.ts";
 import { FloatList } from "./_float_list.ts";
 
 /** One trial's metrics and failures. */
@@ -54,7 +55,7 @@ export interface TrialMetrics {
 export class TrialAccumulator {
   #slo: Slo | undefined;
   #ttft = new FloatList();
-  #itl = new FloatList(1024);
+  #itl = new BlockedSample();
   #tpot = new FloatList();
   #e2e = new FloatList();
   #completed = 0;
@@ -121,21 +122,23 @@ export class TrialAccumulator {
   }
 
   /**
-   * Computes the trial's metrics.
+   * Computes the trial's metrics. Call it once, when the trial is over: it
+   * sorts the samples in place.
    *
    * @returns Metrics and failures.
    */
   result(): TrialMetrics {
     const m: Record<string, number> = {};
-    const put = (name: string, values: FloatList) => {
-      const d = describe(values.view());
+    // Each list is sorted in place (no copy of what can be millions of
+    // gaps); result() is meant to be called once, at the end of the trial.
+    const put = (name: string, d: Distribution | undefined) => {
       if (!d) return;
       for (const s of DISTRIBUTION_STATS) m[`${name}_${s}_ms`] = d[s];
     };
-    put("ttft", this.#ttft);
-    put("itl", this.#itl);
-    put("tpot", this.#tpot);
-    put("e2e", this.#e2e);
+    put("ttft", describeSorted(this.#ttft.view().sort()));
+    put("itl", this.#itl.summarize());
+    put("tpot", describeSorted(this.#tpot.view().sort()));
+    put("e2e", describeSorted(this.#e2e.view().sort()));
     const total = this.#completed + this.#failed;
     const durationS = total > 0 ? (this.#end - this.#start) / 1000 : 0;
     if (durationS > 0) {

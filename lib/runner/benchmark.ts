@@ -52,9 +52,14 @@ export type BenchmarkEvent =
   };
 
 /** Options of `benchmark()`: the specification, with `backend` a factory object or data. */
-export type BenchmarkOptions = Omit<BenchmarkSpecInput, "backend"> & {
+export type BenchmarkOptions = Omit<BenchmarkSpecInput, "backend" | "transport"> & {
   /** The engine: `openai({...})`, `vllm({...})`, `simulator({...})`, or backend data. */
   backend: Backend | BackendConfig;
+  /**
+   * The HTTP client: `"http1"` (splleed's own, the default), `"fetch"`, or an
+   * {@linkcode HttpTransport} object (closed by the caller, not by the run).
+   */
+  transport?: "http1" | "fetch" | HttpTransport;
   /** Called on progress events (never on the measurement's hot path). */
   onEvent?: (event: BenchmarkEvent) => void;
 };
@@ -78,8 +83,9 @@ export function recordsPathFor(out: string): string {
   return join(dirname(out), `${stem}.records.jsonl`);
 }
 
-function makeTransport(name: BenchmarkSpec["transport"]): HttpTransport {
-  return name === "fetch" ? createFetchTransport() : createHttp1Transport();
+function makeTransport(t: BenchmarkSpec["transport"]): HttpTransport {
+  if (typeof t === "object") return t as unknown as HttpTransport;
+  return t === "fetch" ? createFetchTransport() : createHttp1Transport();
 }
 
 interface Level {
@@ -104,9 +110,10 @@ function describeConfig(
   backend: Backend,
   promptCount: number,
 ): Record<string, unknown> {
-  const { backend: _b, signal: _s, prompts, ...rest } = spec;
+  const { backend: _b, signal: _s, prompts, transport, ...rest } = spec;
   return {
     ...rest,
+    transport: typeof transport === "string" ? transport : (transport as { name: string }).name,
     backend: backend.describe(),
     prompts: Array.isArray(prompts)
       ? { source: "inline", count: promptCount }
@@ -284,7 +291,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
   } finally {
     spec.signal?.removeEventListener("abort", onAbort);
     sink.close();
-    transport.close();
+    if (typeof spec.transport === "string") transport.close();
     await server?.stop();
   }
 

@@ -53,9 +53,29 @@ export type Distribution = Record<DistributionStat, number> & {
  * ```
  */
 export function describe(values: ArrayLike<number>): Distribution | undefined {
-  const n = values.length;
+  if (values.length === 0) return undefined;
+  return describeSorted(sortedCopy(values));
+}
+
+/**
+ * {@linkcode describe} for values already sorted ascending (no copy: for
+ * large samples whose owner sorts them in place).
+ *
+ * @param sorted Values sorted ascending (not checked).
+ * @returns The summary, or `undefined` for an empty sample.
+ *
+ * @example
+ * ```ts
+ * import { describeSorted } from "./describe.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const v = new Float32Array([3, 1, 2]).sort();
+ * assert.equal(describeSorted(v)!.p50, 2);
+ * ```
+ */
+export function describeSorted(sorted: ArrayLike<number>): Distribution | undefined {
+  const n = sorted.length;
   if (n === 0) return undefined;
-  const sorted = sortedCopy(values);
   // Two-pass mean and variance: exact enough for latency samples and free of
   // the cancellation a one-pass sum of squares suffers.
   let sum = 0;

@@ -1,0 +1,509 @@
+/**
+ * `deno task bench`: measures splleed's own overhead as a client, every
+ * scenario of docs/performance.md, and prints one table row per figure with
+ * its median, min and max over repeated runs, beside its target.
+ *
+ * The harness server and the measured client run as separate processes,
+ * pinned with `taskset` to different cores when the machine has two or more
+ * (server on core 1, client on core 0), so that neither shares the other's
+ * event loop or CPU.
+ *
+ * ```sh
+ * deno task bench                   # every scenario, 5 runs each
+ * deno task bench --only 1,4        # some scenarios
+ * deno task bench --reps 7 --long   # 7 runs; hold 4,096 streams for 10 minutes
+ * deno task bench --smoke           # one tiny run of each (checks the harness works)
+ * ```
+ *
+ * Results go to `bench/out/latest.json` and `bench/out/latest.md`.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { cpus, totalmem } from "node:os";
+import type { ClientConfig, ClientResult } from "./client.ts";
+
+/** One figure's spread over repeated runs. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  runs: number[];
+}
+
+/** One row of the results table. */
+export interface Row {
+  scenario: string;
+  setup: string;
+  figure: string;
+  unit: string;
+  spread: Spread | null;
+  target?: string;
+  met?: boolean;
+  note?: string;
+}
+
+const HERE = new URL(".", import.meta.url).pathname;
+const dec = new TextDecoder();
+
+function spread(values: number[]): Spread {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length;
+  const median = m % 2 ? s[(m - 1) / 2] : (s[m / 2 - 1] + s[m / 2]) / 2;
+  return { median, min: s[0], max: s[m - 1], runs: values };
+}
+
+const pinnable = cpus().length >= 2 && (() => {
+  try {
+    return new Deno.Command("taskset", { args: ["-c", "0", "true"] }).outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+function pinned(core: number, args: string[]): { cmd: string; args: string[] } {
+  return pinnable
+    ? { cmd: "taskset", args: ["-c", String(core), Deno.execPath(), ...args] }
+    : { cmd: Deno.execPath(), args };
+}
+
+/** Server options as flags of bench/fast_server.ts. */
+interface ServerFlags {
+  ttftMs?: number;
+  itlMs?: number;
+  perWrite?: number;
+  log?: boolean;
+}
+
+async function withServer<T>(flags: ServerFlags, fn: (endpoint: string) => Promise<T>): Promise<T> {
+  const p = pinned(1, [
+    "run",
+    "-A",
+    `${HERE}fast_server.ts`,
+    "--port",
+    "0",
+    "--ttft-ms",
+    String(flags.ttftMs ?? 0),
+    "--itl-ms",
+    String(flags.itlMs ?? 0),
+    "--per-write",
+    String(flags.perWrite ?? 1),
+    ...(flags.log ? ["--log"] : []),
+  ]);
+  const child = new Deno.Command(p.cmd, { args: p.args, stdout: "piped", stderr: "inherit" })
+    .spawn();
+  const reader = child.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("bench server exited before listening");
+    text += dec.decode(value);
+  }
+  reader.releaseLock();
+  const port = Number(/listening (\d+)/.exec(text)?.[1]);
+  try {
+    return await fn(`http://127.0.0.1:${port}`);
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await child.stdout.cancel().catch(() => {});
+  }
+}
+
+async function client(config: ClientConfig): Promise<ClientResult> {
+  const p = pinned(0, ["run", "-A", `${HERE}client.ts`, JSON.stringify(config)]);
+  const out = await new Deno.Command(p.cmd, { args: p.args, stdout: "piped", stderr: "piped" })
+    .output();
+  const stdout = dec.decode(out.stdout).trim();
+  if (!out.success) {
+    throw new Error(`bench client failed (${out.code}): ${dec.decode(out.stderr).slice(-2000)}`);
+  }
+  return JSON.parse(stdout.split("\n").at(-1)!);
+}
+
+async function repeat(
+  reps: number,
+  flags: ServerFlags,
+  config: Omit<ClientConfig, "endpoint">,
+): Promise<ClientResult[]> {
+  return await withServer(flags, async (endpoint) => {
+    const results: ClientResult[] = [];
+    for (let i = 0; i < reps; i++) results.push(await client({ ...config, endpoint }));
+    return results;
+  });
+}
+
+const { values: opts } = parseArgs({
+  args: Deno.args,
+  options: {
+    only: { type: "string" },
+    reps: { type: "string" },
+    long: { type: "boolean", default: false },
+    smoke: { type: "boolean", default: false },
+    out: { type: "string", default: `${HERE}out` },
+  },
+});
+const smoke = opts.smoke;
+const reps = smoke ? 1 : Math.max(1, Number(opts.reps ?? 5));
+const only = opts.only ? new Set(opts.only.split(",").map((s) => s.trim())) : null;
+const want = (id: string) => only === null || only.has(id);
+/** Sizes shrink in smoke mode: the point there is that every path runs. */
+const size = (full: number, tiny: number) => (smoke ? tiny : full);
+
+const rows: Row[] = [];
+const raw: Record<string, ClientResult[]> = {};
+
+function row(r: Row): void {
+  rows.push(r);
+  const s = r.spread;
+  const fmt = (
+    v: number,
+  ) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toPrecision(3));
+  console.log(
+    [
+      r.scenario.padEnd(4),
+      r.setup.padEnd(44),
+      r.figure.padEnd(34),
+      s ? `${fmt(s.median)} ${r.unit}`.padEnd(18) : "—".padEnd(18),
+      s ? `[${fmt(s.min)}, ${fmt(s.max)}]`.padEnd(22) : "".padEnd(22),
+      r.target ? `${r.target}${r.met === undefined ? "" : r.met ? " ✓" : " ✗"}` : "",
+      r.note ?? "",
+    ].join(" "),
+  );
+}
+
+const fig = (results: ClientResult[], f: (r: ClientResult) => number) => spread(results.map(f));
+const perCoreEventsPerS = (r: ClientResult) => r.tokens / (r.cpuUs / 1e6);
+
+console.log(
+  `splleed bench · ${cpus()[0]?.model ?? "?"} × ${cpus().length} · ${
+    Math.round(totalmem() / 2 ** 30)
+  } GiB · deno ${Deno.version.deno} · ${
+    pinnable
+      ? "server on core 1, client on core 0"
+      : "NOT pinned (taskset or a second core missing)"
+  } · ${reps} run(s) per figure\n`,
+);
+
+// 1. Parse ceiling.
+if (want("1")) {
+  for (const streams of [1, 64]) {
+    const res = await repeat(reps, { perWrite: 1 }, {
+      streams,
+      requests: size(streams === 1 ? 64 : 256, streams),
+      tokens: size(1024, 64),
+    });
+    raw[`1-oneperwrite-${streams}`] = res;
+    const setup = `${streams} stream(s), one event per write`;
+    const eps = fig(res, perCoreEventsPerS);
+    row({
+      scenario: "1",
+      setup,
+      figure: "events parsed per client core",
+      unit: "/s",
+      spread: eps,
+      target: streams === 64 ? "≥ 150,000/s" : undefined,
+      met: streams === 64 ? eps.median >= 150_000 : undefined,
+    });
+    row({
+      scenario: "1",
+      setup,
+      figure: "client CPU per token",
+      unit: "µs",
+      spread: fig(res, (r) => r.cpuUsPerToken),
+    });
+    row({
+      scenario: "1",
+      setup,
+      figure: "events per read",
+      unit: "",
+      spread: fig(res, (r) => r.tokens / r.reads),
+    });
+  }
+  for (const transport of ["http1", "fetch", "undici"] as const) {
+    const res = await repeat(reps, { perWrite: 16 }, {
+      streams: 16,
+      requests: size(512, 16),
+      tokens: size(1024, 64),
+      transport,
+    });
+    raw[`1-fast-${transport}`] = res;
+    const setup = `16 streams × 1,024 tokens, fast server, ${transport}`;
+    const cpt = fig(res, (r) => r.cpuUsPerToken);
+    row({
+      scenario: "1",
+      setup,
+      figure: "client CPU per token",
+      unit: "µs",
+      spread: cpt,
+      target: transport === "http1" ? "≤ 2 µs" : undefined,
+      met: transport === "http1" ? cpt.median <= 2 : undefined,
+    });
+    row({
+      scenario: "1",
+      setup,
+      figure: "events parsed per client core",
+      unit: "/s",
+      spread: fig(res, perCoreEventsPerS),
+    });
+  }
+}
+
+// 2. Many streams at a 20 ms inter-token gap.
+if (want("2")) {
+  for (const streams of smoke ? [16] : [256, 1024, 4096]) {
+    const rounds = opts.long && streams === 4096 ? 600 : 3; // 600 rounds × 1 s = 10 minutes
+    const res = await repeat(opts.long && streams === 4096 ? 1 : reps, {
+      ttftMs: 20,
+      itlMs: 20,
+      log: !opts.long,
+    }, {
+      streams,
+      requests: streams * rounds,
+      tokens: 50,
+      accuracy: !opts.long,
+      warmupRequests: streams,
+    });
+    raw[`2-${streams}`] = res;
+    const setup = `${streams} streams, 20 ms gap, ${
+      rounds === 600 ? "10 min" : `${rounds} rounds`
+    }`;
+    const errs = fig(res, (r) => r.failed);
+    row({
+      scenario: "2",
+      setup,
+      figure: "failed requests",
+      unit: "",
+      spread: errs,
+      target: streams === 4096 ? "0" : undefined,
+      met: streams === 4096 ? errs.max === 0 : undefined,
+    });
+    row({
+      scenario: "2",
+      setup,
+      figure: "client CPU share",
+      unit: "",
+      spread: fig(res, (r) => r.cpuShare),
+    });
+    if (!opts.long) {
+      row({
+        scenario: "2",
+        setup,
+        figure: "ITL error p50",
+        unit: "ms",
+        spread: fig(res, (r) => r.accuracy!.itlErrorMs.p50),
+      });
+      row({
+        scenario: "2",
+        setup,
+        figure: "ITL error p99",
+        unit: "ms",
+        spread: fig(res, (r) => r.accuracy!.itlErrorMs.p99),
+      });
+    }
+  }
+}
+
+// 3. Open loop: arrives with the load-pattern issue.
+if (want("3")) {
+  row({
+    scenario: "3",
+    setup: "Poisson 100–2,000 req/s",
+    figure: "achieved rate, schedule lag",
+    unit: "",
+    spread: null,
+    note: "open-loop arrivals come with the load-pattern work",
+  });
+}
+
+// 4. Timestamp accuracy at moderate load, and 6. optional parts on and off.
+const accuracySetup = { streams: 64, requests: size(256, 64), tokens: 64, accuracy: true };
+const accuracyServer = { ttftMs: 50, itlMs: 10, log: true };
+if (want("4")) {
+  const res = await repeat(reps, accuracyServer, accuracySetup);
+  raw["4"] = res;
+  const setup = "64 streams, TTFT 50 ms, ITL 10 ms (6,400 ev/s)";
+  const a = (f: (r: ClientResult) => number) => fig(res, f);
+  const t = (s: Spread, limit: number) => s.median <= limit;
+  const itl50 = a((r) => Math.abs(r.accuracy!.itlErrorMs.p50));
+  const itl99 = a((r) => r.accuracy!.itlErrorMs.p99);
+  const ttft50 = a((r) => r.accuracy!.ttftErrorMs.p50);
+  const ttft99 = a((r) => r.accuracy!.ttftErrorMs.p99);
+  row({
+    scenario: "4",
+    setup,
+    figure: "ITL error |p50|",
+    unit: "ms",
+    spread: itl50,
+    target: "≤ 0.05 ms",
+    met: t(itl50, 0.05),
+  });
+  row({
+    scenario: "4",
+    setup,
+    figure: "ITL error p99",
+    unit: "ms",
+    spread: itl99,
+    target: "≤ 0.5 ms",
+    met: t(itl99, 0.5),
+  });
+  row({
+    scenario: "4",
+    setup,
+    figure: "TTFT error p50",
+    unit: "ms",
+    spread: ttft50,
+    target: "≤ 0.05 ms",
+    met: t(ttft50, 0.05),
+  });
+  row({
+    scenario: "4",
+    setup,
+    figure: "TTFT error p99",
+    unit: "ms",
+    spread: ttft99,
+    target: "≤ 0.5 ms",
+    met: t(ttft99, 0.5),
+  });
+  row({
+    scenario: "4",
+    setup,
+    figure: "first-token read delay p50",
+    unit: "ms",
+    spread: a((r) => r.accuracy!.firstReadDelayMs.p50),
+  });
+  row({
+    scenario: "4",
+    setup,
+    figure: "client CPU per token",
+    unit: "µs",
+    spread: a((r) => r.cpuUsPerToken),
+  });
+}
+
+// 5. Memory: RSS growth of a run (peak over its baseline), at two sizes; the
+// difference is what each further 100,000 requests cost, the rest is fixed
+// (the V8 heap's working room, compiled code, socket buffers).
+if (want("5")) {
+  const small = size(50_000, 250), large = size(100_000, 500);
+  const growth = (r: ClientResult) => r.rssPeakMb! - r.rssBaseMb!;
+  const resS = await repeat(reps, { perWrite: 16 }, {
+    streams: 64,
+    requests: small,
+    tokens: 128,
+    memory: true,
+  });
+  const resL = await repeat(reps, { perWrite: 16 }, {
+    streams: 64,
+    requests: large,
+    tokens: 128,
+    memory: true,
+  });
+  raw["5-small"] = resS;
+  raw["5-large"] = resL;
+  const gS = fig(resS, growth), gL = fig(resL, growth);
+  const marginal = spread(
+    resL.map((r, i) => (growth(r) - growth(resS[i])) * 100_000 / (large - small)),
+  );
+  row({
+    scenario: "5",
+    setup: `${large.toLocaleString("en")} requests × 128 tokens, recorded`,
+    figure: "RSS growth over the run",
+    unit: "MB",
+    spread: gL,
+  });
+  row({
+    scenario: "5",
+    setup: `${small.toLocaleString("en")} requests × 128 tokens, recorded`,
+    figure: "RSS growth over the run",
+    unit: "MB",
+    spread: gS,
+  });
+  row({
+    scenario: "5",
+    setup: `difference of the two`,
+    figure: "RSS per 100,000 requests recorded",
+    unit: "MB",
+    spread: marginal,
+    target: "≤ 150 MB",
+    met: marginal.median <= 150 && gL.median <= 150,
+  });
+}
+
+// 6. Optional parts: the scenario-4 figures with each part off and on.
+if (want("6")) {
+  for (
+    const [label, extra] of [["records off", { records: false }], ["progress callback on", {
+      progress: true,
+    }]] as const
+  ) {
+    const res = await repeat(reps, accuracyServer, { ...accuracySetup, ...extra });
+    raw[`6-${label}`] = res;
+    const setup = `scenario 4 with ${label}`;
+    row({
+      scenario: "6",
+      setup,
+      figure: "ITL error p99",
+      unit: "ms",
+      spread: fig(res, (r) => r.accuracy!.itlErrorMs.p99),
+    });
+    row({
+      scenario: "6",
+      setup,
+      figure: "TTFT error p50",
+      unit: "ms",
+      spread: fig(res, (r) => r.accuracy!.ttftErrorMs.p50),
+    });
+    row({
+      scenario: "6",
+      setup,
+      figure: "client CPU per token",
+      unit: "µs",
+      spread: fig(res, (r) => r.cpuUsPerToken),
+    });
+  }
+}
+
+await Deno.mkdir(opts.out, { recursive: true });
+const machine = {
+  cpu: cpus()[0]?.model,
+  cores: cpus().length,
+  memGiB: Math.round(totalmem() / 2 ** 30),
+  kernel: Deno.osRelease(),
+  deno: Deno.version.deno,
+  pinned: pinnable,
+  date: new Date().toISOString(),
+  reps,
+};
+await Deno.writeTextFile(
+  `${opts.out}/latest.json`,
+  JSON.stringify({ machine, rows, raw }, null, 2) + "\n",
+);
+const md = [
+  `Measured ${
+    machine.date.slice(0, 10)
+  } on ${machine.cpu} × ${machine.cores}, ${machine.memGiB} GiB, Linux ${machine.kernel}, Deno ${machine.deno}; ${reps} runs per figure${
+    pinnable ? "; server and client pinned to separate cores" : ""
+  }.`,
+  "",
+  "| # | setup | figure | median | min | max | target |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
+  ...rows.map((r) => {
+    const f = (
+      v?: number,
+    ) => (v === undefined
+      ? "—"
+      : Math.abs(v) >= 100
+      ? v.toFixed(0)
+      : Math.abs(v) >= 10
+      ? v.toFixed(1)
+      : v.toPrecision(3));
+    const t = r.target ? `${r.target}${r.met === undefined ? "" : r.met ? " ✓" : " ✗"}` : "";
+    return `| ${r.scenario} | ${r.setup} | ${r.figure} | ${
+      r.spread ? `${f(r.spread.median)} ${r.unit}` : r.note ?? "—"
+    } | ${f(r.spread?.min)} | ${f(r.spread?.max)} | ${t} |`;
+  }),
+].join("\n");
+await Deno.writeTextFile(`${opts.out}/latest.md`, md + "\n");
+console.log(`\nwrote ${opts.out}/latest.json and ${opts.out}/latest.md`);
