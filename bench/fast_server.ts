@@ -2,7 +2,8 @@
  * The benchmark harness's streaming server: an OpenAI-compatible endpoint
  * (`/v1/completions`, `/v1/chat/completions`, `/v1/models`) that sends
  * pre-serialised, vLLM-shaped SSE chunks as fast as the socket takes them,
- * or on a fixed TTFT and inter-token schedule. Every token event carries the
+ * or on a fixed TTFT and inter-token schedule (kept with plain timers, to
+ * the millisecond). Every token event carries the
  * wall-clock time it was handed to the socket, in nanoseconds
  * (`"splleed_sent_ns"`), and with `--log` the server keeps per-request truth
  * (arrival and every send time) served at `GET /bench/log`, so that client
@@ -20,7 +21,6 @@
  */
 
 import { parseArgs } from "node:util";
-import { DeadlineScheduler } from "../lib/clock/precise.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -66,6 +66,56 @@ function template(chat: boolean): { frame: Uint8Array; tsAt: number } {
 
 const TEMPLATES = { chat: template(true), completions: template(false) };
 
+/**
+ * Runs callbacks at deadlines on plain timers: millisecond precision, but
+ * the event loop stays idle between them, so thousands of streams and their
+ * sockets are served promptly. The harness needs no finer schedule: what
+ * the client is checked against is the stamped send time, not the plan.
+ */
+class CoarseScheduler {
+  #d: number[] = [];
+  #f: (() => void)[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #armedFor = Infinity;
+  #closed = false;
+
+  at(deadline: number, fn: () => void): void {
+    if (this.#closed) return;
+    // Insertion into a sorted array: deadlines mostly arrive in order.
+    let i = this.#d.length;
+    while (i > 0 && this.#d[i - 1] > deadline) i--;
+    this.#d.splice(i, 0, deadline);
+    this.#f.splice(i, 0, fn);
+    if (deadline < this.#armedFor) this.#arm();
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+  }
+
+  #arm(): void {
+    clearTimeout(this.#timer);
+    if (this.#d.length === 0) {
+      this.#armedFor = Infinity;
+      return;
+    }
+    this.#armedFor = this.#d[0];
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, this.#d[0] - performance.now()));
+  }
+
+  #fire(): void {
+    const now = performance.now();
+    let k = 0;
+    while (k < this.#d.length && this.#d[k] <= now) k++;
+    const due = this.#f.splice(0, k);
+    this.#d.splice(0, k);
+    this.#armedFor = Infinity;
+    for (const fn of due) fn();
+    this.#arm();
+  }
+}
+
 function stamp(dst: Uint8Array, at: number): string {
   const ns = nowNsText();
   for (let i = 0; i < 19; i++) dst[at + i] = ns.charCodeAt(i);
@@ -106,7 +156,7 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
  */
 export function startFastServer(o: FastServerOptions): { port: number; close(): void } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: o.port });
-  const sched = new DeadlineScheduler();
+  const sched = new CoarseScheduler();
   const truth: Truth[] = [];
   const conns = new Set<Deno.Conn>();
 

@@ -29,7 +29,11 @@ const OUTSIDE = new Uint8Array(256);
 OUTSIDE[QUOTE] = OUTSIDE[10] = OUTSIDE[13] = 1;
 /** Bytes that stop the skip inside strings: quote, backslash, LF, CR. */
 const INSIDE = new Uint8Array(256);
-INSIDE[QUOTE] = INSIDE[BACKSLASH] = INSIDE[10] = INSIDE[13] = 1;
+INSIDE[QUOTE] =
+  INSIDE[BACKSLASH] =
+  INSIDE[10] =
+  INSIDE[13] =
+    1;
 
 /** Space or tab. Line breaks are not skipped as whitespace: they end the scan with LINE_BREAK. */
 function isWs(c: number): boolean {
@@ -37,8 +41,15 @@ function isWs(c: number): boolean {
 }
 
 // Key ids.
-const K_NONE = 0, K_TEXT = 1, K_CONTENT = 2, K_REASONING = 3, K_FINISH = 4, K_USAGE = 5,
-  K_ERROR = 6, K_CHOICES = 7, K_OBJECT = 8;
+const K_NONE = 0,
+  K_TEXT = 1,
+  K_CONTENT = 2,
+  K_REASONING = 3,
+  K_FINISH = 4,
+  K_USAGE = 5,
+  K_ERROR = 6,
+  K_CHOICES = 7,
+  K_OBJECT = 8;
 
 const enc = new TextEncoder();
 /** Keys the scan looks at, by length (several keys can share a length). */
@@ -99,7 +110,9 @@ export function scanChunk(b: Uint8Array, start: number, end: number): number {
   let s = start, e = end;
   while (s < e && isWs(b[s])) s++;
   while (e > s && isWs(b[e - 1])) e--;
-  if (e > s && (b[s] === 10 || b[s] === 13 || b[e - 1] === 10 || b[e - 1] === 13)) return LINE_BREAK;
+  if (e > s && (b[s] === 10 || b[s] === 13 || b[e - 1] === 10 || b[e - 1] === 13)) {
+    return LINE_BREAK;
+  }
   if (e - s < 2 || b[s] !== 123 || b[e - 1] !== 125) return NEEDS_PARSE;
   let flags = 0;
   let choices = false;

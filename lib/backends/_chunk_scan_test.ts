@@ -24,17 +24,32 @@ function truth(text: string): number {
 }
 
 Deno.test("scanChunk: the shapes engines send", () => {
-  assert.equal(scan('{"id":"c","choices":[{"index":0,"text":" a","logprobs":null,"finish_reason":null}],"usage":null}'), TOKEN);
+  assert.equal(
+    scan(
+      '{"id":"c","choices":[{"index":0,"text":" a","logprobs":null,"finish_reason":null}],"usage":null}',
+    ),
+    TOKEN,
+  );
   assert.equal(scan('{"choices":[{"index":0,"text":"","finish_reason":"length"}]}'), FINISH);
-  assert.equal(scan('{"choices":[{"delta":{"role":"assistant","content":""},"finish_reason":null}]}'), 0);
+  assert.equal(
+    scan('{"choices":[{"delta":{"role":"assistant","content":""},"finish_reason":null}]}'),
+    0,
+  );
   assert.equal(scan('{"choices":[{"delta":{"content":null,"tool_calls":[]}}]}'), 0);
   assert.equal(scan('{"choices":[{"delta":{"reasoning_content":"hm"}}]}'), TOKEN);
   assert.equal(scan('{"choices":[{"delta":{"reasoning":"hm"}}]}'), TOKEN);
   assert.equal(scan('{ "choices" : [ { "delta" : { "content" : "x" } } ] }'), TOKEN, "whitespace");
-  assert.equal(scan('{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}'), NEEDS_PARSE);
+  assert.equal(
+    scan('{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}'),
+    NEEDS_PARSE,
+  );
   assert.equal(scan('{"error":{"message":"boom"}}'), NEEDS_PARSE);
   assert.equal(scan('{"object":"error","message":"boom"}'), NEEDS_PARSE);
-  assert.equal(scan('{"token":{"text":"hi"}}'), NEEDS_PARSE, "no choices: an unknown shape is parsed");
+  assert.equal(
+    scan('{"token":{"text":"hi"}}'),
+    NEEDS_PARSE,
+    "no choices: an unknown shape is parsed",
+  );
   assert.equal(scan('{"choices":[{"text":"a"'), NEEDS_PARSE, "truncated");
   assert.equal(scan("not json"), NEEDS_PARSE);
   // Keys inside strings are escaped and never match.
@@ -47,7 +62,17 @@ Deno.test("scanChunk agrees with JSON.parse on 5,000 generated chunks, and parse
   const rng = seededRandom(7);
   const r = () => rng.next();
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
-  const strings = ["", " tok", 'quote " inside', "back\\slash", '"content":"x"', "ünï", "\\\"", "null", "{}"];
+  const strings = [
+    "",
+    " tok",
+    'quote " inside',
+    "back\\slash",
+    '"content":"x"',
+    "ünï",
+    '\\"',
+    "null",
+    "{}",
+  ];
   const strOrNull = () => (r() < 0.2 ? null : pick(strings));
   for (let n = 0; n < 5000; n++) {
     const chat = r() < 0.5;
@@ -63,17 +88,26 @@ Deno.test("scanChunk agrees with JSON.parse on 5,000 generated chunks, and parse
         c.delta = d;
       } else if (r() < 0.9) c.text = strOrNull();
       if (r() < 0.7) c.finish_reason = r() < 0.7 ? null : pick(["stop", "length"]);
-      if (r() < 0.2) c.logprobs = r() < 0.5 ? null : { content: [{ token: pick(strings) }], text_offset: [1] };
+      if (r() < 0.2) {
+        c.logprobs = r() < 0.5 ? null : { content: [{ token: pick(strings) }], text_offset: [1] };
+      }
       return c;
     });
-    const o: Record<string, unknown> = { id: `x-${n}`, object: chat ? "chat.completion.chunk" : "text_completion" };
+    const o: Record<string, unknown> = {
+      id: `x-${n}`,
+      object: chat ? "chat.completion.chunk" : "text_completion",
+    };
     o.choices = choices;
     if (r() < 0.6) o.usage = r() < 0.85 ? null : { prompt_tokens: 3, completion_tokens: 4 };
     if (r() < 0.02) o.error = { message: "x" };
     // Random key order and optional spaces.
     const keys = Object.keys(o).sort(() => r() - 0.5);
     const spaced = r() < 0.3;
-    const body = keys.map((k) => `${JSON.stringify(k)}${spaced ? " : " : ":"}${JSON.stringify(o[k], null, spaced ? 1 : undefined)?.replaceAll("\n", " ")}`);
+    const body = keys.map((k) =>
+      `${JSON.stringify(k)}${spaced ? " : " : ":"}${
+        JSON.stringify(o[k], null, spaced ? 1 : undefined)?.replaceAll("\n", " ")
+      }`
+    );
     const text = `{${body.join(spaced ? ", " : ",")}}`;
     const want = truth(text);
     const got = scan(text);
@@ -99,7 +133,9 @@ Deno.test("ChunkClassifier (template reuse) agrees with the full scan over 3,000
       const fin = r() < 0.1 ? '"stop"' : "null";
       const created = r() < 0.1 ? 2 : 1; // occasionally a byte outside the text changes
       const body = chat
-        ? `{"id":"x","created":${created},"choices":[{"index":0,"delta":{"content":"${text}"},"finish_reason":${fin}}]${r() < 0.05 ? ',"usage":{"completion_tokens":1}' : ""}}`
+        ? `{"id":"x","created":${created},"choices":[{"index":0,"delta":{"content":"${text}"},"finish_reason":${fin}}]${
+          r() < 0.05 ? ',"usage":{"completion_tokens":1}' : ""
+        }}`
         : `{"id":"x","created":${created},"choices":[{"index":0,"text":"${text}","finish_reason":${fin}}]}`;
       const b = enc.encode(body);
       const want = scanChunk(b, 0, b.length);

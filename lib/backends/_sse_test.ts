@@ -27,7 +27,8 @@ function reference(text: string): string[] {
 }
 
 Deno.test("SSE bytes: a vLLM-like stream in one read and one byte at a time", () => {
-  const text = 'data: {"choices":[{"text":"a"}]}\n\ndata: {"choices":[{"text":"é"}]}\n\n: ping\n\ndata: [DONE]\n\n';
+  const text =
+    'data: {"choices":[{"text":"a"}]}\n\ndata: {"choices":[{"text":"é"}]}\n\n: ping\n\ndata: [DONE]\n\n';
   const bytes = enc.encode(text);
   const want = ['{"choices":[{"text":"a"}]}', '{"choices":[{"text":"é"}]}', "[DONE]"];
   assert.deepEqual(ours(bytes, []), want);
@@ -35,7 +36,8 @@ Deno.test("SSE bytes: a vLLM-like stream in one read and one byte at a time", ()
 });
 
 Deno.test("SSE bytes: CRLF lines, fields other than data, several data lines, 'data' without a colon", () => {
-  const text = "id: 7\r\nevent: token\r\ndata: a\r\ndata:b\r\n\r\nretry: 10\n\ndata\n\ndata:  two spaces\n\n";
+  const text =
+    "id: 7\r\nevent: token\r\ndata: a\r\ndata:b\r\n\r\nretry: 10\n\ndata\n\ndata:  two spaces\n\n";
   const got = ours(enc.encode(text), []);
   assert.deepEqual(got, ["a\nb", "", " two spaces"]);
   assert.deepEqual(got, reference(text));
@@ -59,7 +61,15 @@ Deno.test("SSE bytes: an unfinished event waits for its blank line", () => {
 Deno.test("SSE bytes: agrees with eventsource-parser on 2,000 random streams cut at random points", () => {
   const rng = seededRandom(20261122);
   const pick = <T>(xs: T[]) => xs[Math.floor(rng.next() * xs.length)];
-  const words = ['{"choices":[{"text":" tok"}]}', "[DONE]", "plain", "ünïcödé ✓", '{"a":"b: c"}', "", "x:y"];
+  const words = [
+    '{"choices":[{"text":" tok"}]}',
+    "[DONE]",
+    "plain",
+    "ünïcödé ✓",
+    '{"a":"b: c"}',
+    "",
+    "x:y",
+  ];
   for (let n = 0; n < 2000; n++) {
     const nl = rng.next() < 0.3 ? "\r\n" : "\n";
     let text = "";
@@ -76,8 +86,15 @@ Deno.test("SSE bytes: agrees with eventsource-parser on 2,000 random streams cut
       text += nl;
     }
     const bytes = enc.encode(text);
-    const cuts = Array.from({ length: Math.floor(rng.next() * 6) }, () => Math.floor(rng.next() * bytes.length))
+    const cuts = Array.from(
+      { length: Math.floor(rng.next() * 6) },
+      () => Math.floor(rng.next() * bytes.length),
+    )
       .sort((a, b) => a - b);
-    assert.deepEqual(ours(bytes, cuts), reference(text), `stream ${n}: ${JSON.stringify(text)} cut at ${cuts}`);
+    assert.deepEqual(
+      ours(bytes, cuts),
+      reference(text),
+      `stream ${n}: ${JSON.stringify(text)} cut at ${cuts}`,
+    );
   }
 });

@@ -150,7 +150,9 @@ export class StreamReader {
    */
   body(bytes: Uint8Array, tMs: number): void {
     if (this.#status !== 200) {
-      if (this.#errorBody.length < 1000) this.#errorBody += this.#decoder.decode(bytes, { stream: true });
+      if (this.#errorBody.length < 1000) {
+        this.#errorBody += this.#decoder.decode(bytes, { stream: true });
+      }
       return;
     }
     this.#t = tMs;

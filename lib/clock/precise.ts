@@ -1,32 +1,51 @@
 /**
- * Waiting until an absolute deadline with sub-millisecond precision.
+ * Waiting until an absolute deadline with sub-millisecond precision, without
+ * starving the event loop.
  *
- * Deno's timers fire about 1.3 ms late on this kind of machine (and
- * `setTimeout(fn, 0)` takes about 2 ms), far too coarse for a load generator
- * or for the simulator's ground-truth token schedule. So a wait sleeps on a
- * timer until a few milliseconds before the deadline and then yields to the
- * event loop in a tight loop (a `MessageChannel` round trip, ~15 µs, which
- * lets network I/O run in between) until the deadline passes. No library
- * offers this for Deno, hence this file.
+ * Deno's timers fire late (about 1.3 ms here, and `setTimeout(fn, 0)` takes
+ * about 2 ms), far too coarse for a load generator or for the simulator's
+ * ground-truth token schedule. Yielding in a tight loop (a `MessageChannel`
+ * round trip, ~15 µs) is precise, but while the loop never goes idle the
+ * runtime polls its sockets only every so many turns, so network I/O waits
+ * up to a millisecond; and a blocking spin stops I/O altogether. So a wait
+ * asks for a timer early by the lateness timers have recently shown (their
+ * 95th percentile, learned as they fire), yields in a loop for what is left
+ * (usually well under a millisecond), and blocks only for the last
+ * {@linkcode BLOCK_SPIN_MS}. No library offers this for Deno, hence this file.
  *
  * @module
  */
 
-/** How long before a deadline the coarse timer must have returned (ms). */
-const COARSE_MARGIN_MS = 4;
 /** Deadlines closer than this are treated as reached (ms). */
 const SPIN_EPSILON_MS = 0.005;
-/**
- * The last stretch before a deadline is waited out without yielding (ms): a
- * yield usually returns in ~15 µs but can take a millisecond when the event
- * loop has other work, and blocking for at most this long is the cheaper risk.
- */
+/** The last stretch before a deadline, waited out without yielding (ms). */
 const BLOCK_SPIN_MS = 0.2;
+/** Extra margin asked of a timer beyond its estimated lateness (ms). */
+const TIMER_MARGIN_MS = 0.5;
 
-/**
- * A source of fast event-loop yields. It holds a `MessageChannel` only while
- * someone is waiting, because an open port keeps the process alive.
- */
+/** Recent timer lateness, for asking for timers early by the right amount. */
+class TimerLateness {
+  #samples = new Float64Array(64);
+  #n = 0;
+  #estimate = 2; // until measured: on the safe side of what timers show here
+
+  /** The 95th percentile of recent lateness, within [0.3, 4] ms. */
+  get estimate(): number {
+    return this.#estimate;
+  }
+
+  /** Records one timer's lateness (ms). */
+  add(lateMs: number): void {
+    this.#samples[this.#n++ % this.#samples.length] = lateMs;
+    if (this.#n % 8 === 0) {
+      const k = Math.min(this.#n, this.#samples.length);
+      const sorted = this.#samples.slice(0, k).sort();
+      const p95 = sorted[Math.floor(0.95 * (k - 1))];
+      this.#estimate = Math.min(4, Math.max(0.3, p95));
+    }
+  }
+}
+
 class YieldSource {
   #channel: MessageChannel | undefined;
   #waiters: (() => void)[] = [];
@@ -70,13 +89,12 @@ class YieldSource {
 }
 
 let yieldSource: YieldSource | undefined;
-function source(): YieldSource {
-  return yieldSource ??= new YieldSource();
-}
+let lateness: TimerLateness | undefined;
 
 /**
  * Resolves once the monotonic clock (`performance.now()`) reaches `deadlineMs`,
- * typically within tens of microseconds, while letting other tasks and I/O run.
+ * typically within tens of microseconds, while letting other tasks and I/O
+ * run until shortly before it.
  *
  * @param deadlineMs Absolute monotonic deadline in milliseconds.
  * @param signal Optional abort signal; an aborted wait resolves early (it never rejects).
@@ -93,24 +111,31 @@ function source(): YieldSource {
  * ```
  */
 export async function sleepUntil(deadlineMs: number, signal?: AbortSignal): Promise<void> {
-  let rem = deadlineMs - performance.now();
-  if (rem <= SPIN_EPSILON_MS || signal?.aborted) return;
-  if (rem > COARSE_MARGIN_MS) {
-    await timerSleep(rem - COARSE_MARGIN_MS, signal);
-    rem = deadlineMs - performance.now();
+  const late = lateness ??= new TimerLateness();
+  // Far: sleep on timers, asking early by their recent lateness.
+  for (;;) {
+    if (signal?.aborted) return;
+    const rem = deadlineMs - performance.now();
+    if (rem <= SPIN_EPSILON_MS) return;
+    const ask = rem - late.estimate - TIMER_MARGIN_MS;
+    if (ask < 1) break; // a timer this short would fire too late to help
+    const asked = performance.now() + ask;
+    await timerSleep(ask, signal);
+    if (!signal?.aborted) late.add(performance.now() - asked);
   }
-  if (rem <= SPIN_EPSILON_MS || signal?.aborted) return;
-  const ys = source();
-  ys.acquire();
-  try {
-    while (deadlineMs - performance.now() > BLOCK_SPIN_MS && !signal?.aborted) {
-      await ys.yield();
+  // Near: yield to the event loop in a tight loop.
+  if (deadlineMs - performance.now() > BLOCK_SPIN_MS) {
+    const ys = yieldSource ??= new YieldSource();
+    ys.acquire();
+    try {
+      while (deadlineMs - performance.now() > BLOCK_SPIN_MS && !signal?.aborted) await ys.yield();
+    } finally {
+      ys.release();
     }
-  } finally {
-    ys.release();
   }
+  // Last fraction of a millisecond: spin.
   while (deadlineMs - performance.now() > SPIN_EPSILON_MS && !signal?.aborted) {
-    // Blocking spin for the last fraction of a millisecond.
+    // Blocking spin.
   }
 }
 
@@ -189,26 +214,9 @@ export class DeadlineScheduler {
   }
 
   async #loop(): Promise<void> {
-    // Hold the yield channel for the whole busy period instead of opening and
-    // closing one per wait.
-    const ys = source();
-    ys.acquire();
-    try {
-      await this.#drain();
-    } finally {
-      ys.release();
-    }
-  }
-
-  async #drain(): Promise<void> {
     while (this.#d.length > 0 && !this.#closed) {
       const due = this.#d[0];
-      const rem = due - performance.now();
-      if (rem > SPIN_EPSILON_MS && rem <= BLOCK_SPIN_MS) {
-        while (performance.now() < due) {
-          // Close enough to wait out without yielding (see BLOCK_SPIN_MS).
-        }
-      } else if (rem > SPIN_EPSILON_MS) {
+      if (due - performance.now() > SPIN_EPSILON_MS) {
         this.#target = due;
         const wake = new AbortController();
         this.#wake = wake;
@@ -217,8 +225,8 @@ export class DeadlineScheduler {
         this.#target = Infinity;
         continue; // re-read the heap: an earlier deadline may have arrived
       }
-      const now = performance.now() + SPIN_EPSILON_MS;
-      while (this.#d.length > 0 && this.#d[0] <= now) {
+      const limit = performance.now() + SPIN_EPSILON_MS;
+      while (this.#d.length > 0 && this.#d[0] <= limit) {
         const fn = this.#pop();
         try {
           fn();

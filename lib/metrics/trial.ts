@@ -9,7 +9,7 @@
 import type { Slo } from "../config/benchmark.ts";
 import type { RequestRecord } from "../record/record.ts";
 import { BlockedSample } from "../stats/blocked_sample.ts";
-import { type Distribution, describeSorted, DISTRIBUTION_STATS } from "../stats/describe.ts";
+import { describeSorted, type Distribution, DISTRIBUTION_STATS } from "../stats/describe.ts";
 import { FloatList } from "./_float_list.ts";
 
 /** One trial's metrics and failures. */

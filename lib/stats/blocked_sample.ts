@@ -4,10 +4,12 @@
  * trial, without one huge array to grow (a growing array briefly holds its
  * old and new copies) or to copy for sorting.
  *
- * Quantiles are found by selection over the sorted blocks: the k-th smallest
- * value is the smallest float whose count of values at or below it exceeds
- * k, found by bisecting the float's bit pattern (monotonic for non-negative
- * floats) and counting with a binary search per block.
+ * Quantiles are found by radix selection, without sorting: the bit pattern
+ * of a non-negative float orders like the float, so one pass counts values
+ * by their upper 16 bits, which locates the bucket holding each wanted rank,
+ * and a second pass counts the values of those buckets by their lower 16
+ * bits, which pins each wanted value exactly. Two linear passes, whatever
+ * the sample's size.
  *
  * @module
  */
@@ -36,7 +38,6 @@ export class BlockedSample {
   #blocks: Float32Array[] = [];
   #fill = BLOCK; // values in the last block
   #n = 0;
-  #sorted = false;
 
   /** Number of values. */
   get length(): number {
@@ -55,13 +56,11 @@ export class BlockedSample {
     }
     this.#blocks[this.#blocks.length - 1][this.#fill++] = v > 0 ? v : 0;
     this.#n++;
-    this.#sorted = false;
   }
 
   /**
    * Summarises the sample: mean, population std, min, max and the
-   * linearly interpolated p50/p90/p95/p99 (as {@linkcode describe}).
-   * Sorts the blocks in place.
+   * linearly interpolated p50/p90/p95/p99 (as {@linkcode describe}), exact.
    *
    * @returns The summary, or `undefined` when empty.
    */
@@ -69,41 +68,77 @@ export class BlockedSample {
     const n = this.#n;
     if (n === 0) return undefined;
     const blocks = this.#views();
-    if (!this.#sorted) {
-      for (const b of blocks) b.sort();
-      this.#sorted = true;
+    const words = blocks.map((b) => new Uint32Array(b.buffer, b.byteOffset, b.length));
+    // Pass 1: sum, min, max, and counts by upper 16 bits.
+    const hi = new Uint32Array(65536);
+    let sum = 0, min = Infinity, max = -Infinity;
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[k], w = words[k];
+      for (let i = 0; i < b.length; i++) {
+        const v = b[i];
+        sum += v;
+        if (v < min) min = v;
+        if (v > max) max = v;
+        hi[w[i] >>> 16]++;
+      }
     }
-    let sum = 0;
-    for (const b of blocks) for (let i = 0; i < b.length; i++) sum += b[i];
     const mean = sum / n;
+    // The ranks wanted: both neighbours of each interpolated quantile.
+    const ps = [0.5, 0.9, 0.95, 0.99];
+    const ranks: number[] = [];
+    for (const p of ps) {
+      const h = (n - 1) * p;
+      ranks.push(Math.floor(h), Math.min(Math.floor(h) + 1, n - 1));
+    }
+    // Bucket of each rank, and its rank within the bucket.
+    const order = ranks.map((r, i) => [r, i]).sort((a, b) => a[0] - b[0]);
+    const bucketOf = new Array<number>(ranks.length);
+    const within = new Array<number>(ranks.length);
+    let cum = 0, bucket = 0;
+    for (const [r, i] of order) {
+      while (cum + hi[bucket] <= r) cum += hi[bucket++];
+      bucketOf[i] = bucket;
+      within[i] = r - cum;
+    }
+    const slot = new Int32Array(65536).fill(-1);
+    const wanted = [...new Set(bucketOf)];
+    wanted.forEach((b, j) => (slot[b] = j));
+    const lo = wanted.map(() => new Uint32Array(65536));
+    // Pass 2: sum of squares, and counts by lower 16 bits in wanted buckets.
     let ss = 0;
-    for (const b of blocks) {
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[k], w = words[k];
       for (let i = 0; i < b.length; i++) {
         const d = b[i] - mean;
         ss += d * d;
+        const j = slot[w[i] >>> 16];
+        if (j >= 0) lo[j][w[i] & 0xffff]++;
       }
     }
-    const q = (p: number) => {
-      const h = (n - 1) * p;
-      const lo = Math.floor(h);
-      const a = this.#kth(blocks, lo);
-      return lo + 1 < n && h > lo ? a + (h - lo) * (this.#kth(blocks, lo + 1) - a) : a;
+    const bits = new Uint32Array(1);
+    const asFloat = new Float32Array(bits.buffer);
+    const value = (i: number) => {
+      const counts = lo[slot[bucketOf[i]]];
+      let c = 0, x = 0;
+      while (c + counts[x] <= within[i]) c += counts[x++];
+      bits[0] = (bucketOf[i] << 16) | x;
+      return asFloat[0];
     };
-    let min = Infinity, max = -Infinity;
-    for (const b of blocks) {
-      if (b[0] < min) min = b[0];
-      if (b[b.length - 1] > max) max = b[b.length - 1];
-    }
+    const q = (k: number) => {
+      const h = (n - 1) * ps[k];
+      const a = value(2 * k);
+      return a + (h - Math.floor(h)) * (value(2 * k + 1) - a);
+    };
     return {
       count: n,
       mean,
       std: Math.sqrt(ss / n),
       min,
       max,
-      p50: q(0.5),
-      p90: q(0.9),
-      p95: q(0.95),
-      p99: q(0.99),
+      p50: q(0),
+      p90: q(1),
+      p95: q(2),
+      p99: q(3),
     };
   }
 
@@ -112,34 +147,4 @@ export class BlockedSample {
     out.push(this.#blocks[this.#blocks.length - 1].subarray(0, this.#fill));
     return out;
   }
-
-  /** The k-th smallest value (0-based) of the sorted blocks. */
-  #kth(blocks: Float32Array[], k: number): number {
-    const f = new Float32Array(1);
-    const bits = new Uint32Array(f.buffer);
-    // Smallest bit pattern x with count(≤ float(x)) > k.
-    let lo = 0, hi = 0x7f800000; // +0 .. +Infinity
-    while (lo < hi) {
-      const mid = lo + Math.floor((hi - lo) / 2);
-      bits[0] = mid;
-      const v = f[0];
-      let count = 0;
-      for (const b of blocks) count += upperBound(b, v);
-      if (count > k) hi = mid;
-      else lo = mid + 1;
-    }
-    bits[0] = lo;
-    return f[0];
-  }
-}
-
-/** Number of values ≤ v in a sorted array. */
-function upperBound(a: Float32Array, v: number): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

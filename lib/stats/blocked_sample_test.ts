@@ -9,7 +9,9 @@ Deno.test("BlockedSample gives exactly describe()'s figures, across several bloc
     const s = new BlockedSample();
     const values = new Float32Array(n); // the stored precision, for the reference too
     for (let i = 0; i < n; i++) {
-      const v = rng.next() < 0.1 ? 0 : 20 + (rng.next() - 0.5) * 4 + (rng.next() < 0.01 ? 500 * rng.next() : 0);
+      const v = rng.next() < 0.1
+        ? 0
+        : 20 + (rng.next() - 0.5) * 4 + (rng.next() < 0.01 ? 500 * rng.next() : 0);
       values[i] = v;
       s.push(v);
     }
