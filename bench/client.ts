@@ -135,7 +135,10 @@ function makeTransport(name: string): HttpTransport {
 export async function measure(c: ClientConfig): Promise<ClientResult> {
   const transport = counting(makeTransport(c.transport ?? "http1"));
   const backend = openai({ endpoint: c.endpoint, model: "bench", api: c.api ?? "completions" });
-  const prompts = Array.from({ length: c.requests }, (_, i) => `r${i}`);
+  // One prompt per request when its records are joined with the server's
+  // truth (the prompt names the request); otherwise a fixed few, as a real
+  // workload has (a prepared request per prompt would otherwise be measured).
+  const prompts = Array.from({ length: c.accuracy ? c.requests : 64 }, (_, i) => `r${i}`);
   const dir = await Deno.makeTempDir({ prefix: "splleed-bench-" });
   try {
     // Warm-up: compile the hot paths and open the connections.

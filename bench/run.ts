@@ -552,46 +552,70 @@ if (want("5")) {
   });
 }
 
-// 6. Optional parts: scenario 4's figures with each part on; they must not
-// move beyond the spread of scenario 4 itself (where the part is off).
+// 6. Optional parts: scenario 4 with each part off and on, runs alternating
+// on one server (so drift of the machine falls on both alike); the figures
+// with the part on must stay within the spread of those with it off.
+async function alternate(
+  a: Omit<ClientConfig, "endpoint">,
+  b: Omit<ClientConfig, "endpoint">,
+): Promise<[ClientResult[], ClientResult[]]> {
+  return await withServer(accuracyServer, async (endpoint) => {
+    const ra: ClientResult[] = [], rb: ClientResult[] = [];
+    for (let i = 0; i < reps; i++) {
+      ra.push(await client({ ...a, endpoint }));
+      rb.push(await client({ ...b, endpoint }));
+    }
+    return [ra, rb];
+  });
+}
+
 if (want("6")) {
-  const res = await repeat(reps, accuracyServer, { ...accuracySetup, progress: true });
-  raw["6-progress"] = res;
-  const setup = "scenario 4 with the progress callback on";
+  const [off, on] = await alternate(accuracySetup, { ...accuracySetup, progress: true });
+  raw["6-progress-off"] = off;
+  raw["6-progress-on"] = on;
+  for (const [label, res] of [["off", off], ["on", on]] as const) {
+    const setup = `scenario 4, progress callback ${label}`;
+    row({
+      scenario: "6",
+      setup,
+      figure: "ITL error p99",
+      unit: "ms",
+      spread: fig(res, (r) => r.accuracy!.itlErrorMs.p99),
+    });
+    row({
+      scenario: "6",
+      setup,
+      figure: "token timestamp error p50",
+      unit: "ms",
+      spread: fig(res, (r) => r.accuracy!.readDelayMs.p50),
+    });
+    row({
+      scenario: "6",
+      setup,
+      figure: "client CPU per token",
+      unit: "µs",
+      spread: fig(res, (r) => r.cpuUsPerToken),
+    });
+  }
+  // The records file is on by default; what it costs (CPU only: the
+  // accuracy join needs the records).
+  const plain = { ...accuracySetup, accuracy: false };
+  const [recOn, recOff] = await alternate(plain, { ...plain, records: false });
+  raw["6-records-on"] = recOn;
+  raw["6-records-off"] = recOff;
   row({
     scenario: "6",
-    setup,
-    figure: "ITL error p99",
-    unit: "ms",
-    spread: fig(res, (r) => r.accuracy!.itlErrorMs.p99),
-  });
-  row({
-    scenario: "6",
-    setup,
-    figure: "first-token timestamp error p50",
-    unit: "ms",
-    spread: fig(res, (r) => r.accuracy!.firstReadDelayMs.p50),
-  });
-  row({
-    scenario: "6",
-    setup,
+    setup: "scenario 4, records file on",
     figure: "client CPU per token",
     unit: "µs",
-    spread: fig(res, (r) => r.cpuUsPerToken),
+    spread: fig(recOn, (r) => r.cpuUsPerToken),
   });
-  // The records file is on by default; its cost (accuracy needs it, so CPU only).
-  const off = await repeat(reps, accuracyServer, {
-    ...accuracySetup,
-    records: false,
-    accuracy: false,
-  });
-  raw["6-records-off"] = off;
   row({
     scenario: "6",
-    setup: "scenario 4 with the records file off",
+    setup: "scenario 4, records file off",
     figure: "client CPU per token",
     unit: "µs",
-    spread: fig(off, (r) => r.cpuUsPerToken),
+    spread: fig(recOff, (r) => r.cpuUsPerToken),
   });
 }
 

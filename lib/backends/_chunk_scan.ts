@@ -212,8 +212,12 @@ let lastValueAt = -1;
  * ```
  */
 export class ChunkClassifier {
-  #pre: Uint8Array | null = null;
-  #suf: Uint8Array | null = null;
+  // The template: bytes up to and including the text value's opening quote,
+  // and from its closing quote on, in buffers reused across chunks.
+  #pre = new Uint8Array(0);
+  #preLen = -1;
+  #suf = new Uint8Array(0);
+  #sufLen = -1;
   #hits = 0;
   #misses = 0;
 
@@ -226,36 +230,40 @@ export class ChunkClassifier {
    * @returns The same flags as {@linkcode scanChunk}.
    */
   classify(b: Uint8Array, start: number, end: number): number {
-    const pre = this.#pre, suf = this.#suf;
-    if (pre !== null && suf !== null) {
-      if (this.#matches(b, start, end, pre, suf)) {
+    if (this.#preLen >= 0) {
+      if (this.#matches(b, start, end)) {
         this.#hits++;
         return TOKEN;
       }
       // A stream whose chunks differ outside their text (a per-chunk
       // timestamp, say) never matches: stop trying after a few misses.
-      if (++this.#misses > 8 && this.#misses > this.#hits) this.#misses = -1;
+      if (++this.#misses > 8 && this.#misses > this.#hits) {
+        this.#misses = -1;
+        this.#preLen = -1;
+      }
     }
     const flags = scanChunk(b, start, end);
     if (lastValueAt >= 0 && this.#misses >= 0) {
-      // Remember the bytes around the text value: up to and including its
-      // opening quote, and from its closing quote on.
       let j = lastValueAt + 1;
       while (j < end) {
         const c = b[j];
         if (c === QUOTE) break;
         j += c === BACKSLASH ? 2 : 1;
       }
-      this.#pre = b.slice(start, lastValueAt + 1);
-      this.#suf = b.slice(j, end);
-    } else if (this.#misses < 0) {
-      this.#pre = this.#suf = null;
+      const np = lastValueAt + 1 - start, ns = end - j;
+      if (this.#pre.length < np) this.#pre = new Uint8Array(np * 2);
+      if (this.#suf.length < ns) this.#suf = new Uint8Array(ns * 2);
+      this.#pre.set(b.subarray(start, lastValueAt + 1));
+      this.#suf.set(b.subarray(j, end));
+      this.#preLen = np;
+      this.#sufLen = ns;
     }
     return flags;
   }
 
-  #matches(b: Uint8Array, s: number, e: number, pre: Uint8Array, suf: Uint8Array): boolean {
-    const np = pre.length, ns = suf.length;
+  #matches(b: Uint8Array, s: number, e: number): boolean {
+    const pre = this.#pre, suf = this.#suf;
+    const np = this.#preLen, ns = this.#sufLen;
     if (e - s < np + 1 + ns) return false;
     for (let i = 0; i < np; i++) if (b[s + i] !== pre[i]) return false;
     let j = s + np;

