@@ -359,7 +359,7 @@ if (want("2")) {
     });
     if (opts.long && streams === 4096) {
       const secondsPerRound = fig(res, (r) => r.wallS / 3).median;
-      const rounds = Math.max(3, Math.ceil(600 / secondsPerRound));
+      const rounds = Math.max(3, Math.ceil(660 / secondsPerRound)); // aim past 10 minutes
       const long = await repeat(1, { ttftMs: 20, itlMs: 20 }, {
         streams,
         requests: streams * rounds,

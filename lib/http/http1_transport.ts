@@ -29,6 +29,12 @@ export interface Http1TransportOptions {
    * @default {4096}
    */
   maxIdlePerOrigin?: number;
+  /**
+   * Extra trusted CA certificates (PEM) for `https:` endpoints, beside the
+   * system's.
+   * @default {[]}
+   */
+  caCerts?: string[];
 }
 
 const encoder = new TextEncoder();
@@ -100,8 +106,15 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
     let conn: Deno.Conn;
     try {
       conn = url.protocol === "https:"
-        ? await Deno.connectTls({ hostname, port, alpnProtocols: ["http/1.1"] })
+        ? await Deno.connectTls({
+          hostname,
+          port,
+          alpnProtocols: ["http/1.1"],
+          caCerts: options.caCerts,
+        })
         : await Deno.connect({ hostname, port });
+      // Finish the TLS handshake now, so that a bad certificate is a connect error.
+      if (url.protocol === "https:") await (conn as Deno.TlsConn).handshake();
     } catch (err) {
       throw new TransportError("connect", `cannot connect to ${url.host}: ${errMessage(err)}`, {
         cause: err,

@@ -834,3 +834,54 @@ Deno.test("http1: the same body sent with other headers or to another path goes 
     await server.close();
   }
 });
+
+Deno.test("http1: https with keep-alive, a chunked body and a certificate from caCerts", async () => {
+  const dir = new URL("./testdata/", import.meta.url);
+  const ca = await Deno.readTextFile(new URL("ca.crt", dir));
+  const cert = await Deno.readTextFile(new URL("localhost.crt", dir));
+  const key = await Deno.readTextFile(new URL("localhost.key", dir));
+  const clientPorts: number[] = [];
+  const server = Deno.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    cert,
+    key,
+    onListen() {},
+  }, (_req, info) => {
+    clientPorts.push((info.remoteAddr as Deno.NetAddr).port);
+    const body = new ReadableStream({
+      start(c) {
+        c.enqueue(enc.encode("data: a\n\n"));
+        c.enqueue(enc.encode("data: b\n\n"));
+        c.close();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  const t = createHttp1Transport({ caCerts: [ca] });
+  try {
+    const url = new URL(`https://localhost:${server.addr.port}/`);
+    for (let i = 0; i < 2; i++) {
+      let text = "";
+      let status = 0;
+      await t.send({ url, method: "GET", headers: {} }, {
+        onHead: (s) => (status = s),
+        onBody: (b) => (text += dec.decode(b)),
+      });
+      assert.equal(status, 200);
+      assert.equal(text, "data: a\n\ndata: b\n\n");
+    }
+    assert.equal(clientPorts.length, 2);
+    assert.equal(clientPorts[0], clientPorts[1], "the second request reused the TLS connection");
+    // Without the certificate, the handshake fails as a connect error.
+    const untrusted = createHttp1Transport();
+    await assert.rejects(
+      untrusted.send({ url, method: "GET", headers: {} }, { onHead() {}, onBody() {} }),
+      (e: unknown) => e instanceof TransportError && e.failure === "connect",
+    );
+    untrusted.close();
+  } finally {
+    t.close();
+    await server.shutdown();
+  }
+});

@@ -1,7 +1,12 @@
 /**
- * Streams records to a JSON Lines file as they complete, one synchronous
- * write per line, so that a run that is interrupted or crashes leaves every
- * finished measurement on disk.
+ * Streams records to a JSON Lines file as they complete, so that a run that
+ * is interrupted or whose server crashes leaves every finished measurement on
+ * disk. Lines are gathered for at most {@linkcode FLUSH_AFTER_MS} (or 64 KiB)
+ * and written together: when a thousand requests of a closed loop finish at
+ * once, a write per line would hold the event loop for tens of milliseconds
+ * and delay the reads of the requests still running. `close()` writes what
+ * is left, so an interrupted run (Ctrl-C) loses nothing; only a crash of
+ * splleed itself could lose the last few milliseconds.
  *
  * @module
  */
@@ -10,6 +15,11 @@ import { dirname } from "node:path";
 import type { RequestRecord } from "./record.ts";
 
 const encoder = new TextEncoder();
+
+/** Longest a finished record waits in memory before it is written (ms). */
+export const FLUSH_AFTER_MS = 50;
+/** Buffered bytes that trigger a write. */
+const FLUSH_BYTES = 65536;
 
 /** Header line of a records file: what the relative times mean. */
 export interface RunLine {
@@ -94,7 +104,7 @@ export interface RecordSink {
   readonly path: string | null;
   /** Number of request lines written. */
   readonly written: number;
-  /** Writes one record (synchronously, so it is on disk before the next request is handled). */
+  /** Writes one record (on disk within {@linkcode FLUSH_AFTER_MS}, and at `close()`). */
   write(rec: RequestRecord): void;
   /** Closes the file. Further writes are ignored. */
   close(): void;
@@ -134,15 +144,33 @@ export function openJsonlSink(path: string, header: RunLine): RecordSink {
   let written = 0;
   const origin = header.clock.originMs;
   // Lines are encoded into one reused buffer: no allocation per record.
-  let buf = new Uint8Array(16384);
-  const writeLine = (line: string) => {
-    // UTF-8 needs at most 3 bytes per UTF-16 unit.
-    if (buf.length < line.length * 3) buf = new Uint8Array(line.length * 3);
-    const { written: n } = encoder.encodeInto(line, buf);
+  let buf = new Uint8Array(4 * FLUSH_BYTES);
+  let used = 0;
+  let oldest = 0; // when the oldest buffered line was added
+  const flush = () => {
     let off = 0;
-    while (off < n) off += file.writeSync(buf.subarray(off, n));
+    while (off < used) off += file.writeSync(buf.subarray(off, used));
+    used = 0;
   };
-  writeLine(JSON.stringify(header) + "\n");
+  const add = (line: string) => {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    const need = line.length * 3;
+    if (buf.length - used < need) {
+      flush();
+      if (buf.length < need) buf = new Uint8Array(need);
+    }
+    if (used === 0) oldest = performance.now();
+    used += encoder.encodeInto(line, buf.subarray(used)).written;
+    if (used >= FLUSH_BYTES || performance.now() - oldest >= FLUSH_AFTER_MS) flush();
+  };
+  add(JSON.stringify(header) + "\n");
+  flush();
+  // Lines of a quiet stretch are written on a timer that does not keep the
+  // process alive.
+  const timer = setInterval(() => {
+    if (used > 0 && performance.now() - oldest >= FLUSH_AFTER_MS) flush();
+  }, FLUSH_AFTER_MS);
+  Deno.unrefTimer(timer);
   return {
     path,
     get written() {
@@ -150,12 +178,14 @@ export function openJsonlSink(path: string, header: RunLine): RecordSink {
     },
     write(rec: RequestRecord) {
       if (!open) return;
-      writeLine(recordLine(rec, origin));
+      add(recordLine(rec, origin));
       written++;
     },
     close() {
       if (!open) return;
       open = false;
+      clearInterval(timer);
+      flush();
       file.close();
     },
   };

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { nullSink, openJsonlSink, recordLine, roundUs, type RunLine } from "./jsonl_sink.ts";
+import {
+  FLUSH_AFTER_MS,
+  nullSink,
+  openJsonlSink,
+  recordLine,
+  roundUs,
+  type RunLine,
+} from "./jsonl_sink.ts";
 import { newRecord, type RequestRecord } from "./record.ts";
 
 function header(originMs: number): RunLine {
@@ -82,7 +89,7 @@ Deno.test("recordLine() keeps nulls and the failure of a failed record", () => {
   assert.deepEqual(o.error, { reason: "http_500", message: "Internal Server Error" });
 });
 
-Deno.test("openJsonlSink() has every line on disk before close, parent dirs created", async () => {
+Deno.test("openJsonlSink() has every line on disk within FLUSH_AFTER_MS, before close; parent dirs created", async () => {
   const dir = await tempDir();
   try {
     const path = join(dir, "a", "b", "records.jsonl");
@@ -99,7 +106,9 @@ Deno.test("openJsonlSink() has every line on disk before close, parent dirs crea
     for (let i = 0; i < 3; i++) sink.write(completed(i, origin));
     assert.equal(sink.written, 3);
 
-    // Read back without closing: a process that crashes now loses nothing.
+    // Read back without closing, once the flush interval has passed: a
+    // process that crashes now loses nothing.
+    await new Promise((r) => setTimeout(r, FLUSH_AFTER_MS * 3));
     const text = await Deno.readTextFile(path);
     assert.ok(text.endsWith("\n"));
     const lines = text.slice(0, -1).split("\n");
@@ -146,4 +155,19 @@ Deno.test("nullSink() keeps nothing but counts writes", () => {
   sink.write(completed(1, 0));
   assert.equal(sink.written, 2);
   sink.close();
+});
+
+Deno.test("openJsonlSink(): close() writes lines still waiting in the buffer", async () => {
+  const dir = await tempDir();
+  try {
+    const path = join(dir, "r.jsonl");
+    const sink = openJsonlSink(path, header(0));
+    sink.write(completed(0, 0));
+    sink.close(); // at once, well inside the flush interval
+    const lines = (await Deno.readTextFile(path)).trim().split("\n");
+    assert.equal(lines.length, 2);
+    assert.equal(JSON.parse(lines[1]).id, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
