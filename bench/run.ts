@@ -411,7 +411,7 @@ const accuracyServer = { ttftMs: 50, itlMs: 10, log: true };
 function accuracyRows(setup: string, res: ClientResult[], targets: boolean): void {
   const a = (f: (r: ClientResult) => number) => fig(res, f);
   const rows: [string, (r: ClientResult) => number, number][] = [
-    ["ITL error |p50|", (r) => Math.abs(r.accuracy!.itlErrorMs.p50), 0.05],
+    ["ITL error p50, absolute", (r) => Math.abs(r.accuracy!.itlErrorMs.p50), 0.05],
     ["ITL error p99", (r) => r.accuracy!.itlErrorMs.p99, 0.5],
     ["first-token timestamp error p50", (r) => r.accuracy!.firstReadDelayMs.p50, 0.05],
     ["first-token timestamp error p99", (r) => r.accuracy!.firstReadDelayMs.p99, 0.5],

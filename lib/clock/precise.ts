@@ -16,8 +16,6 @@
  * @module
  */
 
-/** Deadlines closer than this are treated as reached (ms). */
-const SPIN_EPSILON_MS = 0.005;
 /** The last stretch before a deadline, waited out without yielding (ms). */
 const BLOCK_SPIN_MS = 0.2;
 /** Extra margin asked of a timer beyond its estimated lateness (ms). */
@@ -116,7 +114,7 @@ export async function sleepUntil(deadlineMs: number, signal?: AbortSignal): Prom
   for (;;) {
     if (signal?.aborted) return;
     const rem = deadlineMs - performance.now();
-    if (rem <= SPIN_EPSILON_MS) return;
+    if (rem <= 0) return;
     const ask = rem - late.estimate - TIMER_MARGIN_MS;
     if (ask < 1) break; // a timer this short would fire too late to help
     const asked = performance.now() + ask;
@@ -134,7 +132,8 @@ export async function sleepUntil(deadlineMs: number, signal?: AbortSignal): Prom
     }
   }
   // Last fraction of a millisecond: spin.
-  while (deadlineMs - performance.now() > SPIN_EPSILON_MS && !signal?.aborted) {
+  // Never early: the contract is "at or just after" the deadline.
+  while (performance.now() < deadlineMs && !signal?.aborted) {
     // Blocking spin.
   }
 }
@@ -216,7 +215,7 @@ export class DeadlineScheduler {
   async #loop(): Promise<void> {
     while (this.#d.length > 0 && !this.#closed) {
       const due = this.#d[0];
-      if (due - performance.now() > SPIN_EPSILON_MS) {
+      if (due > performance.now()) {
         this.#target = due;
         const wake = new AbortController();
         this.#wake = wake;
@@ -225,7 +224,7 @@ export class DeadlineScheduler {
         this.#target = Infinity;
         continue; // re-read the heap: an earlier deadline may have arrived
       }
-      const limit = performance.now() + SPIN_EPSILON_MS;
+      const limit = performance.now();
       while (this.#d.length > 0 && this.#d[0] <= limit) {
         const fn = this.#pop();
         try {
