@@ -25,8 +25,12 @@
  * const csv = results.toCSV();
  * ```
  *
- * Against a running server: `vllm({ model, endpoint: "http://localhost:8000" })`
- * or `openai({ endpoint, model, api: "chat", apiKey })` as the backend.
+ * Against a running server: `vllm({ model, endpoint: "http://localhost:8000" })`,
+ * `tgi({ endpoint })`, `sglang({ endpoint })`, `llamacpp({ endpoint })` or
+ * `openai({ endpoint, model, api: "chat", apiKeyEnv: "OPENAI_API_KEY" })`.
+ * Without an `endpoint`, the engine backends start the engine and stop it
+ * afterwards: `vllm({ model, tensorParallel: 2 })`,
+ * `llamacpp({ binary, model: "model.gguf", parallel: 4 })` (see `docs/engines.md`).
  *
  * @module
  */
@@ -39,6 +43,9 @@ export type { MetricSummary } from "./lib/stats/summary.ts";
 
 export { openai } from "./lib/backends/openai.ts";
 export { vllm } from "./lib/backends/vllm.ts";
+export { tgi } from "./lib/backends/tgi.ts";
+export { sglang } from "./lib/backends/sglang.ts";
+export { llamacpp } from "./lib/backends/llamacpp.ts";
 export { simulator } from "./lib/backends/simulator.ts";
 export type {
   Backend,
@@ -49,14 +56,22 @@ export type {
 export type {
   Api,
   BackendConfig,
+  DockerOptions,
+  LlamacppOptions,
   OpenAIOptions,
+  SglangOptions,
   SimulatorBackendOptions,
+  TgiOptions,
   VllmOptions,
 } from "./lib/config/backends.ts";
 export type { BenchmarkSpec, BenchmarkSpecInput, Sampling, Slo } from "./lib/config/benchmark.ts";
 export type { SimulatorOptions } from "./lib/config/sim.ts";
 export { ConfigError } from "./lib/config/errors.ts";
 export type { ConfigIssue } from "./lib/config/errors.ts";
+
+export { startServer } from "./lib/servers/server.ts";
+export type { RunningServer, StartServerOptions } from "./lib/servers/server.ts";
+export type { LaunchSpec, ProcessLaunch } from "./lib/config/launch.ts";
 
 export { serveSimulator } from "./lib/sim/server.ts";
 export type { SimServer } from "./lib/sim/server.ts";

@@ -158,7 +158,8 @@ export function scanChunk(b: Uint8Array, start: number, end: number): number {
           }
           break;
         case K_FINISH:
-          if (choices && v !== 110) flags |= FINISH; // not null
+          // Not null, and not the empty string TGI sends until the last chunk.
+          if (choices && v !== 110 && !(v === QUOTE && b[k + 1] === QUOTE)) flags |= FINISH;
           break;
         case K_USAGE:
           if (v === 123) return NEEDS_PARSE; // usage to read

@@ -36,6 +36,8 @@ export interface BackendClient {
   readonly api: Api;
   /** What the server said about itself (version and such), for the results. */
   readonly info: Record<string, unknown>;
+  /** Things the user should know about this engine and these settings (shown with the results). */
+  readonly warnings?: readonly string[];
   /** Builds the request for one prompt (done once per prompt, before the run). */
   prepare(prompt: string): PreparedRequest;
   /**
@@ -51,12 +53,14 @@ export interface BackendClient {
 
 /** An engine backend, as made by a factory such as `openai()`, `vllm()` or `simulator()`. */
 export interface Backend {
-  /** Backend kind (`"openai"`, `"vllm"`, `"simulator"`). */
+  /** Backend kind (`"openai"`, `"vllm"`, `"tgi"`, `"sglang"`, `"llamacpp"`, `"simulator"`). */
   readonly kind: string;
   /** Base URL in connect mode. */
   readonly endpoint?: string;
   /** How to start the engine in managed mode (carried out by `lib/servers/`). */
   readonly launch?: LaunchSpec;
+  /** Per-request timeout of this backend, ms (overrides the run's `requestTimeoutMs`). */
+  readonly requestTimeoutMs?: number;
   /** The backend's options for the results, with secrets redacted. */
   describe(): Record<string, unknown>;
   /**

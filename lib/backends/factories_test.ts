@@ -15,8 +15,8 @@ Deno.test("factories validate their options and name the bad field", () => {
     return true;
   });
   assert.throws(
-    () => vllm({ endpoint: "http://h", api: "embeddings" as "chat" }),
-    /'api' must be one of "completions", "chat", got "embeddings"/,
+    () => vllm({ endpoint: "http://h", api: "generate" as "chat" }),
+    /'api' must be one of "completions", "chat", "embeddings", got "generate"/,
   );
   assert.throws(() => simulator({ ttftMs: 5 }), /'itlMs' must be given together with/);
   assert.throws(

@@ -1,16 +1,86 @@
 /**
  * `openai()`: any OpenAI-compatible endpoint (hosted APIs, proxies, Ollama,
- * TensorRT-LLM's server, and every engine's OpenAI-compatible mode).
+ * TensorRT-LLM's server, and every engine's OpenAI-compatible mode), and the
+ * pieces every OpenAI-compatible backend shares: the API key, request
+ * headers, redacted descriptions and connecting.
  *
  * @module
  */
 
-import { type OpenAIOptions, openaiOptionsSchema } from "../config/backends.ts";
-import { validate } from "../config/errors.ts";
+import {
+  type Api,
+  type HttpBackendOptions,
+  type OpenAIOptions,
+  openaiOptionsSchema,
+} from "../config/backends.ts";
+import { ConfigError, validate } from "../config/errors.ts";
+import type { HttpTransport } from "../http/transport.ts";
 import type { Backend, BackendClient, ConnectOptions } from "./backend.ts";
+import { createEmbeddingsClient } from "./embeddings.ts";
 import { createOpenAICompatClient, resolveModel } from "./openai_compat.ts";
 import { normalizeEndpoint } from "./_http.ts";
 import { REDACTED, redactHeaders } from "./_redact.ts";
+
+/**
+ * The API key from whichever source the options name: `apiKey`, the
+ * environment variable `apiKeyEnv`, or the file `apiKeyFile`.
+ *
+ * @param options Backend options.
+ * @param what What is being configured, for the error.
+ * @returns The key, or undefined when no source is named.
+ * @throws {ConfigError} When the variable is unset or the file cannot be read or is empty.
+ *
+ * @example
+ * ```ts
+ * import { resolveApiKey } from "./openai.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const f = Deno.makeTempFileSync();
+ * Deno.writeTextFileSync(f, "sk-from-file\n");
+ * assert.equal(resolveApiKey({ apiKeyFile: f }, "openai backend"), "sk-from-file");
+ * assert.equal(resolveApiKey({}, "openai backend"), undefined);
+ * ```
+ */
+export function resolveApiKey(
+  options: { apiKey?: string; apiKeyEnv?: string; apiKeyFile?: string },
+  what: string,
+): string | undefined {
+  if (options.apiKey !== undefined) return options.apiKey;
+  if (options.apiKeyEnv !== undefined) {
+    const v = Deno.env.get(options.apiKeyEnv);
+    if (v === undefined || v.trim() === "") {
+      throw new ConfigError(what, [{
+        path: "apiKeyEnv",
+        expected: "the name of a set, non-empty environment variable",
+        received: `${JSON.stringify(options.apiKeyEnv)} (unset or empty)`,
+      }]);
+    }
+    return v.trim();
+  }
+  if (options.apiKeyFile !== undefined) {
+    let v: string;
+    try {
+      v = Deno.readTextFileSync(options.apiKeyFile).trim();
+    } catch (err) {
+      throw new ConfigError(what, [{
+        path: "apiKeyFile",
+        expected: "a readable file holding the key",
+        received: `${JSON.stringify(options.apiKeyFile)} (${
+          err instanceof Error ? err.message : err
+        })`,
+      }]);
+    }
+    if (v === "") {
+      throw new ConfigError(what, [{
+        path: "apiKeyFile",
+        expected: "a file holding the key",
+        received: `${JSON.stringify(options.apiKeyFile)} (empty)`,
+      }]);
+    }
+    return v;
+  }
+  return undefined;
+}
 
 /**
  * Builds the headers every request carries: the user's, plus `Authorization`
@@ -34,7 +104,7 @@ export function requestHeaders(options: { apiKey?: string; headers?: Record<stri
 }
 
 /**
- * Describes HTTP backend options for the results, with secrets redacted.
+ * Describes backend options for the results, with secrets redacted.
  *
  * @param kind Backend kind.
  * @param options Backend options.
@@ -49,11 +119,34 @@ export function requestHeaders(options: { apiKey?: string; headers?: Record<stri
  * assert.equal(d.apiKey, "[redacted]");
  * ```
  */
-export function describeHttpBackend(kind: string, options: OpenAIOptions): Record<string, unknown> {
+export function describeHttpBackend(
+  kind: string,
+  options: { apiKey?: string; headers?: Record<string, string>; env?: Record<string, string> },
+): Record<string, unknown> {
   const d: Record<string, unknown> = { kind, ...options };
   if (options.apiKey !== undefined) d.apiKey = REDACTED;
   if (options.headers !== undefined) d.headers = redactHeaders(options.headers);
+  if (options.env !== undefined) d.env = redactHeaders(options.env);
   return d;
+}
+
+/** Extra server facts for the results (`/version`, `/props`, `/info`). */
+export type ServerProbe = (
+  transport: HttpTransport,
+  endpoint: string,
+  headers: Record<string, string>,
+) => Promise<Record<string, unknown>>;
+
+/** Options of {@linkcode connectOpenAICompat}. */
+export interface ConnectOpenAICompatOptions {
+  /** API when the options name none. */
+  defaultApi: Api;
+  /** Extra server facts to record. */
+  probe?: ServerProbe;
+  /** The API key, already resolved. */
+  apiKey?: string;
+  /** Model to request, overriding `options.model` (managed engines that serve a name of their own). */
+  model?: string | null;
 }
 
 /**
@@ -61,25 +154,42 @@ export function describeHttpBackend(kind: string, options: OpenAIOptions): Recor
  *
  * @param options Validated backend options.
  * @param connect Connection options from the runner.
- * @param defaultApi API when the options name none.
- * @param probe Extra server facts to record (`/version`, ...).
- * @returns The client.
+ * @param how Default API, server probe, API key.
+ * @returns The client (embeddings or streaming generation).
+ *
+ * @example
+ * ```ts ignore
+ * const client = await connectOpenAICompat({ model: "m" }, connectOptions, { defaultApi: "chat" });
+ * ```
  */
 export async function connectOpenAICompat(
-  options: OpenAIOptions,
+  options: Pick<HttpBackendOptions, "model" | "api" | "headers">,
   connect: ConnectOptions,
-  defaultApi: "completions" | "chat",
-  probe?: (endpoint: string, headers: Record<string, string>) => Promise<Record<string, unknown>>,
+  how: ConnectOpenAICompatOptions,
 ): Promise<BackendClient> {
   const endpoint = normalizeEndpoint(connect.endpoint);
-  const headers = requestHeaders(options);
-  const { model, served } = await resolveModel(connect.transport, endpoint, headers, options.model);
+  const headers = requestHeaders({ apiKey: how.apiKey, headers: options.headers });
+  const wanted = how.model === null ? undefined : how.model ?? options.model;
+  const { model, served } = await resolveModel(connect.transport, endpoint, headers, wanted);
   const info: Record<string, unknown> = { endpoint, servedModels: served };
-  if (probe) Object.assign(info, await probe(endpoint, headers));
+  if (how.probe) Object.assign(info, await how.probe(connect.transport, endpoint, headers));
+  const api = options.api ?? how.defaultApi;
+  if (api === "embeddings") {
+    return createEmbeddingsClient({
+      endpoint,
+      model,
+      transport: connect.transport,
+      headers,
+      info,
+    });
+  }
+  if (api === "generate") {
+    throw new TypeError(`Cannot connect: api "generate" is TGI's own; use tgi({...})`);
+  }
   return createOpenAICompatClient({
     endpoint,
     model,
-    api: options.api ?? defaultApi,
+    api,
     transport: connect.transport,
     sampling: connect.sampling,
     headers,
@@ -88,11 +198,12 @@ export async function connectOpenAICompat(
 }
 
 /**
- * An OpenAI-compatible endpoint. The API defaults to `chat`.
+ * An OpenAI-compatible endpoint (connect mode). The API defaults to `chat`.
  *
- * @param options Endpoint, model (default: the first listed at `/v1/models`), API, key, headers.
+ * @param options Endpoint, model (default: the first listed at `/v1/models`),
+ *   API, key (`apiKey`, `apiKeyEnv` or `apiKeyFile`), headers, timeout.
  * @returns The backend.
- * @throws {import("../config/errors.ts").ConfigError} When an option is invalid.
+ * @throws {ConfigError} When an option is invalid or the key's source cannot be read.
  *
  * @example
  * ```ts
@@ -106,10 +217,12 @@ export async function connectOpenAICompat(
  */
 export function openai(options: OpenAIOptions): Backend {
   const o = validate(openaiOptionsSchema, options, "openai backend");
+  const apiKey = resolveApiKey(o, "openai backend");
   return {
     kind: "openai",
     endpoint: o.endpoint,
+    requestTimeoutMs: o.timeoutMs,
     describe: () => describeHttpBackend("openai", o),
-    connect: (c) => connectOpenAICompat(o, c, "chat"),
+    connect: (c) => connectOpenAICompat(o, c, { defaultApi: "chat", apiKey }),
   };
 }

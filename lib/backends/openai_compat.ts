@@ -171,7 +171,7 @@ export class StreamReader {
       failRecord(
         rec,
         `http_${this.#status}`,
-        summarize(this.#errorBody) || `HTTP ${this.#status}`,
+        summarizeErrorBody(this.#errorBody) || `HTTP ${this.#status}`,
         endMs,
       );
       return;
@@ -209,31 +209,7 @@ export class StreamReader {
    */
   fail(err: unknown, endMs: number): void {
     const rec = this.#rec;
-    let reason = "client_error";
-    let message = err instanceof Error ? err.message : String(err);
-    if (err instanceof TransportError) {
-      switch (err.failure) {
-        case "connect":
-          reason = "connect_error";
-          break;
-        case "dropped":
-          reason = this.#status === 0 ? "connection_closed" : "stream_dropped";
-          break;
-        case "timeout":
-          reason = "timeout";
-          break;
-        case "aborted":
-          reason = "aborted";
-          break;
-        case "protocol":
-          reason = "protocol_error";
-          break;
-      }
-    }
-    if (this.#status !== 0 && this.#status !== 200) {
-      reason = `http_${this.#status}`;
-      message = summarize(this.#errorBody) || message;
-    }
+    const { reason, message } = classifyTransportError(err, this.#status, this.#errorBody);
     if (rec.chunkMs.length > 0) this.#setTokens();
     failRecord(rec, reason, message, endMs);
   }
@@ -324,7 +300,8 @@ export class StreamReader {
         ) {
           token = true;
         }
-        if (c.finish_reason !== undefined && c.finish_reason !== null) this.#finishReason = true;
+        // TGI sends "" until the last chunk.
+        if (typeof c.finish_reason === "string" && c.finish_reason !== "") this.#finishReason = true;
       }
       if (token) this.#token();
     }
@@ -362,7 +339,23 @@ interface ChunkJson {
   usage?: { completion_tokens?: number; prompt_tokens?: number } | null;
 }
 
-function summarize(body: string): string {
+/**
+ * The message of an error response body: `error.message`, `message`,
+ * `detail` or `error` of a JSON body, else the text (first 300 characters).
+ *
+ * @param body The response body.
+ * @returns The message, or "" for an empty body.
+ *
+ * @example
+ * ```ts
+ * import { summarizeErrorBody } from "./openai_compat.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(summarizeErrorBody('{"error":{"message":"model not found"}}'), "model not found");
+ * assert.equal(summarizeErrorBody("Bad Gateway"), "Bad Gateway");
+ * ```
+ */
+export function summarizeErrorBody(body: string): string {
   const t = body.trim();
   if (t === "") return "";
   try {
@@ -373,6 +366,59 @@ function summarize(body: string): string {
     // not JSON
   }
   return t.slice(0, 300);
+}
+
+/**
+ * The failure reason id and message for a transport error, given what the
+ * response had shown (its status and error body) before it.
+ *
+ * @param err What the transport threw.
+ * @param status HTTP status seen (0 when no head arrived).
+ * @param errorBody Body of a non-200 response read so far.
+ * @returns Reason id (`connect_error`, `stream_dropped`, `timeout`, `http_503`, ...) and message.
+ *
+ * @example
+ * ```ts
+ * import { classifyTransportError } from "./openai_compat.ts";
+ * import { TransportError } from "../http/transport.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const e = new TransportError("dropped", "connection reset");
+ * assert.equal(classifyTransportError(e, 200, "").reason, "stream_dropped");
+ * assert.equal(classifyTransportError(e, 0, "").reason, "connection_closed");
+ * ```
+ */
+export function classifyTransportError(
+  err: unknown,
+  status: number,
+  errorBody: string,
+): { reason: string; message: string } {
+  let reason = "client_error";
+  let message = err instanceof Error ? err.message : String(err);
+  if (err instanceof TransportError) {
+    switch (err.failure) {
+      case "connect":
+        reason = "connect_error";
+        break;
+      case "dropped":
+        reason = status === 0 ? "connection_closed" : "stream_dropped";
+        break;
+      case "timeout":
+        reason = "timeout";
+        break;
+      case "aborted":
+        reason = "aborted";
+        break;
+      case "protocol":
+        reason = "protocol_error";
+        break;
+    }
+  }
+  if (status !== 0 && status !== 200) {
+    reason = `http_${status}`;
+    message = summarizeErrorBody(errorBody) || message;
+  }
+  return { reason, message };
 }
 
 /**

@@ -8,12 +8,18 @@
 import type { BackendConfig } from "../config/backends.ts";
 import type { Backend } from "./backend.ts";
 import { openai } from "./openai.ts";
+import { llamacpp } from "./llamacpp.ts";
+import { sglang } from "./sglang.ts";
 import { simulator } from "./simulator.ts";
+import { tgi } from "./tgi.ts";
 import { vllm } from "./vllm.ts";
 
 const FACTORIES: Record<string, (options: Record<string, unknown>) => Backend> = {
   openai: (o) => openai(o as Parameters<typeof openai>[0]),
   vllm: (o) => vllm(o as Parameters<typeof vllm>[0]),
+  tgi: (o) => tgi(o as Parameters<typeof tgi>[0]),
+  sglang: (o) => sglang(o as Parameters<typeof sglang>[0]),
+  llamacpp: (o) => llamacpp(o as Parameters<typeof llamacpp>[0]),
   simulator: (o) => simulator(o as Parameters<typeof simulator>[0]),
 };
 

@@ -40,6 +40,6 @@ export function simulator(options: SimulatorBackendOptions = {}): Backend {
     launch: { kind: "simulator", options: simOptions },
     describe: () => ({ kind: "simulator", api: api ?? "completions", ...simOptions }),
     connect: (c) =>
-      connectOpenAICompat({ endpoint: c.endpoint, api, model: simOptions.model }, c, "completions"),
+      connectOpenAICompat({ api, model: simOptions.model }, c, { defaultApi: "completions" }),
   };
 }

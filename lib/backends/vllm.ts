@@ -1,54 +1,92 @@
 /**
- * `vllm()`: a vLLM server through its OpenAI-compatible API (connect mode).
+ * `vllm()`: a vLLM server through its OpenAI-compatible API, connected to
+ * (`endpoint`) or started and stopped by splleed (`vllm serve MODEL ...`).
  *
  * @module
  */
 
 import { type VllmOptions, vllmOptionsSchema } from "../config/backends.ts";
 import { validate } from "../config/errors.ts";
-import type { HttpTransport } from "../http/transport.ts";
 import type { Backend } from "./backend.ts";
-import { connectOpenAICompat, describeHttpBackend } from "./openai.ts";
-import { getJson } from "./_http.ts";
-
-async function vllmVersion(
-  transport: HttpTransport,
-  endpoint: string,
-  headers: Record<string, string>,
-): Promise<Record<string, unknown>> {
-  try {
-    const r = await getJson(transport, `${endpoint}/version`, headers);
-    const v = (r.json as { version?: unknown } | undefined)?.version;
-    return r.status === 200 && typeof v === "string" ? { serverVersion: v } : {};
-  } catch {
-    return {};
-  }
-}
+import { resolveApiKey } from "./openai.ts";
+import { engineBackend, flagsToArgs, jsonProbe, managedLaunch } from "./_engine.ts";
 
 /**
  * A vLLM server. The API defaults to `completions`, as in `vllm bench serve`.
  * The server's `/version` is recorded in the results.
  *
- * @param options Endpoint, model (default: the first listed at `/v1/models`), API, key, headers.
+ * With `endpoint`, it connects to a running server. Without, it runs
+ * `vllm serve MODEL` with flags from the typed fields (`tensorParallel` →
+ * `--tensor-parallel-size`, `gpuMemoryUtilization`, `quantization`, `dtype`,
+ * `maxModelLen`, `maxNumSeqs`, `enablePrefixCaching`, `enableChunkedPrefill`,
+ * `speculativeConfig` as JSON), then `extraArgs`; `command` replaces
+ * `vllm serve` (e.g. `["/venv/bin/vllm", "serve"]`), `docker` runs the
+ * `vllm/vllm-openai` image instead. An API key is passed to a managed
+ * server as `VLLM_API_KEY`, never on its command line.
+ *
+ * @param options Endpoint or managed-mode fields, model, API, key, headers.
  * @returns The backend.
  * @throws {import("../config/errors.ts").ConfigError} When an option is invalid.
  *
- * @example
+ * @example Connect mode
  * ```ts
  * import { vllm } from "./vllm.ts";
  * import assert from "node:assert/strict";
  *
  * const b = vllm({ model: "Qwen/Qwen2.5-0.5B-Instruct", endpoint: "http://localhost:8000" });
  * assert.equal(b.kind, "vllm");
+ * assert.equal(b.launch, undefined);
+ * ```
+ *
+ * @example Managed mode
+ * ```ts
+ * import { vllm } from "./vllm.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const b = vllm({ model: "Qwen/Qwen2.5-0.5B-Instruct", tensorParallel: 2, enablePrefixCaching: true });
+ * assert.deepEqual(b.launch?.kind === "process" && b.launch.argv, [
+ *   "vllm", "serve", "Qwen/Qwen2.5-0.5B-Instruct",
+ *   "--tensor-parallel-size", "2", "--enable-prefix-caching",
+ * ]);
  * ```
  */
 export function vllm(options: VllmOptions): Backend {
   const o = validate(vllmOptionsSchema, options, "vllm backend");
-  return {
+  const flags = flagsToArgs([
+    ["--tensor-parallel-size", o.tensorParallel],
+    ["--pipeline-parallel-size", o.pipelineParallel],
+    ["--gpu-memory-utilization", o.gpuMemoryUtilization],
+    ["--quantization", o.quantization],
+    ["--dtype", o.dtype],
+    ["--max-model-len", o.maxModelLen],
+    ["--max-num-seqs", o.maxNumSeqs],
+    ["--enable-prefix-caching", o.enablePrefixCaching],
+    ["--enable-chunked-prefill", o.enableChunkedPrefill],
+    ["--speculative-config", o.speculativeConfig && JSON.stringify(o.speculativeConfig)],
+  ], true);
+  const key = resolveApiKey(o, "vllm backend");
+  const launch = o.endpoint === undefined
+    ? managedLaunch(o, {
+      engine: "vllm",
+      defaultCommand: ["vllm", "serve"],
+      args: [o.model!, ...flags],
+      // The vllm/vllm-openai image's entrypoint is the API server, which takes --model.
+      dockerArgs: ["--model", o.model!, ...flags],
+      readiness: ["/health", "/v1/models"],
+      startupTimeoutS: 1200,
+      env: key !== undefined ? { VLLM_API_KEY: key } : {},
+      secretEnv: ["VLLM_API_KEY"],
+    })
+    : undefined;
+  return engineBackend({
     kind: "vllm",
-    endpoint: o.endpoint,
-    describe: () => describeHttpBackend("vllm", o),
-    connect: (c) =>
-      connectOpenAICompat(o, c, "completions", (e, h) => vllmVersion(c.transport, e, h)),
-  };
+    options: o,
+    defaultApi: "completions",
+    launch,
+    apiKey: key,
+    probe: jsonProbe("/version", (j) => {
+      const v = (j as { version?: unknown }).version;
+      return typeof v === "string" ? { serverVersion: v } : {};
+    }),
+  });
 }

@@ -19,7 +19,14 @@ import { benchmark, type BenchmarkEvent } from "../runner/benchmark.ts";
 import { serveSimulator } from "../sim/server.ts";
 import { VERSION } from "../version.ts";
 import { SAMPLE_PROMPTS } from "../workload/prompts.ts";
-import { parseFaults, parseNumber, parseNumberList, parseSlo } from "./flags.ts";
+import {
+  BACKEND_FLAGS,
+  backendFieldsFromFlags,
+  parseFaults,
+  parseNumber,
+  parseNumberList,
+  parseSlo,
+} from "./flags.ts";
 
 /** Where the CLI writes, and how it ends the process on a second interrupt. */
 export interface CliIO {
@@ -68,14 +75,20 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       writeErr: (s) => io.err(s),
     });
 
-  program
+  const run = program
     .command("run")
     .description("run a benchmark against a server (or the built-in simulator)")
     .argument("[config]", "YAML or JSON config file; flags override its values")
-    .option("--backend <type>", "openai | vllm | simulator")
-    .option("--endpoint <url>", "server base URL, e.g. http://localhost:8000")
-    .option("--model <name>", "model name (default: the first at /v1/models)")
-    .option("--api <api>", "completions | chat")
+    .option("--backend <type>", "openai | vllm | tgi | sglang | llamacpp | simulator")
+    .option(
+      "--endpoint <url>",
+      "server base URL, e.g. http://localhost:8000 (without it, vllm/tgi/sglang/llamacpp start the engine)",
+    )
+    .option(
+      "--model <name>",
+      "model name (default: the first at /v1/models); managed mode: what to load (llamacpp: GGUF path)",
+    )
+    .option("--api <api>", "completions | chat | embeddings | generate (tgi native)")
     .option("--prompts <file>", 'prompts file: text (one a line) or JSONL with {"prompt": ...}')
     .option("--mode <mode>", "latency (closed loop per concurrency) | throughput (all at once)")
     .option("--concurrency <list>", "concurrency levels, e.g. 1,2,4")
@@ -99,6 +112,7 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     .action(async (configPath: string | undefined, opts: Record<string, unknown>) => {
       code = await runCommand(configPath, opts, io);
     });
+  for (const f of BACKEND_FLAGS) run.option(f.flag, f.help);
 
   program
     .command("sim")
@@ -218,6 +232,10 @@ async function runCommand(
     if (opts.json) io.out(JSON.stringify(results.toJSON(), null, 2) + "\n");
     else io.out(results.toTable(io.isTerminal) + "\n");
     if (typeof spec.out === "string") io.err(`saved: ${spec.out}\n`);
+    if (results.interruptionCause === "server_exit") {
+      io.err(`error: the run was cut short: ${results.interruption}\n`);
+      return EXIT.failure;
+    }
     return results.interrupted ? EXIT.interrupted : EXIT.ok;
   } catch (err) {
     return reportError(err, io);
@@ -277,6 +295,11 @@ async function buildRunSpec(
   if (o.ttftMs !== undefined) backend.ttftMs = parseNumber(String(o.ttftMs));
   if (o.itlMs !== undefined) backend.itlMs = parseNumber(String(o.itlMs));
   if (o.profile !== undefined) backend.profile = o.profile;
+  const fields = backendFieldsFromFlags(opts, BACKEND_FLAGS);
+  if (fields.docker && typeof backend.docker === "object") {
+    fields.docker = { ...backend.docker, ...fields.docker as object };
+  }
+  Object.assign(backend, fields);
   spec.backend = backend;
 
   if (o.prompts !== undefined) spec.prompts = { file: o.prompts };

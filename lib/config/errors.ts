@@ -146,7 +146,18 @@ export function validate<T extends z.ZodType>(
   if (r.success) return r.data;
   const issues: ConfigIssue[] = [];
   for (const issue of r.error.issues) flatten(issue, prefix, issues);
-  throw new ConfigError(what, issues);
+  throw new ConfigError(what, issues.map(redactIssue));
+}
+
+/** Field names whose values are secrets (an API key, a token), even when misspelt. */
+const SECRET_FIELD = /(key|token|secret|password|auth|credential)$/i;
+
+/** Keeps a secret value out of an error message: `'api_key' must be ..., got [redacted]`. */
+function redactIssue(i: ConfigIssue): ConfigIssue {
+  const last = i.path.split(/[.[\]]/).filter(Boolean).at(-1) ?? "";
+  return SECRET_FIELD.test(last.replace(/["']/g, "")) && i.received !== "nothing"
+    ? { ...i, received: "[redacted]" }
+    : i;
 }
 
 function flatten(issue: z.core.$ZodIssue, prefix: string, out: ConfigIssue[]): void {

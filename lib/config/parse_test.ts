@@ -111,34 +111,53 @@ Deno.test("parseBenchmarkSpec() rejects an unknown top-level key (a typo)", () =
 });
 
 Deno.test("parseBenchmarkSpec() rejects an unknown backend type, showing what was given", () => {
-  const err = configError({ ...BASE, backend: { type: "tgi", endpoint: "http://x:1" } });
+  const err = configError({ ...BASE, backend: { type: "triton", endpoint: "http://x:1" } });
   assert.ok(err.issues.every((i) => i.path.startsWith("backend")), err.message);
   assert.match(err.message, /'backend/);
-  assert.ok(err.message.includes('"tgi"'), err.message);
+  assert.ok(err.message.includes('"triton"'), err.message);
 });
 
 Deno.test({
   name: "parseBenchmarkSpec() names the known backend types for an unknown one",
   fn() {
-    const err = configError({ ...BASE, backend: { type: "tgi", endpoint: "http://x:1" } });
+    const err = configError({ ...BASE, backend: { type: "triton", endpoint: "http://x:1" } });
     assert.equal(err.issues.length, 1, err.message);
     const [i] = err.issues;
     assert.equal(i.path, "backend.type", err.message);
-    for (const t of ["openai", "vllm", "simulator"]) {
+    for (const t of ["openai", "vllm", "tgi", "sglang", "llamacpp", "simulator"]) {
       assert.ok(i.expected.includes(`"${t}"`), err.message);
     }
-    assert.equal(i.received, '"tgi"');
+    assert.equal(i.received, '"triton"');
   },
 });
 
 Deno.test({
-  name: "parseBenchmarkSpec() names a missing backend endpoint",
+  name: "parseBenchmarkSpec(): without an endpoint an engine is managed and needs its model",
   fn() {
     const err = configError({ ...BASE, backend: { type: "vllm" } });
     assert.equal(err.issues.length, 1, err.message);
-    assert.equal(err.issues[0].path, "backend.endpoint", err.message);
+    assert.equal(err.issues[0].path, "backend.model", err.message);
+    assert.match(err.message, /without 'endpoint' splleed starts the engine and needs 'model'/);
     assert.equal(err.issues[0].received, "nothing");
+    // openai() has no managed mode: its endpoint is required.
+    const e2 = configError({ ...BASE, backend: { type: "openai" } });
+    assert.equal(e2.issues[0].path, "backend.endpoint", e2.message);
   },
+});
+
+Deno.test("parseBenchmarkSpec(): managed-mode fields with an endpoint are an error naming the field", () => {
+  const err = configError({
+    ...BASE,
+    backend: { type: "llamacpp", endpoint: "http://h:1", parallel: 4 },
+  });
+  assert.equal(err.issues[0].path, "backend.parallel", err.message);
+  assert.match(err.message, /absent when 'endpoint' is given/);
+  const e2 = configError({
+    ...BASE,
+    backend: { type: "openai", endpoint: "http://h:1", apiKey: "a", apiKeyEnv: "B" },
+  });
+  assert.equal(e2.issues[0].path, "backend.apiKeyEnv", e2.message);
+  assert.doesNotMatch(e2.message, /"a"/);
 });
 
 Deno.test("parseBenchmarkSpec() rejects an endpoint that is not an http(s) URL", () => {
@@ -310,4 +329,19 @@ Deno.test("parseConfigText() throws ConfigError for a top-level list or scalar",
       return true;
     });
   }
+});
+
+Deno.test("a secret in a misspelt or invalid field never appears in the error", () => {
+  const err = configError({
+    ...BASE,
+    backend: { type: "openai", endpoint: "http://h:1", api_key: "sk-live-123" },
+  });
+  assert.equal(err.issues[0].path, "backend.api_key", err.message);
+  assert.doesNotMatch(err.message, /sk-live-123/);
+  assert.match(err.message, /got \[redacted\]/);
+  const e2 = configError({
+    ...BASE,
+    backend: { type: "openai", endpoint: "http://h:1", apiKey: 12345 },
+  });
+  assert.doesNotMatch(e2.message, /12345/);
 });

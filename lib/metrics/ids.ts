@@ -15,6 +15,8 @@ export const SCALAR_METRICS = [
   "request_throughput_per_sec",
   "throughput_tokens_per_sec",
   "total_throughput_tokens_per_sec",
+  "input_throughput_tokens_per_sec",
+  "inputs_per_sec",
   "goodput_requests_per_sec",
   "goodput_ratio",
   "requests_completed",

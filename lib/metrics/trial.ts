@@ -67,10 +67,17 @@ export class TrialAccumulator {
   #start = Infinity;
   #end = -Infinity;
   #errors: Record<string, number> = {};
+  #embeddings: boolean;
 
-  /** @param slo Objectives for goodput (absent: no goodput metrics). */
-  constructor(slo?: Slo) {
+  /**
+   * @param slo Objectives for goodput (absent: no goodput metrics).
+   * @param options `embeddings: true` for embedding requests: no tokens are
+   *   generated, so only E2E, rates and input counts are computed (and only
+   *   `e2eMs` of the objectives applies).
+   */
+  constructor(slo?: Slo, options: { embeddings?: boolean } = {}) {
     this.#slo = slo;
+    this.#embeddings = options.embeddings ?? false;
   }
 
   /** Requests added (completed and failed, excluding aborted ones). */
@@ -88,6 +95,10 @@ export class TrialAccumulator {
     if (rec.sentMs < this.#start) this.#start = rec.sentMs;
     const end = rec.endMs ?? rec.sentMs;
     if (end > this.#end) this.#end = end;
+    if (this.#embeddings) {
+      this.#addEmbedding(rec);
+      return;
+    }
     if (!rec.ok || rec.firstTokenMs === null || rec.endMs === null) {
       this.#failed++;
       const reason = rec.error?.reason ?? "unknown";
@@ -121,6 +132,22 @@ export class TrialAccumulator {
     }
   }
 
+  #addEmbedding(rec: RequestRecord): void {
+    if (!rec.ok || rec.endMs === null) {
+      this.#failed++;
+      const reason = rec.error?.reason ?? "unknown";
+      this.#errors[reason] = (this.#errors[reason] ?? 0) + 1;
+      return;
+    }
+    this.#completed++;
+    const e2e = rec.endMs - rec.sentMs;
+    this.#e2e.push(e2e);
+    if (rec.promptTokens === null) this.#inputKnown = false;
+    else this.#inputTokens += rec.promptTokens;
+    const slo = this.#slo;
+    if (slo && (slo.e2eMs === undefined || e2e <= slo.e2eMs)) this.#good++;
+  }
+
   /**
    * Computes the trial's metrics. Call it once, when the trial is over: it
    * sorts the samples in place.
@@ -143,16 +170,20 @@ export class TrialAccumulator {
     const durationS = total > 0 ? (this.#end - this.#start) / 1000 : 0;
     if (durationS > 0) {
       m.request_throughput_per_sec = this.#completed / durationS;
-      m.throughput_tokens_per_sec = this.#outputTokens / durationS;
+      if (this.#embeddings) m.inputs_per_sec = this.#completed / durationS;
+      else m.throughput_tokens_per_sec = this.#outputTokens / durationS;
       if (this.#inputKnown && this.#completed > 0) {
-        m.total_throughput_tokens_per_sec = (this.#inputTokens + this.#outputTokens) / durationS;
+        m.input_throughput_tokens_per_sec = this.#inputTokens / durationS;
+        if (!this.#embeddings) {
+          m.total_throughput_tokens_per_sec = (this.#inputTokens + this.#outputTokens) / durationS;
+        }
       }
       if (this.#slo) m.goodput_requests_per_sec = this.#good / durationS;
     }
     if (this.#slo && total > 0) m.goodput_ratio = this.#good / total;
     m.requests_completed = this.#completed;
     m.requests_failed = this.#failed;
-    m.output_tokens_total = this.#outputTokens;
+    if (!this.#embeddings) m.output_tokens_total = this.#outputTokens;
     if (this.#inputKnown && this.#completed > 0) m.input_tokens_total = this.#inputTokens;
     m.duration_s = durationS;
     return { metrics: m, errors: { ...this.#errors } };

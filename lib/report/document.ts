@@ -49,6 +49,11 @@ export interface ResultsDocument {
   interrupted: boolean;
   /** Why the run was cut short. */
   interruption: string | null;
+  /**
+   * What cut it short: `signal` (SIGINT/SIGTERM/SIGHUP), `abort` (the
+   * caller's `signal`), `server_exit` (a managed engine died during the run).
+   */
+  interruptionCause?: "signal" | "abort" | "server_exit" | null;
   /** Things the user should know about how the run was set up. */
   warnings: string[];
   /** Path of the per-request JSONL records, or null when none were kept. */

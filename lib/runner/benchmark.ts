@@ -193,10 +193,29 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
   let client: BackendClient | undefined;
   const levelResults: LevelResult[] = [];
   let interruption: string | null = null;
+  // Why the run ended early: a signal, the caller's abort, or the engine dying.
+  let cause: "signal" | "abort" | "server_exit" | null = null;
   try {
-    if (backend.launch) server = await startServer(backend.launch);
+    if (backend.launch) {
+      server = await startServer(backend.launch, {
+        onSignal: (sig) => {
+          cause ??= "signal";
+          run.abort(new Error(`interrupted by ${sig}`));
+        },
+      });
+      server.died?.then((err) => {
+        if (run.signal.aborted) return;
+        cause ??= "server_exit";
+        run.abort(err);
+      });
+    }
     const endpoint = server?.endpoint ?? backend.endpoint!;
     client = await backend.connect({ endpoint, transport, sampling: spec.sampling });
+    for (const w of client.warnings ?? []) {
+      warnings.push(w);
+      onEvent?.({ type: "warning", message: w });
+    }
+    const embeddings = client.api === "embeddings";
     const prepared: PreparedRequest[] = prompts.map((p) => client!.prepare(p));
 
     const anchor = clockAnchor();
@@ -227,7 +246,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
     });
 
     let nextId = 0;
-    const timeoutMs = spec.requestTimeoutMs;
+    const timeoutMs = backend.requestTimeoutMs ?? spec.requestTimeoutMs;
     // One controller and one timer per request, both gone when it ends; an
     // interrupt aborts every request in flight.
     const inFlight = new Set<AbortController>();
@@ -270,7 +289,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
       }
       const trials: TrialResult[] = [];
       for (let t = 0; t < spec.trials && !run.signal.aborted; t++) {
-        const acc = new TrialAccumulator(spec.slo);
+        const acc = new TrialAccumulator(spec.slo, { embeddings });
         await lvl.pattern(spec.runs).run(issue("measure", li, t, acc), run.signal);
         const r = acc.result();
         if (acc.count === 0 && run.signal.aborted) break;
@@ -287,7 +306,10 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
       }
       if (trials.length > 0) levelResults.push(summarizeLevel(lvl, trials, spec.confidenceLevel));
     }
-    if (run.signal.aborted) interruption = abortMessage(spec.signal?.reason);
+    if (run.signal.aborted) {
+      cause ??= "abort";
+      interruption = abortMessage(cause === "abort" ? spec.signal?.reason : run.signal.reason);
+    }
   } finally {
     spec.signal?.removeEventListener("abort", onAbort);
     sink.close();
@@ -312,6 +334,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
     finishedAt: new Date().toISOString(),
     interrupted: interruption !== null,
     interruption,
+    interruptionCause: interruption !== null ? cause : null,
     warnings,
     recordsFile: sink.path,
     levels: levelResults,

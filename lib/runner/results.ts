@@ -39,6 +39,16 @@ export class BenchmarkResults {
     return this.#doc.interrupted;
   }
 
+  /** Why the run was cut short (a message), or null. */
+  get interruption(): string | null {
+    return this.#doc.interruption;
+  }
+
+  /** What cut the run short: `signal`, `abort` or `server_exit`; null when it was not. */
+  get interruptionCause(): ResultsDocument["interruptionCause"] {
+    return this.#doc.interruptionCause ?? null;
+  }
+
   /** Path of the per-request records file, or null. */
   get recordsFile(): string | null {
     return this.#doc.recordsFile;

@@ -8,6 +8,7 @@
 
 import type { LaunchSpec } from "../config/launch.ts";
 import { startSimulatorWorker } from "../sim/in_process.ts";
+import { startProcessServer } from "./process.ts";
 
 /** A managed engine that is up and answering. */
 export interface RunningServer {
@@ -19,12 +20,25 @@ export interface RunningServer {
   stop(): Promise<void>;
   /** Engine-specific counters, when it has any (the simulator's). */
   stats?(): Promise<unknown>;
+  /** Resolves with an error if the engine dies before it is stopped (processes only); never rejects. */
+  died?: Promise<Error>;
+}
+
+/** Options of {@linkcode startServer}. */
+export interface StartServerOptions {
+  /**
+   * Told of the first SIGINT/SIGTERM/SIGHUP while an engine process runs
+   * (the engine is then stopped). Without it, the engine is stopped and the
+   * signal raised again, ending the process as it would have.
+   */
+  onSignal?: (signal: Deno.Signal) => void;
 }
 
 /**
  * Starts the engine a launch spec describes and waits until it answers.
  *
  * @param launch What to start.
+ * @param options What to do on a signal.
  * @returns The running server.
  * @throws {Error} When it cannot be started, saying why.
  *
@@ -38,7 +52,10 @@ export interface RunningServer {
  * await s.stop();
  * ```
  */
-export async function startServer(launch: LaunchSpec): Promise<RunningServer> {
+export async function startServer(
+  launch: LaunchSpec,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
   switch (launch.kind) {
     case "simulator": {
       const sim = await startSimulatorWorker(launch.options);
@@ -48,6 +65,10 @@ export async function startServer(launch: LaunchSpec): Promise<RunningServer> {
         stop: () => sim.stop(),
         stats: () => sim.stats(),
       };
+    }
+    case "process": {
+      const p = await startProcessServer(launch, { onSignal: options.onSignal });
+      return { endpoint: p.endpoint, info: p.info, stop: p.stop, died: p.died };
     }
   }
 }

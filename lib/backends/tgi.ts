@@ -1,0 +1,391 @@
+/**
+ * `tgi()`: Hugging Face Text Generation Inference, through its native
+ * streaming API (`/generate_stream`) or its OpenAI-compatible Messages and
+ * Completions APIs, connected to or started by splleed
+ * (`text-generation-launcher --model-id MODEL ...`).
+ *
+ * @module
+ */
+
+import type { Sampling } from "../config/benchmark.ts";
+import { type TgiOptions, tgiOptionsSchema } from "../config/backends.ts";
+import { validate } from "../config/errors.ts";
+import type { HttpTransport } from "../http/transport.ts";
+import { failRecord, type RequestRecord } from "../record/record.ts";
+import type { Backend, BackendClient, PreparedRequest } from "./backend.ts";
+import { resolveApiKey } from "./openai.ts";
+import { classifyTransportError, summarizeErrorBody } from "./openai_compat.ts";
+import { engineBackend, flagsToArgs, jsonProbe, managedLaunch } from "./_engine.ts";
+import { getJson, normalizeEndpoint } from "./_http.ts";
+import { SseParser } from "./_sse.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * Builds the body of a `/generate_stream` request. TGI rejects a temperature
+ * of 0 and a `top_p` of 1, so greedy decoding is `do_sample: false` and a
+ * `top_p` of 1 is left out. TGI has no `ignore_eos`.
+ *
+ * @param prompt The prompt.
+ * @param sampling Sampling parameters.
+ * @returns The body object.
+ *
+ * @example
+ * ```ts
+ * import { buildGenerateBody } from "./tgi.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(
+ *   buildGenerateBody("hi", { maxTokens: 8, temperature: 0, topP: 1, ignoreEos: false }),
+ *   { inputs: "hi", parameters: { max_new_tokens: 8, do_sample: false, details: true } },
+ * );
+ * ```
+ */
+export function buildGenerateBody(prompt: string, sampling: Sampling): Record<string, unknown> {
+  const parameters: Record<string, unknown> = {
+    max_new_tokens: sampling.maxTokens,
+    do_sample: sampling.temperature > 0,
+    details: true,
+  };
+  if (sampling.temperature > 0) parameters.temperature = sampling.temperature;
+  if (sampling.topP < 1) parameters.top_p = sampling.topP;
+  return { inputs: prompt, parameters };
+}
+
+interface TgiEvent {
+  token?: { text?: string; special?: boolean } | null;
+  details?: { generated_tokens?: number; input_length?: number; finish_reason?: string } | null;
+  generated_text?: string | null;
+  error?: string;
+  error_type?: string;
+}
+
+/**
+ * Reads a `/generate_stream` SSE stream into a record. Each event carries
+ * one token; a token chunk is an event whose token is not special (the
+ * end-of-sequence token is). The output token count comes from the final
+ * event's `details.generated_tokens` (source `usage`), the prompt's from its
+ * `details.input_length` when the server sends it.
+ *
+ * @example
+ * ```ts
+ * import { TgiStreamReader } from "./tgi.ts";
+ * import { newRecord } from "../record/record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const rec = newRecord(0, "measure", 0, 0, 0, 0);
+ * const r = new TgiStreamReader(rec);
+ * const enc = new TextEncoder();
+ * r.head(200, 1);
+ * r.body(enc.encode('data:{"index":1,"token":{"id":5,"text":"Hi","special":false},"generated_text":null,"details":null}\n\n'), 2);
+ * r.body(enc.encode('data:{"index":2,"token":{"id":2,"text":"</s>","special":true},"generated_text":"Hi","details":{"finish_reason":"eos_token","generated_tokens":2,"input_length":4}}\n\n'), 3);
+ * r.finish(3);
+ * assert.equal(rec.ok, true);
+ * assert.deepEqual(rec.chunkMs, [2]);
+ * assert.equal(rec.outputTokens, 2);
+ * assert.equal(rec.promptTokens, 4);
+ * ```
+ */
+export class TgiStreamReader {
+  #rec: RequestRecord;
+  #decoder = new TextDecoder();
+  #parser = new SseParser((b, s, e) => this.#event(b, s, e));
+  #t = 0;
+  #status = 0;
+  #final = false;
+  #generated: number | null = null;
+  #errorBody = "";
+  #serverError: string | null = null;
+  #invalid: string | null = null;
+
+  /** @param rec The record to fill. */
+  constructor(rec: RequestRecord) {
+    this.#rec = rec;
+  }
+
+  /**
+   * The response head arrived.
+   *
+   * @param status HTTP status.
+   * @param tMs Read time.
+   */
+  head(status: number, tMs: number): void {
+    this.#status = status;
+    this.#rec.status = status;
+    this.#rec.headersMs = tMs;
+  }
+
+  /**
+   * Body bytes arrived.
+   *
+   * @param bytes The bytes (valid only during the call).
+   * @param tMs Read time, taken before any parsing.
+   */
+  body(bytes: Uint8Array, tMs: number): void {
+    if (this.#status !== 200) {
+      if (this.#errorBody.length < 1000) {
+        this.#errorBody += this.#decoder.decode(bytes, { stream: true });
+      }
+      return;
+    }
+    this.#t = tMs;
+    this.#parser.feed(bytes);
+  }
+
+  /**
+   * The response ended normally; decides the outcome.
+   *
+   * @param endMs Time of the last read.
+   */
+  finish(endMs: number): void {
+    const rec = this.#rec;
+    rec.endMs = endMs;
+    if (this.#status !== 200) {
+      const msg = summarizeErrorBody(this.#errorBody) || `HTTP ${this.#status}`;
+      failRecord(rec, `http_${this.#status}`, msg, endMs);
+    } else if (this.#serverError !== null) {
+      failRecord(rec, "server_error", this.#serverError, endMs);
+    } else if (this.#invalid !== null) {
+      failRecord(rec, "invalid_response", this.#invalid, endMs);
+    } else if (!this.#final) {
+      failRecord(
+        rec,
+        "stream_incomplete",
+        `the stream ended without its final event (details) after ${rec.chunkMs.length} tokens`,
+        endMs,
+      );
+    } else if (rec.chunkMs.length === 0) {
+      failRecord(rec, "empty_output", "the response carried no content tokens", endMs);
+    } else {
+      this.#setTokens();
+      rec.ok = true;
+    }
+  }
+
+  /**
+   * The transport failed; records why, keeping what was measured before.
+   *
+   * @param err The error.
+   * @param endMs When it was seen.
+   */
+  fail(err: unknown, endMs: number): void {
+    const { reason, message } = classifyTransportError(err, this.#status, this.#errorBody);
+    if (this.#rec.chunkMs.length > 0) this.#setTokens();
+    failRecord(this.#rec, reason, message, endMs);
+  }
+
+  #setTokens(): void {
+    const rec = this.#rec;
+    if (this.#generated !== null) {
+      rec.outputTokens = this.#generated;
+      rec.outputTokensSource = "usage";
+    } else {
+      rec.outputTokens = rec.chunkMs.length;
+      rec.outputTokensSource = "chunks";
+    }
+  }
+
+  #event(b: Uint8Array, s: number, e: number): void {
+    const data = this.#decoder.decode(b.subarray(s, e));
+    if (data.trim() === "") return;
+    let ev: TgiEvent;
+    try {
+      ev = JSON.parse(data);
+    } catch {
+      this.#invalid ??= `a stream event is not JSON: ${data.slice(0, 120)}`;
+      return;
+    }
+    if (ev === null || typeof ev !== "object") return;
+    if (typeof ev.error === "string") {
+      this.#serverError ??= ev.error.slice(0, 300);
+      return;
+    }
+    const tok = ev.token;
+    if (tok && tok.special !== true) {
+      const rec = this.#rec;
+      if (rec.firstTokenMs === null) rec.firstTokenMs = this.#t;
+      rec.chunkMs.push(this.#t);
+    }
+    const d = ev.details;
+    if (d) {
+      this.#final = true;
+      if (typeof d.generated_tokens === "number") this.#generated = d.generated_tokens;
+      if (typeof d.input_length === "number") this.#rec.promptTokens = d.input_length;
+    } else if (typeof ev.generated_text === "string") {
+      this.#final = true;
+    }
+  }
+}
+
+/**
+ * Creates a client for TGI's `/generate_stream`.
+ *
+ * @param options Endpoint, transport, sampling, headers, info.
+ * @returns The client (`api` is `"generate"`).
+ *
+ * @example
+ * ```ts ignore
+ * const client = createTgiGenerateClient({ endpoint, transport, sampling, headers: {}, model: "m" });
+ * ```
+ */
+export function createTgiGenerateClient(options: {
+  endpoint: string;
+  model: string;
+  transport: HttpTransport;
+  sampling: Sampling;
+  headers: Record<string, string>;
+  info: Record<string, unknown>;
+}): BackendClient {
+  const { transport, sampling } = options;
+  const url = new URL(`${options.endpoint}/generate_stream`);
+  const headers = {
+    "Content-Type": "application/json",
+    Accept: "text/event-stream",
+    ...options.headers,
+  };
+  return {
+    model: options.model,
+    api: "generate",
+    info: options.info,
+    warnings: sampling.ignoreEos
+      ? [
+        "TGI has no 'ignore_eos': requests may stop before maxTokens; output lengths come from the server's count",
+      ]
+      : [],
+    prepare(prompt: string): PreparedRequest {
+      return { body: encoder.encode(JSON.stringify(buildGenerateBody(prompt, sampling))) };
+    },
+    async send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void> {
+      const reader = new TgiStreamReader(rec);
+      rec.sentMs = performance.now();
+      try {
+        const end = await transport.send(
+          { url, method: "POST", headers, body: request.body, signal },
+          {
+            onHead: (status, _h, t) => reader.head(status, t),
+            onBody: (bytes, t) => reader.body(bytes, t),
+          },
+        );
+        reader.finish(end);
+      } catch (err) {
+        reader.fail(err, performance.now());
+      }
+    },
+  };
+}
+
+/**
+ * Picks the facts worth recording from TGI's `/info`.
+ *
+ * @param j The `/info` answer.
+ * @returns Version, model and limits.
+ *
+ * @example
+ * ```ts
+ * import { infoFacts } from "./tgi.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(infoFacts({ version: "3.0.1", model_id: "m", max_total_tokens: 4096 }), {
+ *   serverVersion: "3.0.1", modelId: "m", serverInfo: { version: "3.0.1", model_id: "m", max_total_tokens: 4096 },
+ * });
+ * ```
+ */
+export function infoFacts(j: unknown): Record<string, unknown> {
+  const i = (j ?? {}) as { version?: unknown; model_id?: unknown };
+  const out: Record<string, unknown> = {};
+  if (typeof i.version === "string") out.serverVersion = i.version;
+  if (typeof i.model_id === "string") out.modelId = i.model_id;
+  out.serverInfo = j;
+  return out;
+}
+
+/**
+ * A TGI server. The API defaults to `generate` (native `/generate_stream`);
+ * `chat` and `completions` use its OpenAI-compatible routes. `/info` is
+ * recorded in the results.
+ *
+ * Without `endpoint`, it runs `text-generation-launcher --model-id MODEL`
+ * with `--quantize`, `--max-batch-total-tokens`, `--max-input-tokens`,
+ * `--max-total-tokens` and `--num-shard` from the typed fields, then
+ * `extraArgs`; `docker` runs the `ghcr.io/huggingface/text-generation-inference`
+ * image instead (its entrypoint is the launcher).
+ *
+ * @param options Endpoint or managed-mode fields, model, API, key, headers.
+ * @returns The backend.
+ * @throws {import("../config/errors.ts").ConfigError} When an option is invalid.
+ *
+ * @example
+ * ```ts
+ * import { tgi } from "./tgi.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const b = tgi({ model: "HuggingFaceTB/SmolLM2-360M-Instruct", shardCount: 2 });
+ * assert.deepEqual(b.launch?.kind === "process" && b.launch.argv, [
+ *   "text-generation-launcher", "--model-id", "HuggingFaceTB/SmolLM2-360M-Instruct", "--num-shard", "2",
+ * ]);
+ * ```
+ */
+export function tgi(options: TgiOptions): Backend {
+  const o = validate(tgiOptionsSchema, options, "tgi backend");
+  const key = resolveApiKey(o, "tgi backend");
+  const args = [
+    "--model-id",
+    o.model!,
+    ...flagsToArgs([
+      ["--quantize", o.quantize],
+      ["--max-batch-total-tokens", o.maxBatchTotalTokens],
+      ["--max-input-tokens", o.maxInputTokens],
+      ["--max-total-tokens", o.maxTotalTokens],
+      ["--num-shard", o.shardCount],
+    ], false),
+  ];
+  const launch = o.endpoint === undefined
+    ? managedLaunch(o, {
+      engine: "tgi",
+      defaultCommand: ["text-generation-launcher"],
+      args,
+      dockerArgs: args,
+      hostFlag: "--hostname",
+      readiness: ["/health", "/info"],
+      startupTimeoutS: 1200,
+      env: key !== undefined ? { API_KEY: key } : {},
+      secretEnv: ["API_KEY"],
+    })
+    : undefined;
+  const probe = jsonProbe("/info", infoFacts);
+  return engineBackend({
+    kind: "tgi",
+    options: o,
+    defaultApi: "generate",
+    launch,
+    apiKey: key,
+    probe,
+    nativeClient: (o.api ?? "generate") === "generate"
+      ? async (c, endpointRaw, headers) => {
+        const endpoint = normalizeEndpoint(endpointRaw);
+        let info: Record<string, unknown> = { endpoint };
+        try {
+          const r = await getJson(c.transport, `${endpoint}/info`, headers);
+          if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${r.text.slice(0, 200)}`);
+          info = { ...info, ...infoFacts(r.json) };
+        } catch (err) {
+          throw new Error(
+            `Cannot reach TGI at ${endpoint}/info: ${
+              err instanceof Error ? err.message : err
+            }. Check that it is running and that 'endpoint' is right.`,
+            { cause: err },
+          );
+        }
+        const model = o.model ?? (typeof info.modelId === "string" ? info.modelId : "tgi");
+        return createTgiGenerateClient({
+          endpoint,
+          model,
+          transport: c.transport,
+          sampling: c.sampling,
+          headers,
+          info,
+        });
+      }
+      : undefined,
+  });
+}
