@@ -14,7 +14,7 @@ const results = await benchmark({
     endpoint: Deno.env.get("SPLLEED_ENDPOINT") ?? "https://api.openai.com",
     model: Deno.env.get("SPLLEED_MODEL") ?? "gpt-4o-mini",
     api: "chat",
-    apiKey: Deno.env.get("OPENAI_API_KEY"),
+    apiKeyEnv: "OPENAI_API_KEY",
   }),
   prompts: ["Say hello in five languages."],
   concurrency: [1, 2],

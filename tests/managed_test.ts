@@ -225,3 +225,32 @@ Deno.test("two SIGINTs end splleed at once, and still no engine process outlives
   assert.ok(await gone(pids[0]), "engine gone");
   assert.ok(await gone(pids[1]), "engine's child gone");
 });
+
+Deno.test("a script that started an engine and gets SIGTERM: the engine is stopped, then the script ends as it would have", async () => {
+  const dir = await Deno.makeTempDir();
+  const pidFile = `${dir}/pids`;
+  const mod = new URL("../lib/servers/process.ts", import.meta.url).href;
+  const code = `
+    import { startProcessServer } from "${mod}";
+    await startProcessServer({
+      kind: "process", engine: "fake", argv: ${JSON.stringify([...FAKE_COMMAND, "--model", "m"])},
+      dockerArgv: [], hostFlag: "--host", portFlag: "--port", host: "127.0.0.1",
+      env: { FAKE_PID_FILE: ${JSON.stringify(pidFile)}, FAKE_CHILD: "1" }, secretEnv: [],
+      readiness: ["/health"], startupTimeoutMs: 60000, stopGraceMs: 5000,
+    });
+    console.log("ready");
+    await new Promise(() => setInterval(() => {}, 1000));
+  `;
+  const script = new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const pids = await readPids(pidFile);
+  await delay(300);
+  script.kill("SIGTERM");
+  const status = await script.status;
+  assert.equal(status.signal, "SIGTERM", "the script ended by the signal, as without splleed");
+  assert.ok(await gone(pids[0]), "engine gone");
+  assert.ok(await gone(pids[1]), "engine's child gone");
+});

@@ -11,7 +11,7 @@
 import type { HttpTransport } from "../http/transport.ts";
 import { failRecord, type RequestRecord } from "../record/record.ts";
 import type { BackendClient, PreparedRequest } from "./backend.ts";
-import { classifyTransportError, summarizeErrorBody } from "./openai_compat.ts";
+import { classifyTransportError, summarizeErrorBody } from "./_errors.ts";
 
 const encoder = new TextEncoder();
 

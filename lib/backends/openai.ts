@@ -121,7 +121,12 @@ export function requestHeaders(options: { apiKey?: string; headers?: Record<stri
  */
 export function describeHttpBackend(
   kind: string,
-  options: { apiKey?: string; headers?: Record<string, string>; env?: Record<string, string> },
+  options: {
+    apiKey?: string;
+    headers?: Record<string, string>;
+    env?: Record<string, string>;
+    [field: string]: unknown;
+  },
 ): Record<string, unknown> {
   const d: Record<string, unknown> = { kind, ...options };
   if (options.apiKey !== undefined) d.apiKey = REDACTED;

@@ -9,13 +9,13 @@
 
 import type { Api } from "../config/backends.ts";
 import type { Sampling } from "../config/benchmark.ts";
-import { TransportError } from "../http/transport.ts";
 import type { HttpTransport } from "../http/transport.ts";
-import { failRecord, type RequestRecord } from "../record/record.ts";
+import type { RequestRecord } from "../record/record.ts";
 import type { BackendClient, PreparedRequest } from "./backend.ts";
 import { getJson } from "./_http.ts";
 import { ChunkClassifier, FINISH, LINE_BREAK, NEEDS_PARSE, TOKEN } from "./_chunk_scan.ts";
 import { SseParser } from "./_sse.ts";
+import { sendStreaming, StreamRecorder } from "./_stream_record.ts";
 
 const encoder = new TextEncoder();
 
@@ -111,118 +111,23 @@ export function buildRequestBody(
  * assert.equal(rec.promptTokens, 5);
  * ```
  */
-export class StreamReader {
-  #rec: RequestRecord;
+export class StreamReader extends StreamRecorder {
   #decoder = new TextDecoder();
   #parser = new SseParser((b, s, e) => this.#event(b, s, e), (b, s, e) => this.#whole(b, s, e));
   #classifier = new ChunkClassifier();
-  #t = 0;
-  #status = 0;
   #done = false;
   #finishReason = false;
-  #completionTokens: number | null = null;
-  #errorBody = "";
-  #serverError: string | null = null;
-  #invalid: string | null = null;
 
-  /** @param rec The record to fill. */
-  constructor(rec: RequestRecord) {
-    this.#rec = rec;
-  }
-
-  /**
-   * The response head arrived.
-   *
-   * @param status HTTP status.
-   * @param tMs Read time.
-   */
-  head(status: number, tMs: number): void {
-    this.#status = status;
-    this.#rec.status = status;
-    this.#rec.headersMs = tMs;
-  }
-
-  /**
-   * Body bytes arrived.
-   *
-   * @param bytes The bytes (valid only during the call).
-   * @param tMs Read time, taken before any parsing.
-   */
-  body(bytes: Uint8Array, tMs: number): void {
-    if (this.#status !== 200) {
-      if (this.#errorBody.length < 1000) {
-        this.#errorBody += this.#decoder.decode(bytes, { stream: true });
-      }
-      return;
-    }
-    this.#t = tMs;
+  /** Frames and classifies the bytes of a 200 response. */
+  protected feed(bytes: Uint8Array): void {
     this.#parser.feed(bytes);
   }
 
-  /**
-   * The response ended normally; decides the outcome.
-   *
-   * @param endMs Time of the last read.
-   */
-  finish(endMs: number): void {
-    const rec = this.#rec;
-    rec.endMs = endMs;
-    if (this.#status !== 200) {
-      failRecord(
-        rec,
-        `http_${this.#status}`,
-        summarizeErrorBody(this.#errorBody) || `HTTP ${this.#status}`,
-        endMs,
-      );
-      return;
-    }
-    if (this.#serverError !== null) {
-      failRecord(rec, "server_error", this.#serverError, endMs);
-      return;
-    }
-    if (this.#invalid !== null) {
-      failRecord(rec, "invalid_response", this.#invalid, endMs);
-      return;
-    }
-    if (!this.#done && !this.#finishReason) {
-      failRecord(
-        rec,
-        "stream_incomplete",
-        `the stream ended without [DONE] or a finish_reason after ${rec.chunkMs.length} token chunks`,
-        endMs,
-      );
-      return;
-    }
-    if (rec.chunkMs.length === 0) {
-      failRecord(rec, "empty_output", "the response carried no content tokens", endMs);
-      return;
-    }
-    this.#setTokens();
-    rec.ok = true;
-  }
-
-  /**
-   * The transport failed; records why, keeping what was measured before.
-   *
-   * @param err The error.
-   * @param endMs When it was seen.
-   */
-  fail(err: unknown, endMs: number): void {
-    const rec = this.#rec;
-    const { reason, message } = classifyTransportError(err, this.#status, this.#errorBody);
-    if (rec.chunkMs.length > 0) this.#setTokens();
-    failRecord(rec, reason, message, endMs);
-  }
-
-  #setTokens(): void {
-    const rec = this.#rec;
-    if (this.#completionTokens !== null) {
-      rec.outputTokens = this.#completionTokens;
-      rec.outputTokensSource = "usage";
-    } else {
-      rec.outputTokens = rec.chunkMs.length;
-      rec.outputTokensSource = "chunks";
-    }
+  /** Incomplete unless `[DONE]` or a `finish_reason` was seen. */
+  protected incomplete(): string | null {
+    return this.#done || this.#finishReason
+      ? null
+      : `the stream ended without [DONE] or a finish_reason after ${this.rec.chunkMs.length} token chunks`;
   }
 
   /** One event's data, framed by the SSE parser. */
@@ -254,7 +159,7 @@ export class StreamReader {
   }
 
   #apply(flags: number): void {
-    if (flags & TOKEN) this.#token();
+    if (flags & TOKEN) this.token();
     if (flags & FINISH) this.#finishReason = true;
   }
 
@@ -265,16 +170,10 @@ export class StreamReader {
     try {
       obj = JSON.parse(data);
     } catch {
-      this.#invalid ??= `a stream event is not JSON: ${data.slice(0, 120)}`;
+      this.invalid ??= `a stream event is not JSON: ${data.slice(0, 120)}`;
       return;
     }
     if (obj !== null && typeof obj === "object") this.#object(obj);
-  }
-
-  #token(): void {
-    const rec = this.#rec;
-    if (rec.firstTokenMs === null) rec.firstTokenMs = this.#t;
-    rec.chunkMs.push(this.#t);
   }
 
   /** The slow path: a parsed chunk (usage, errors, unfamiliar shapes). */
@@ -284,7 +183,7 @@ export class StreamReader {
       const m = typeof err === "string"
         ? err
         : err?.message ?? obj.message ?? JSON.stringify(err ?? obj);
-      this.#serverError ??= String(m).slice(0, 300);
+      this.serverError ??= String(m).slice(0, 300);
       return;
     }
     const choices = obj.choices;
@@ -301,14 +200,16 @@ export class StreamReader {
           token = true;
         }
         // TGI sends "" until the last chunk.
-        if (typeof c.finish_reason === "string" && c.finish_reason !== "") this.#finishReason = true;
+        if (typeof c.finish_reason === "string" && c.finish_reason !== "") {
+          this.#finishReason = true;
+        }
       }
-      if (token) this.#token();
+      if (token) this.token();
     }
     const u = obj.usage;
     if (u !== undefined && u !== null) {
-      if (typeof u.completion_tokens === "number") this.#completionTokens = u.completion_tokens;
-      if (typeof u.prompt_tokens === "number") this.#rec.promptTokens = u.prompt_tokens;
+      if (typeof u.completion_tokens === "number") this.reportedTokens = u.completion_tokens;
+      if (typeof u.prompt_tokens === "number") this.rec.promptTokens = u.prompt_tokens;
     }
   }
 }
@@ -337,88 +238,6 @@ interface ChunkJson {
     finish_reason?: string | null;
   }[] | null;
   usage?: { completion_tokens?: number; prompt_tokens?: number } | null;
-}
-
-/**
- * The message of an error response body: `error.message`, `message`,
- * `detail` or `error` of a JSON body, else the text (first 300 characters).
- *
- * @param body The response body.
- * @returns The message, or "" for an empty body.
- *
- * @example
- * ```ts
- * import { summarizeErrorBody } from "./openai_compat.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(summarizeErrorBody('{"error":{"message":"model not found"}}'), "model not found");
- * assert.equal(summarizeErrorBody("Bad Gateway"), "Bad Gateway");
- * ```
- */
-export function summarizeErrorBody(body: string): string {
-  const t = body.trim();
-  if (t === "") return "";
-  try {
-    const j = JSON.parse(t);
-    const m = j?.error?.message ?? j?.message ?? j?.detail ?? j?.error;
-    if (typeof m === "string") return m.slice(0, 300);
-  } catch {
-    // not JSON
-  }
-  return t.slice(0, 300);
-}
-
-/**
- * The failure reason id and message for a transport error, given what the
- * response had shown (its status and error body) before it.
- *
- * @param err What the transport threw.
- * @param status HTTP status seen (0 when no head arrived).
- * @param errorBody Body of a non-200 response read so far.
- * @returns Reason id (`connect_error`, `stream_dropped`, `timeout`, `http_503`, ...) and message.
- *
- * @example
- * ```ts
- * import { classifyTransportError } from "./openai_compat.ts";
- * import { TransportError } from "../http/transport.ts";
- * import assert from "node:assert/strict";
- *
- * const e = new TransportError("dropped", "connection reset");
- * assert.equal(classifyTransportError(e, 200, "").reason, "stream_dropped");
- * assert.equal(classifyTransportError(e, 0, "").reason, "connection_closed");
- * ```
- */
-export function classifyTransportError(
-  err: unknown,
-  status: number,
-  errorBody: string,
-): { reason: string; message: string } {
-  let reason = "client_error";
-  let message = err instanceof Error ? err.message : String(err);
-  if (err instanceof TransportError) {
-    switch (err.failure) {
-      case "connect":
-        reason = "connect_error";
-        break;
-      case "dropped":
-        reason = status === 0 ? "connection_closed" : "stream_dropped";
-        break;
-      case "timeout":
-        reason = "timeout";
-        break;
-      case "aborted":
-        reason = "aborted";
-        break;
-      case "protocol":
-        reason = "protocol_error";
-        break;
-    }
-  }
-  if (status !== 0 && status !== 200) {
-    reason = `http_${status}`;
-    message = summarizeErrorBody(errorBody) || message;
-  }
-  return { reason, message };
 }
 
 /**
@@ -456,21 +275,8 @@ export function createOpenAICompatClient(options: OpenAICompatClientOptions): Ba
         body: encoder.encode(JSON.stringify(buildRequestBody(api, model, prompt, sampling))),
       };
     },
-    async send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void> {
-      const reader = new StreamReader(rec);
-      rec.sentMs = performance.now();
-      try {
-        const end = await transport.send(
-          { url, method: "POST", headers, body: request.body, signal },
-          {
-            onHead: (status, _h, t) => reader.head(status, t),
-            onBody: (bytes, t) => reader.body(bytes, t),
-          },
-        );
-        reader.finish(end);
-      } catch (err) {
-        reader.fail(err, performance.now());
-      }
+    send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void> {
+      return sendStreaming(transport, url, headers, request.body, signal, new StreamReader(rec));
     },
   };
 }

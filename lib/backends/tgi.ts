@@ -11,13 +11,13 @@ import type { Sampling } from "../config/benchmark.ts";
 import { type TgiOptions, tgiOptionsSchema } from "../config/backends.ts";
 import { validate } from "../config/errors.ts";
 import type { HttpTransport } from "../http/transport.ts";
-import { failRecord, type RequestRecord } from "../record/record.ts";
+import type { RequestRecord } from "../record/record.ts";
 import type { Backend, BackendClient, PreparedRequest } from "./backend.ts";
 import { resolveApiKey } from "./openai.ts";
-import { classifyTransportError, summarizeErrorBody } from "./openai_compat.ts";
 import { engineBackend, flagsToArgs, jsonProbe, managedLaunch } from "./_engine.ts";
 import { getJson, normalizeEndpoint } from "./_http.ts";
 import { SseParser } from "./_sse.ts";
+import { sendStreaming, StreamRecorder } from "./_stream_record.ts";
 
 const encoder = new TextEncoder();
 
@@ -86,103 +86,21 @@ interface TgiEvent {
  * assert.equal(rec.promptTokens, 4);
  * ```
  */
-export class TgiStreamReader {
-  #rec: RequestRecord;
+export class TgiStreamReader extends StreamRecorder {
   #decoder = new TextDecoder();
   #parser = new SseParser((b, s, e) => this.#event(b, s, e));
-  #t = 0;
-  #status = 0;
   #final = false;
-  #generated: number | null = null;
-  #errorBody = "";
-  #serverError: string | null = null;
-  #invalid: string | null = null;
 
-  /** @param rec The record to fill. */
-  constructor(rec: RequestRecord) {
-    this.#rec = rec;
-  }
-
-  /**
-   * The response head arrived.
-   *
-   * @param status HTTP status.
-   * @param tMs Read time.
-   */
-  head(status: number, tMs: number): void {
-    this.#status = status;
-    this.#rec.status = status;
-    this.#rec.headersMs = tMs;
-  }
-
-  /**
-   * Body bytes arrived.
-   *
-   * @param bytes The bytes (valid only during the call).
-   * @param tMs Read time, taken before any parsing.
-   */
-  body(bytes: Uint8Array, tMs: number): void {
-    if (this.#status !== 200) {
-      if (this.#errorBody.length < 1000) {
-        this.#errorBody += this.#decoder.decode(bytes, { stream: true });
-      }
-      return;
-    }
-    this.#t = tMs;
+  /** Frames the bytes of a 200 response into events. */
+  protected feed(bytes: Uint8Array): void {
     this.#parser.feed(bytes);
   }
 
-  /**
-   * The response ended normally; decides the outcome.
-   *
-   * @param endMs Time of the last read.
-   */
-  finish(endMs: number): void {
-    const rec = this.#rec;
-    rec.endMs = endMs;
-    if (this.#status !== 200) {
-      const msg = summarizeErrorBody(this.#errorBody) || `HTTP ${this.#status}`;
-      failRecord(rec, `http_${this.#status}`, msg, endMs);
-    } else if (this.#serverError !== null) {
-      failRecord(rec, "server_error", this.#serverError, endMs);
-    } else if (this.#invalid !== null) {
-      failRecord(rec, "invalid_response", this.#invalid, endMs);
-    } else if (!this.#final) {
-      failRecord(
-        rec,
-        "stream_incomplete",
-        `the stream ended without its final event (details) after ${rec.chunkMs.length} tokens`,
-        endMs,
-      );
-    } else if (rec.chunkMs.length === 0) {
-      failRecord(rec, "empty_output", "the response carried no content tokens", endMs);
-    } else {
-      this.#setTokens();
-      rec.ok = true;
-    }
-  }
-
-  /**
-   * The transport failed; records why, keeping what was measured before.
-   *
-   * @param err The error.
-   * @param endMs When it was seen.
-   */
-  fail(err: unknown, endMs: number): void {
-    const { reason, message } = classifyTransportError(err, this.#status, this.#errorBody);
-    if (this.#rec.chunkMs.length > 0) this.#setTokens();
-    failRecord(this.#rec, reason, message, endMs);
-  }
-
-  #setTokens(): void {
-    const rec = this.#rec;
-    if (this.#generated !== null) {
-      rec.outputTokens = this.#generated;
-      rec.outputTokensSource = "usage";
-    } else {
-      rec.outputTokens = rec.chunkMs.length;
-      rec.outputTokensSource = "chunks";
-    }
+  /** Incomplete unless the final event (with `details` or `generated_text`) arrived. */
+  protected incomplete(): string | null {
+    return this.#final
+      ? null
+      : `the stream ended without its final event (details) after ${this.rec.chunkMs.length} tokens`;
   }
 
   #event(b: Uint8Array, s: number, e: number): void {
@@ -192,25 +110,21 @@ export class TgiStreamReader {
     try {
       ev = JSON.parse(data);
     } catch {
-      this.#invalid ??= `a stream event is not JSON: ${data.slice(0, 120)}`;
+      this.invalid ??= `a stream event is not JSON: ${data.slice(0, 120)}`;
       return;
     }
     if (ev === null || typeof ev !== "object") return;
     if (typeof ev.error === "string") {
-      this.#serverError ??= ev.error.slice(0, 300);
+      this.serverError ??= ev.error.slice(0, 300);
       return;
     }
     const tok = ev.token;
-    if (tok && tok.special !== true) {
-      const rec = this.#rec;
-      if (rec.firstTokenMs === null) rec.firstTokenMs = this.#t;
-      rec.chunkMs.push(this.#t);
-    }
+    if (tok && tok.special !== true) this.token();
     const d = ev.details;
     if (d) {
       this.#final = true;
-      if (typeof d.generated_tokens === "number") this.#generated = d.generated_tokens;
-      if (typeof d.input_length === "number") this.#rec.promptTokens = d.input_length;
+      if (typeof d.generated_tokens === "number") this.reportedTokens = d.generated_tokens;
+      if (typeof d.input_length === "number") this.rec.promptTokens = d.input_length;
     } else if (typeof ev.generated_text === "string") {
       this.#final = true;
     }
@@ -255,21 +169,8 @@ export function createTgiGenerateClient(options: {
     prepare(prompt: string): PreparedRequest {
       return { body: encoder.encode(JSON.stringify(buildGenerateBody(prompt, sampling))) };
     },
-    async send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void> {
-      const reader = new TgiStreamReader(rec);
-      rec.sentMs = performance.now();
-      try {
-        const end = await transport.send(
-          { url, method: "POST", headers, body: request.body, signal },
-          {
-            onHead: (status, _h, t) => reader.head(status, t),
-            onBody: (bytes, t) => reader.body(bytes, t),
-          },
-        );
-        reader.finish(end);
-      } catch (err) {
-        reader.fail(err, performance.now());
-      }
+    send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void> {
+      return sendStreaming(transport, url, headers, request.body, signal, new TgiStreamReader(rec));
     },
   };
 }
