@@ -26,6 +26,9 @@ export const SCALAR_METRICS = [
   "duration_s",
 ] as const;
 
+/** Metrics only embedding runs have (`api: "embeddings"`). */
+export const EMBEDDINGS_ONLY_METRICS: readonly string[] = ["inputs_per_sec"];
+
 /** Every metric id, in report order. */
 export const METRIC_IDS: readonly string[] = [
   ...LATENCY_DISTRIBUTIONS.flatMap((d) => DISTRIBUTION_STATS.map((s) => `${d}_${s}_ms`)),
