@@ -34,7 +34,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   trace: ["config", "util"],
   sim: ["config", "http", "clock", "util"],
   metrics: ["config", "record", "stats"],
-  report: ["metrics", "stats"],
+  report: ["metrics", "stats", "workload"], // workload: the fingerprint it shows
   analysis: ["config", "metrics", "stats", "report"],
   runner: ["*"], // the composition root
   cli: ["*"],

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { EMBEDDINGS_ONLY_METRICS, METRIC_IDS } from "../lib/metrics/ids.ts";
+import { EMBEDDINGS_ONLY_METRICS, METRIC_IDS, OPEN_LOOP_ONLY_METRICS } from "../lib/metrics/ids.ts";
 import { firstLine, readRecords, runCli, spawnCli } from "./_helpers.ts";
 
 Deno.test("a bad value in a YAML config names the field and exits 2, before any request", async () => {
@@ -188,7 +188,8 @@ Deno.test("demo writes results.json, results.csv and records.jsonl and prints ev
   try {
     const r = await runCli(["demo", "--out-dir", `${dir}/demo`, "--runs", "8", "--trials", "2"]);
     assert.equal(r.code, 0, r.stderr);
-    for (const id of METRIC_IDS.filter((m) => !EMBEDDINGS_ONLY_METRICS.includes(m))) {
+    const modeSpecific = [...EMBEDDINGS_ONLY_METRICS, ...OPEN_LOOP_ONLY_METRICS];
+    for (const id of METRIC_IDS.filter((m) => !modeSpecific.includes(m))) {
       assert.match(r.stdout, new RegExp(`\\b${id}\\b`), `table lacks ${id}`);
     }
     for (const c of [1, 4, 16, 64]) assert.match(r.stdout, new RegExp(`c=${c}\\b`));

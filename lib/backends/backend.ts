@@ -22,6 +22,19 @@ export interface ConnectOptions {
   sampling: Sampling;
 }
 
+/**
+ * What one request asks (a workload item, as backends see it): a prompt, or
+ * a chat history for the chat API, and the output length to ask for.
+ */
+export interface RequestInput {
+  /** The prompt text (completions; chat when `messages` is absent). */
+  prompt: string;
+  /** Chat history ending with the user turn to answer. */
+  messages?: { role: "system" | "user" | "assistant"; content: string }[];
+  /** Output tokens to ask for; absent: `sampling.maxTokens`. */
+  outputLen?: number;
+}
+
 /** A request body built once per prompt and sent many times. */
 export interface PreparedRequest {
   /** Encoded request body. */
@@ -38,8 +51,8 @@ export interface BackendClient {
   readonly info: Record<string, unknown>;
   /** Things the user should know about this engine and these settings (shown with the results). */
   readonly warnings?: readonly string[];
-  /** Builds the request for one prompt (done once per prompt, before the run). */
-  prepare(prompt: string): PreparedRequest;
+  /** Builds the request for one prompt or workload item (done once per item, before the run). */
+  prepare(input: string | RequestInput): PreparedRequest;
   /**
    * Sends one request and fills `rec` with its timestamps, token counts and
    * outcome. Never throws for a failed request: failures are recorded.

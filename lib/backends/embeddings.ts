@@ -10,7 +10,7 @@
 
 import type { HttpTransport } from "../http/transport.ts";
 import { failRecord, type RequestRecord } from "../record/record.ts";
-import type { BackendClient, PreparedRequest } from "./backend.ts";
+import type { BackendClient, PreparedRequest, RequestInput } from "./backend.ts";
 import { classifyTransportError, summarizeErrorBody } from "./_errors.ts";
 
 const encoder = new TextEncoder();
@@ -121,8 +121,9 @@ export function createEmbeddingsClient(options: EmbeddingsClientOptions): Backen
     model,
     api: "embeddings",
     info: options.info ?? {},
-    prepare(prompt: string): PreparedRequest {
-      return { body: encoder.encode(JSON.stringify(buildEmbeddingsBody(model, prompt))) };
+    prepare(input: string | RequestInput): PreparedRequest {
+      const text = typeof input === "string" ? input : input.prompt;
+      return { body: encoder.encode(JSON.stringify(buildEmbeddingsBody(model, text))) };
     },
     async send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void> {
       let status = 0;

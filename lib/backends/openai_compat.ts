@@ -11,7 +11,7 @@ import type { Api } from "../config/backends.ts";
 import type { Sampling } from "../config/benchmark.ts";
 import type { HttpTransport } from "../http/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
-import type { BackendClient, PreparedRequest } from "./backend.ts";
+import type { BackendClient, PreparedRequest, RequestInput } from "./backend.ts";
 import { getJson } from "./_http.ts";
 import { ChunkClassifier, FINISH, LINE_BREAK, NEEDS_PARSE, TOKEN } from "./_chunk_scan.ts";
 import { SseParser } from "./_sse.ts";
@@ -44,7 +44,8 @@ export interface OpenAICompatClientOptions {
  *
  * @param api Completions or chat.
  * @param model Model name.
- * @param prompt The prompt (sent as one user message for chat).
+ * @param input The prompt (sent as one user message for chat), or a workload
+ *   item with a chat history (`messages`) and an output length (`outputLen`, sent as `max_tokens`).
  * @param sampling Sampling parameters.
  * @returns The body object.
  *
@@ -64,13 +65,14 @@ export interface OpenAICompatClientOptions {
 export function buildRequestBody(
   api: Api,
   model: string,
-  prompt: string,
+  input: string | RequestInput,
   sampling: Sampling,
 ): Record<string, unknown> {
+  const item = typeof input === "string" ? { prompt: input } as RequestInput : input;
   const body: Record<string, unknown> = { model };
-  if (api === "chat") body.messages = [{ role: "user", content: prompt }];
-  else body.prompt = prompt;
-  body.max_tokens = sampling.maxTokens;
+  if (api === "chat") body.messages = item.messages ?? [{ role: "user", content: item.prompt }];
+  else body.prompt = item.prompt;
+  body.max_tokens = item.outputLen ?? sampling.maxTokens;
   body.temperature = sampling.temperature;
   body.top_p = sampling.topP;
   if (sampling.ignoreEos) body.ignore_eos = true;
@@ -270,9 +272,9 @@ export function createOpenAICompatClient(options: OpenAICompatClientOptions): Ba
     model,
     api,
     info: options.info ?? {},
-    prepare(prompt: string): PreparedRequest {
+    prepare(input: string | RequestInput): PreparedRequest {
       return {
-        body: encoder.encode(JSON.stringify(buildRequestBody(api, model, prompt, sampling))),
+        body: encoder.encode(JSON.stringify(buildRequestBody(api, model, input, sampling))),
       };
     },
     send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void> {

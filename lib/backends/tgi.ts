@@ -12,7 +12,7 @@ import { type TgiOptions, tgiOptionsSchema } from "../config/backends.ts";
 import { validate } from "../config/errors.ts";
 import type { HttpTransport } from "../http/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
-import type { Backend, BackendClient, PreparedRequest } from "./backend.ts";
+import type { Backend, BackendClient, PreparedRequest, RequestInput } from "./backend.ts";
 import { resolveApiKey } from "./openai.ts";
 import { engineBackend, flagsToArgs, jsonProbe, managedLaunch } from "./_engine.ts";
 import { getJson, normalizeEndpoint } from "./_http.ts";
@@ -26,7 +26,7 @@ const encoder = new TextEncoder();
  * of 0 and a `top_p` of 1, so greedy decoding is `do_sample: false` and a
  * `top_p` of 1 is left out. TGI has no `ignore_eos`.
  *
- * @param prompt The prompt.
+ * @param input The prompt, or a workload item (`outputLen` becomes `max_new_tokens`).
  * @param sampling Sampling parameters.
  * @returns The body object.
  *
@@ -41,15 +41,19 @@ const encoder = new TextEncoder();
  * );
  * ```
  */
-export function buildGenerateBody(prompt: string, sampling: Sampling): Record<string, unknown> {
+export function buildGenerateBody(
+  input: string | RequestInput,
+  sampling: Sampling,
+): Record<string, unknown> {
+  const item = typeof input === "string" ? { prompt: input } as RequestInput : input;
   const parameters: Record<string, unknown> = {
-    max_new_tokens: sampling.maxTokens,
+    max_new_tokens: item.outputLen ?? sampling.maxTokens,
     do_sample: sampling.temperature > 0,
     details: true,
   };
   if (sampling.temperature > 0) parameters.temperature = sampling.temperature;
   if (sampling.topP < 1) parameters.top_p = sampling.topP;
-  return { inputs: prompt, parameters };
+  return { inputs: item.prompt, parameters };
 }
 
 interface TgiEvent {
@@ -166,8 +170,8 @@ export function createTgiGenerateClient(options: {
         "TGI has no 'ignore_eos': requests may stop before maxTokens; output lengths come from the server's count",
       ]
       : [],
-    prepare(prompt: string): PreparedRequest {
-      return { body: encoder.encode(JSON.stringify(buildGenerateBody(prompt, sampling))) };
+    prepare(input: string | RequestInput): PreparedRequest {
+      return { body: encoder.encode(JSON.stringify(buildGenerateBody(input, sampling))) };
     },
     send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void> {
       return sendStreaming(transport, url, headers, request.body, signal, new TgiStreamReader(rec));

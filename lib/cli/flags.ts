@@ -6,6 +6,7 @@
  */
 
 import { ConfigError } from "../config/errors.ts";
+import { parseDistribution } from "../config/workload.ts";
 
 /**
  * Parses a comma-separated list of numbers (`1,2,4`).
@@ -23,6 +24,26 @@ import { ConfigError } from "../config/errors.ts";
  */
 export function parseNumberList(value: string): number[] {
   return value.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
+}
+
+/**
+ * Parses a list of request rates, where `inf` means all at once.
+ *
+ * @param value Flag value (`2,8,inf`).
+ * @returns The rates (NaN where an item is not a number, for the schema to report).
+ *
+ * @example
+ * ```ts
+ * import { parseRateList } from "./flags.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseRateList("2, 8,inf"), [2, 8, Infinity]);
+ * ```
+ */
+export function parseRateList(value: string): number[] {
+  return value.split(",").map((s) => s.trim()).filter((s) => s !== "").map((s) =>
+    /^(inf|infinity)$/i.test(s) ? Infinity : Number(s)
+  );
 }
 
 /**
@@ -508,4 +529,105 @@ function parsePairs(flag: string, items: string[]): Record<string, string> {
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
+}
+
+/**
+ * Builds a `workload` from the `run` command's workload flags, or returns
+ * undefined when none is given (the spec's `prompts` or `workload` stands).
+ *
+ * `--dataset` names a local `.parquet` file or folder (read directly), a
+ * local `.json` file (ShareGPT), or a Hugging Face dataset id;
+ * `--input-len` alone makes synthetic prompts; with `--prefix-groups` and
+ * `--prefix-tokens` it is the unique suffix of prefix-sharing prompts;
+ * `--prompts FILE` with any workload flag becomes a file workload.
+ *
+ * @param o Commander's options (camel-cased).
+ * @returns The workload data, for the schema to validate.
+ * @throws {ConfigError} When a distribution is malformed.
+ *
+ * @example
+ * ```ts
+ * import { workloadFromFlags } from "./flags.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(workloadFromFlags({ inputLen: "normal:512,64", outputLen: "128", numPrompts: "100" }), {
+ *   source: "synthetic", inputLen: { dist: "normal", mean: 512, std: 64 }, outputLen: 128, numPrompts: 100,
+ * });
+ * assert.equal(workloadFromFlags({}), undefined);
+ * ```
+ */
+export function workloadFromFlags(
+  o: Record<string, unknown>,
+): Record<string, unknown> | undefined {
+  const str = (k: string) => (typeof o[k] === "string" ? o[k] as string : undefined);
+  const w: Record<string, unknown> = {};
+  const dataset = str("dataset");
+  if (dataset !== undefined) {
+    if (/\.parquet$/i.test(dataset) || isDirectory(dataset)) {
+      Object.assign(w, { source: "parquet", path: dataset });
+    } else if (/\.json$/i.test(dataset)) {
+      Object.assign(w, { source: "sharegpt", path: dataset });
+    } else {
+      Object.assign(w, { source: "hf", dataset });
+      if (str("datasetSplit") !== undefined) w.split = str("datasetSplit");
+    }
+    if (str("datasetColumn") !== undefined) w.column = str("datasetColumn");
+  } else if (str("prefixGroups") !== undefined || str("prefixTokens") !== undefined) {
+    Object.assign(w, {
+      source: "prefix",
+      groups: parseNumber(str("prefixGroups") ?? ""),
+      prefixTokens: parseNumber(str("prefixTokens") ?? ""),
+      inputLen: parseDistribution(str("inputLen") ?? "", "--input-len"),
+    });
+  } else if (str("inputLen") !== undefined) {
+    Object.assign(w, {
+      source: "synthetic",
+      inputLen: parseDistribution(str("inputLen")!, "--input-len"),
+    });
+  }
+  const extra: Record<string, unknown> = {};
+  if (str("outputLen") !== undefined) {
+    extra.outputLen = parseDistribution(str("outputLen")!, "--output-len");
+  }
+  if (str("numPrompts") !== undefined) extra.numPrompts = parseNumber(str("numPrompts")!);
+  if (str("tokenizer") !== undefined) extra.tokenizer = str("tokenizer");
+  if (w.source === undefined) {
+    if (Object.keys(extra).length === 0) return undefined;
+    if (str("prompts") === undefined) return undefined; // applied to the config's workload by the caller
+    Object.assign(w, { source: "file", path: str("prompts") });
+  }
+  return { ...w, ...extra };
+}
+
+/**
+ * The workload flags that refine any workload (`--output-len`,
+ * `--num-prompts`, `--tokenizer`), as workload fields.
+ *
+ * @param o Commander's options.
+ * @returns The fields given.
+ *
+ * @example
+ * ```ts
+ * import { workloadRefinements } from "./flags.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(workloadRefinements({ numPrompts: "50" }), { numPrompts: 50 });
+ * ```
+ */
+export function workloadRefinements(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (typeof o.outputLen === "string") {
+    out.outputLen = parseDistribution(o.outputLen, "--output-len");
+  }
+  if (typeof o.numPrompts === "string") out.numPrompts = parseNumber(o.numPrompts);
+  if (typeof o.tokenizer === "string") out.tokenizer = o.tokenizer;
+  return out;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
 }

@@ -11,7 +11,7 @@
  */
 
 import { Command, CommanderError, Option } from "commander";
-import { dirname, isAbsolute, join } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { simulator } from "../backends/simulator.ts";
 import { ConfigError } from "../config/errors.ts";
 import { parseConfigText } from "../config/parse.ts";
@@ -25,7 +25,10 @@ import {
   parseFaults,
   parseNumber,
   parseNumberList,
+  parseRateList,
   parseSlo,
+  workloadFromFlags,
+  workloadRefinements,
 } from "./flags.ts";
 
 /** Where the CLI writes, and how it ends the process on a second interrupt. */
@@ -90,7 +93,38 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     )
     .option("--api <api>", "completions | chat | embeddings | generate (tgi native)")
     .option("--prompts <file>", 'prompts file: text (one a line) or JSONL with {"prompt": ...}')
-    .option("--mode <mode>", "latency (closed loop per concurrency) | throughput (all at once)")
+    .option(
+      "--mode <mode>",
+      "latency (closed loop per concurrency) | throughput (all at once) | serve (open loop per request rate)",
+    )
+    .option("--request-rate <list>", "serve: request rates per second, e.g. 2,8,32,inf")
+    .option("--arrival <process>", "serve: poisson | gamma | constant (default poisson)")
+    .option("--burstiness <x>", "serve, gamma arrivals: shape (1 = Poisson, < 1 burstier)")
+    .option(
+      "--max-concurrency <n>",
+      "serve: most requests in flight (the wait for a slot is recorded)",
+    )
+    .option("--ramp-up <s>", "serve: seconds over which the rate rises to its level")
+    .option("--duration <s>", "serve: seconds per trial of each rate (instead of --runs)")
+    .option("--seed <n>", "seed of arrivals and workload sampling")
+    .option(
+      "--dataset <name>",
+      "a Hugging Face dataset id, a .parquet file or folder, or a ShareGPT .json",
+    )
+    .option("--dataset-split <split>", "Hugging Face dataset split (default train)")
+    .option("--dataset-column <column>", "column holding the prompt or conversation")
+    .option("--num-prompts <n>", "sample this many prompts (seeded)")
+    .option(
+      "--input-len <dist>",
+      "synthetic prompts of this many tokens: 512, uniform:256,1024, normal:512,64",
+    )
+    .option("--output-len <dist>", "output tokens to ask for per request (same syntax)")
+    .option(
+      "--tokenizer <name>",
+      "tokenizer.json path or Hugging Face model id (default: o200k, for lengths only)",
+    )
+    .option("--prefix-groups <n>", "prefix sharing: number of distinct shared prefixes")
+    .option("--prefix-tokens <n>", "prefix sharing: tokens in each shared prefix")
     .option("--concurrency <list>", "concurrency levels, e.g. 1,2,4")
     .option("--runs <n>", "measured requests per level per trial")
     .option("--warmup <n>", "unmeasured requests per level")
@@ -226,6 +260,7 @@ async function runCommand(
   try {
     const results = await benchmark({
       ...(spec as unknown as Parameters<typeof benchmark>[0]),
+      baseDir: configPath !== undefined ? dirname(configPath) : undefined,
       signal,
       onEvent: progress(io, typeof spec.trials === "number" ? spec.trials : 3),
     });
@@ -302,8 +337,25 @@ async function buildRunSpec(
   Object.assign(backend, fields);
   spec.backend = backend;
 
-  if (o.prompts !== undefined) spec.prompts = { file: o.prompts };
-  if (spec.prompts === undefined) {
+  const fromFlags = workloadFromFlags(opts);
+  // Paths on the command line are relative to the working directory, not to the config file.
+  for (const k of ["path", "tokenizer"]) {
+    const v = fromFlags?.[k];
+    if (typeof v === "string" && !isAbsolute(v) && existsPath(v)) fromFlags![k] = resolve(v);
+  }
+  if (fromFlags !== undefined) {
+    spec.workload = fromFlags;
+    delete spec.prompts;
+  } else if (o.prompts !== undefined) {
+    spec.prompts = { file: o.prompts };
+    delete spec.workload;
+  } else if (
+    spec.workload !== undefined && typeof spec.workload === "object" &&
+    !Array.isArray(spec.workload)
+  ) {
+    spec.workload = { ...spec.workload as object, ...workloadRefinements(opts) };
+  }
+  if (spec.prompts === undefined && spec.workload === undefined) {
     spec.prompts = [...SAMPLE_PROMPTS];
     io.err(
       `note: no prompts given; using ${SAMPLE_PROMPTS.length} built-in sample prompts (--prompts FILE)\n`,
@@ -315,6 +367,13 @@ async function buildRunSpec(
     if (o[flag] !== undefined) spec[field] = parseNumber(String(o[flag]));
   };
   num("runs", "runs");
+  if (o.requestRate !== undefined) spec.requestRates = parseRateList(String(o.requestRate));
+  if (o.arrival !== undefined) spec.arrival = o.arrival;
+  num("burstiness", "burstiness");
+  num("maxConcurrency", "maxConcurrency");
+  num("rampUp", "rampUpS");
+  num("duration", "durationS");
+  num("seed", "seed");
   num("warmup", "warmup");
   num("trials", "trials");
   num("confidence", "confidenceLevel");
@@ -399,5 +458,14 @@ async function demoCommand(opts: Record<string, string>, io: CliIO): Promise<num
     return reportError(err, io);
   } finally {
     dispose();
+  }
+}
+
+function existsPath(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -7,6 +7,7 @@
 
 import { z } from "zod";
 import { backendConfigSchema } from "./backends.ts";
+import { workloadSchema } from "./workload.ts";
 
 const positiveInt = z.number().int({ error: "a positive integer" }).positive({
   error: "a positive integer",
@@ -72,16 +73,43 @@ export const benchmarkSpecSchema = z.strictObject({
     z.custom<object>(isBackendObject, { message: "a backend (openai(), vllm(), simulator())" }),
     backendConfigSchema,
   ], { error: "a backend (openai(), vllm(), simulator()) or backend data ({ type: ... })" }),
-  /** The prompts; request i uses prompt i modulo their number. */
-  prompts: promptsSchema,
-  /** `latency`: closed loop at each concurrency; `throughput`: all requests at once. */
-  mode: z.enum(["latency", "throughput"]).default("latency"),
+  /** The prompts; request i uses prompt i modulo their number. Or give `workload`. */
+  prompts: promptsSchema.optional(),
+  /** What to send: files, ShareGPT, Hugging Face datasets, synthetic lengths, prefix sharing (`docs/workloads.md`). */
+  workload: workloadSchema.optional(),
+  /**
+   * `latency`: closed loop at each concurrency; `throughput`: all requests at
+   * once; `serve`: open-loop arrivals at each of `requestRates`.
+   */
+  mode: z.enum(["latency", "throughput", "serve"]).default("latency"),
   /** Concurrency levels, each run separately (latency mode). */
   concurrency: z.array(positiveInt).min(1).optional(),
   /** Requests per level before measuring, not measured. */
   warmup: z.number().int().min(0).default(1),
-  /** Measured requests per level per trial. */
-  runs: positiveInt.default(10),
+  /**
+   * Measured requests per level per trial. @default 10, or unbounded in
+   * `serve` mode when `durationS` bounds the level.
+   */
+  runs: positiveInt.optional(),
+  /** Serve mode: request rates (requests/s), each a level; `Infinity` (YAML `.inf`, or "inf") sends all at once. */
+  requestRates: z.array(
+    z.union([
+      z.number().positive(),
+      z.enum(["inf", "infinity", "Infinity"]).transform(() => Infinity),
+    ], { error: 'a positive number or "inf"' }),
+  ).min(1).optional(),
+  /** Serve mode: the arrival process. */
+  arrival: z.enum(["poisson", "gamma", "constant"]).default("poisson"),
+  /** Serve mode, gamma arrivals: the shape (1 = Poisson, < 1 burstier, > 1 more regular). */
+  burstiness: z.number().positive().default(1),
+  /** Serve mode: most requests in flight; a request that finds none free waits, and the wait is recorded. */
+  maxConcurrency: positiveInt.optional(),
+  /** Serve mode: seconds over which the rate rises linearly to its level. */
+  rampUpS: z.number().min(0).default(0),
+  /** Serve mode: each trial of a level lasts this many seconds (arrivals stop then; in-flight requests finish). */
+  durationS: z.number().positive().optional(),
+  /** Seed of every random choice (arrivals; workload sampling). */
+  seed: z.number().int().min(0).default(0),
   /** Independent repetitions of every level. */
   trials: positiveInt.default(3),
   /** Confidence level of the intervals over trials. */
@@ -112,6 +140,33 @@ export const benchmarkSpecSchema = z.strictObject({
     message: "an AbortSignal",
   }).optional(),
 }).superRefine((s, ctx) => {
+  const issue = (path: string, message: string, input: unknown) =>
+    ctx.addIssue({ code: "custom", path: [path], message, input });
+  if (s.prompts === undefined && s.workload === undefined) {
+    issue("prompts", "given (a list of prompts or { file }), or a 'workload'", undefined);
+  }
+  if (s.prompts !== undefined && s.workload !== undefined) {
+    issue("workload", "absent when 'prompts' is given (one source of requests)", "a workload");
+  }
+  if (s.mode === "serve") {
+    if (s.requestRates === undefined) {
+      issue("requestRates", "given in serve mode (a list of request rates per second)", undefined);
+    }
+    if (s.concurrency !== undefined) {
+      issue(
+        "concurrency",
+        "absent in serve mode (the load is set by 'requestRates'; bound it with 'maxConcurrency')",
+        s.concurrency,
+      );
+    }
+    if (s.requestRates?.includes(Infinity) && s.durationS !== undefined && s.runs === undefined) {
+      issue("runs", "given when a rate is infinite (all requests go at once)", undefined);
+    }
+  } else {
+    for (const f of ["requestRates", "maxConcurrency", "durationS"] as const) {
+      if (s[f] !== undefined) issue(f, `absent unless mode is "serve"`, s[f]);
+    }
+  }
   if (s.mode === "throughput" && s.concurrency !== undefined) {
     ctx.addIssue({
       code: "custom",
@@ -128,7 +183,11 @@ export const benchmarkSpecSchema = z.strictObject({
       input: s.concurrency,
     });
   }
-});
+}).transform((s) => ({
+  ...s,
+  // 10 measured requests per trial, unless a serve level is bounded by time.
+  runs: s.runs ?? (s.mode === "serve" && s.durationS !== undefined ? undefined : 10),
+}));
 
 /** The specification as a user writes it. */
 export type BenchmarkSpecInput = z.input<typeof benchmarkSpecSchema>;

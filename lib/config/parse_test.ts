@@ -252,11 +252,18 @@ Deno.test("parseBenchmarkSpec() reports every bad field, one line each", () => {
   assert.ok(lines.includes("  - 'warmup' must be a number >= 0, got -1"), err.message);
 });
 
-Deno.test("parseBenchmarkSpec() rejects a missing backend and prompts", () => {
+Deno.test("parseBenchmarkSpec() rejects a missing backend, and missing prompts or workload", () => {
   const err = configError({});
-  const paths = err.issues.map((i) => i.path).sort();
-  assert.deepEqual(paths, ["backend", "prompts"]);
-  for (const i of err.issues) assert.equal(i.received, "nothing");
+  assert.deepEqual(err.issues.map((i) => i.path), ["backend"]);
+  assert.equal(err.issues[0].received, "nothing");
+  const e2 = configError({ backend: BASE.backend });
+  assert.deepEqual(e2.issues.map((i) => i.path), ["prompts"]);
+  assert.match(
+    e2.message,
+    /'prompts' must be given \(a list of prompts or \{ file \}\), or a 'workload', got nothing/,
+  );
+  const e3 = configError({ ...BASE, workload: ["x"] });
+  assert.deepEqual(e3.issues.map((i) => i.path), ["workload"]);
 });
 
 Deno.test("parseConfigText() parses YAML", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { arrivalFit, planArrivals } from "./arrivals.ts";
+import { arrivalFit } from "../stats/arrival_fit.ts";
+import { planArrivals } from "./arrivals.ts";
 
 const gaps = (t: Float64Array) => t.slice(1).map((v, i) => v - t[i]);
 

@@ -13,6 +13,8 @@ export interface Tick {
   index: number;
   /** Monotonic time (`performance.now()`) at which it was meant to be sent. */
   scheduledMs: number;
+  /** Time it waited in the client's queue for a free slot (open loop with `maxConcurrency`), ms. */
+  queueMs?: number;
 }
 
 /** Sends the request for a tick; resolves when it has completed (or failed). */
@@ -29,7 +31,7 @@ export interface LoadReport {
 /** A load pattern. */
 export interface LoadPattern {
   /** Pattern kind, for results. */
-  readonly kind: "closed" | "burst";
+  readonly kind: "closed" | "burst" | "open";
   /** Requests the pattern sends. */
   readonly total: number;
   /** Most requests it keeps in flight. */

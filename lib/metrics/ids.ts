@@ -8,11 +8,12 @@
 import { DISTRIBUTION_STATS } from "../stats/describe.ts";
 
 /** The latency distributions, each reported as `<name>_<stat>_ms`. */
-export const LATENCY_DISTRIBUTIONS = ["ttft", "itl", "tpot", "e2e"] as const;
+export const LATENCY_DISTRIBUTIONS = ["ttft", "itl", "tpot", "e2e", "schedule_lag"] as const;
 
 /** Rates and counts, one value per trial. */
 export const SCALAR_METRICS = [
   "request_throughput_per_sec",
+  "achieved_request_rate_per_sec",
   "throughput_tokens_per_sec",
   "total_throughput_tokens_per_sec",
   "input_throughput_tokens_per_sec",
@@ -28,6 +29,9 @@ export const SCALAR_METRICS = [
 
 /** Metrics only embedding runs have (`api: "embeddings"`). */
 export const EMBEDDINGS_ONLY_METRICS: readonly string[] = ["inputs_per_sec"];
+
+/** Metrics only open-loop (`serve`) runs have. */
+export const OPEN_LOOP_ONLY_METRICS: readonly string[] = ["achieved_request_rate_per_sec"];
 
 /** Every metric id, in report order. */
 export const METRIC_IDS: readonly string[] = [

@@ -58,6 +58,7 @@ export class TrialAccumulator {
   #itl = new BlockedSample();
   #tpot = new FloatList();
   #e2e = new FloatList();
+  #lag = new FloatList();
   #completed = 0;
   #failed = 0;
   #good = 0;
@@ -92,6 +93,7 @@ export class TrialAccumulator {
    */
   add(rec: RequestRecord): void {
     if (!rec.ok && rec.error?.reason === "aborted") return;
+    this.#lag.push(rec.sentMs - rec.scheduledMs);
     if (rec.sentMs < this.#start) this.#start = rec.sentMs;
     const end = rec.endMs ?? rec.sentMs;
     if (end > this.#end) this.#end = end;
@@ -166,6 +168,7 @@ export class TrialAccumulator {
     put("itl", this.#itl.summarize());
     put("tpot", describeSorted(this.#tpot.view().sort()));
     put("e2e", describeSorted(this.#e2e.view().sort()));
+    put("schedule_lag", describeSorted(this.#lag.view().sort()));
     const total = this.#completed + this.#failed;
     const durationS = total > 0 ? (this.#end - this.#start) / 1000 : 0;
     if (durationS > 0) {

@@ -84,6 +84,7 @@ export function recordLine(rec: RequestRecord, originMs = 0): string {
     trial: rec.trial,
     promptIndex: rec.promptIndex,
     scheduledMs: roundUs(rec.scheduledMs - originMs),
+    queueMs: roundUs(rec.queueMs),
     sentMs: roundUs(rec.sentMs - originMs),
     headersMs: rec.headersMs === null ? null : roundUs(rec.headersMs - originMs),
     firstTokenMs: rec.firstTokenMs === null ? null : roundUs(rec.firstTokenMs - originMs),

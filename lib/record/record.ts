@@ -34,6 +34,11 @@ export interface RequestRecord {
   promptIndex: number;
   /** When the load pattern meant the request to be sent. */
   scheduledMs: number;
+  /**
+   * Time the request waited in the client's queue for a free slot (open loop
+   * with `maxConcurrency`), ms; part of `sentMs − scheduledMs`.
+   */
+  queueMs: number;
   /** When splleed handed the request to the HTTP client. */
   sentMs: number;
   /** When the response status line and headers were read. */
@@ -94,6 +99,7 @@ export function newRecord(
     trial,
     promptIndex,
     scheduledMs,
+    queueMs: 0,
     sentMs: scheduledMs,
     headersMs: null,
     firstTokenMs: null,

@@ -52,7 +52,7 @@ export function csvField(v: string | number | null | undefined): string {
  *     summary: { ttft_p50_ms: { value: 10, ci: [9, 11], trials: [9.5, 10.5] } } }],
  * });
  * const [header, row] = csv.trim().split("\n");
- * assert.ok(header.startsWith("mode,concurrency,trials,ttft_mean_ms,"));
+ * assert.ok(header.startsWith("mode,concurrency,request_rate,trials,ttft_mean_ms,"));
  * assert.ok(header.includes("ttft_p50_ms,ttft_p50_ms_ci_low,ttft_p50_ms_ci_high"));
  * assert.ok(row.includes("10,9,11"));
  * assert.ok(header.endsWith("errors_http_500"));
@@ -62,12 +62,17 @@ export function renderCsv(doc: ResultsDocument): string {
   const reasons = new Set<string>();
   for (const l of doc.levels) for (const r of Object.keys(l.errors)) reasons.add(r);
   const errorCols = [...reasons].sort();
-  const header = ["mode", "concurrency", "trials"];
+  const header = ["mode", "concurrency", "request_rate", "trials"];
   for (const id of METRIC_IDS) header.push(id, `${id}_ci_low`, `${id}_ci_high`);
   for (const r of errorCols) header.push(`errors_${r}`);
   const rows = [header.map(csvField).join(",")];
   for (const l of doc.levels) {
-    const row: (string | number | null)[] = [l.mode, l.concurrency, l.trials.length];
+    const row: (string | number | null)[] = [
+      l.mode,
+      l.concurrency,
+      l.requestRate ?? null,
+      l.trials.length,
+    ];
     for (const id of METRIC_IDS) {
       const s = l.summary[id];
       row.push(s?.value ?? null, s?.ci?.[0] ?? null, s?.ci?.[1] ?? null);

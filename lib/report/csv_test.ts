@@ -79,7 +79,7 @@ Deno.test("renderCsv() header: mode, concurrency, trials, a triple per metric id
   const csv = renderCsv(sample());
   assert.ok(csv.endsWith("\n"));
   const header = csv.split("\n")[0].split(",");
-  const expected = ["mode", "concurrency", "trials"];
+  const expected = ["mode", "concurrency", "request_rate", "trials"];
   for (const id of METRIC_IDS) expected.push(id, `${id}_ci_low`, `${id}_ci_high`);
   assert.deepEqual(header.slice(0, expected.length), expected);
   // Every metric id appears, even ones no level has (stable columns across runs).
@@ -133,9 +133,9 @@ Deno.test("renderCsv() of a burst level and no errors has no error columns", () 
   }]));
   const [header, row, ...rest] = csv.split("\n");
   assert.deepEqual(rest, [""]);
-  assert.equal(header.split(",").length, 3 + 3 * METRIC_IDS.length);
+  assert.equal(header.split(",").length, 4 + 3 * METRIC_IDS.length);
   assert.ok(!header.includes("errors_"));
-  assert.equal(row, "throughput,64,3" + ",".repeat(3 * METRIC_IDS.length));
+  assert.equal(row, "throughput,64,,3" + ",".repeat(3 * METRIC_IDS.length));
 });
 
 Deno.test("renderCsv() quotes a failure reason that holds a comma or a quote", () => {

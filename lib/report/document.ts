@@ -5,7 +5,10 @@
  * @module
  */
 
+import type { LoadDelivered } from "../metrics/load_delivered.ts";
+import type { TimeSeries } from "../metrics/time_series.ts";
 import type { MetricSummary } from "../stats/summary.ts";
+import type { WorkloadFingerprint } from "../workload/fingerprint.ts";
 
 /** One trial of one level. */
 export interface TrialResult {
@@ -15,14 +18,20 @@ export interface TrialResult {
   errors: Record<string, number>;
   /** False when the run was interrupted during this trial. */
   complete: boolean;
+  /** Per-second completed requests, output tokens/s and requests in flight. */
+  timeSeries?: TimeSeries;
+  /** Serve mode: whether the intended load was delivered. */
+  load?: LoadDelivered;
 }
 
 /** One load level (a concurrency, or the throughput burst). */
 export interface LevelResult {
-  /** `latency` (closed loop) or `throughput` (burst). */
-  mode: "latency" | "throughput";
-  /** Requests kept in flight (for a burst: all of them). */
+  /** `latency` (closed loop), `throughput` (burst) or `serve` (open loop). */
+  mode: "latency" | "throughput" | "serve";
+  /** Requests kept in flight (for a burst: all of them; serve: `maxConcurrency`, 0 for none). */
   concurrency: number;
+  /** Serve mode: requests per second (`"inf"`: all at once). */
+  requestRate?: number | "inf";
   /** Every trial, in order. */
   trials: TrialResult[];
   /** Metric id → mean over complete trials, CI and per-trial values. */
@@ -39,6 +48,8 @@ export interface ResultsDocument {
   tool: { name: "splleed"; version: string; deno: string };
   /** The resolved specification (secrets redacted). */
   config: Record<string, unknown>;
+  /** The workload fingerprint: runs are compared like for like only when these match. */
+  workload?: WorkloadFingerprint;
   /** What was measured: backend kind, model, API, endpoint and what the server reported. */
   backend: Record<string, unknown>;
   /** ISO-8601 wall-clock start. */

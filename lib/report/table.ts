@@ -5,6 +5,7 @@
  * @module
  */
 
+import { renderFingerprint } from "../workload/fingerprint.ts";
 import Table from "cli-table3";
 import { METRIC_IDS } from "../metrics/ids.ts";
 import type { ResultsDocument } from "./document.ts";
@@ -61,13 +62,18 @@ export function renderTable(doc: ResultsDocument, options: RenderTableOptions = 
     } requests per level` +
       (Number(trials) > 1 ? ` · value ± ${cl} CI half-width over trials` : ""),
   );
+  if (doc.workload) lines.push(renderFingerprint(doc.workload));
   if (doc.interrupted) lines.push(`INTERRUPTED: ${doc.interruption ?? "run cut short"}`);
   for (const w of doc.warnings) lines.push(`warning: ${w}`);
 
   const head = [
     "metric",
     ...doc.levels.map((l) =>
-      l.mode === "throughput" ? `burst ${l.concurrency}` : `c=${l.concurrency}`
+      l.mode === "throughput"
+        ? `burst ${l.concurrency}`
+        : l.mode === "serve"
+        ? `r=${l.requestRate === "inf" ? "inf" : `${l.requestRate}/s`}`
+        : `c=${l.concurrency}`
     ),
   ];
   const table = new Table({
@@ -102,6 +108,57 @@ export function renderTable(doc: ResultsDocument, options: RenderTableOptions = 
     table.push([`failed: ${r}`, ...doc.levels.map((l) => String(l.errors[r] ?? 0))]);
   }
   lines.push(table.toString());
+  lines.push(...loadDeliveredLines(doc));
   if (doc.recordsFile) lines.push(`records: ${doc.recordsFile}`);
   return lines.join("\n");
+}
+
+/**
+ * The "load delivered" lines of an open-loop run: per level, the requested,
+ * planned and achieved rates, the schedule lag, the queue wait and the KS
+ * check, over its trials.
+ *
+ * @param doc The results.
+ * @returns Lines (none for closed-loop runs).
+ *
+ * @example
+ * ```ts
+ * import { loadDeliveredLines } from "./table.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const load = { requestedRate: 8, plannedRate: 8.1, achievedRate: 8.09, planned: 50, sent: 50,
+ *   scheduleLagMs: { p50: 0.05, p99: 0.4, max: 1.2 }, queueMs: null,
+ *   ks: { statistic: 0.08, pValue: 0.6, n: 49 }, maxGapErrorMs: null, fellBehind: false };
+ * const lines = loadDeliveredLines({
+ *   levels: [{ mode: "serve", concurrency: 0, requestRate: 8, summary: {}, errors: {},
+ *     trials: [{ metrics: {}, errors: {}, complete: true, load }] }],
+ * } as never);
+ * assert.match(lines[1], /r=8\/s: achieved 8\.09 req\/s \(planned 8\.10\) · lag p50\/p99\/max 0\.05\/0\.40\/1\.20 ms · KS p 0\.60/);
+ * ```
+ */
+export function loadDeliveredLines(doc: ResultsDocument): string[] {
+  const out: string[] = [];
+  for (const l of doc.levels) {
+    if (l.mode !== "serve") continue;
+    const label = `r=${l.requestRate === "inf" ? "inf" : `${l.requestRate}/s`}`;
+    for (const [i, t] of l.trials.entries()) {
+      const d = t.load;
+      if (!d) continue;
+      const f = (v: number | null | undefined, digits = 2) =>
+        v === null || v === undefined ? "—" : v.toFixed(digits);
+      const parts = [
+        `achieved ${f(d.achievedRate)} req/s (planned ${f(d.plannedRate)})`,
+        d.scheduleLagMs
+          ? `lag p50/p99/max ${f(d.scheduleLagMs.p50)}/${f(d.scheduleLagMs.p99)}/${
+            f(d.scheduleLagMs.max)
+          } ms`
+          : "",
+        d.queueMs ? `queued ${d.queueMs.waited} (p99 ${f(d.queueMs.p99)} ms)` : "",
+        d.ks ? `KS p ${f(d.ks.pValue)}` : "",
+        d.fellBehind ? "FELL BEHIND" : "",
+      ].filter(Boolean);
+      out.push(`${l.trials.length > 1 ? `${label} trial ${i + 1}` : label}: ${parts.join(" · ")}`);
+    }
+  }
+  return out.length > 0 ? ["load delivered:", ...out.map((s) => `  ${s}`)] : [];
 }

@@ -18,21 +18,33 @@ import { clockAnchor } from "../clock/clock.ts";
 import { createFetchTransport } from "../http/fetch_transport.ts";
 import { createHttp1Transport } from "../http/http1_transport.ts";
 import type { HttpTransport } from "../http/transport.ts";
+import { planArrivals } from "../load/arrivals.ts";
+import { openLoop } from "../load/open_loop.ts";
 import { burst, closedLoop, type LoadPattern, type Tick } from "../load/pattern.ts";
+import { LoadDeliveredAccumulator } from "../metrics/load_delivered.ts";
+import { TimeSeriesAccumulator } from "../metrics/time_series.ts";
 import { METRIC_IDS } from "../metrics/ids.ts";
 import { TrialAccumulator } from "../metrics/trial.ts";
 import { nullSink, openJsonlSink, type RecordSink } from "../record/jsonl_sink.ts";
-import { newRecord } from "../record/record.ts";
+import { newRecord, type RequestRecord } from "../record/record.ts";
 import type { LevelResult, ResultsDocument, TrialResult } from "../report/document.ts";
 import { type RunningServer, startServer } from "../servers/server.ts";
 import { summarizeTrials } from "../stats/summary.ts";
 import { VERSION } from "../version.ts";
-import { loadPrompts } from "../workload/prompts.ts";
+import {
+  addObservedOutput,
+  fingerprint,
+  renderFingerprint,
+  type WorkloadFingerprint,
+} from "../workload/fingerprint.ts";
+import { loadWorkload, workloadTokenizer } from "../workload/load.ts";
+import type { Workload } from "../workload/types.ts";
 import { BenchmarkResults } from "./results.ts";
 
 /** Something that happened during a run, for progress display. */
 export type BenchmarkEvent =
   | { type: "warning"; message: string }
+  | { type: "workload"; fingerprint: WorkloadFingerprint; text: string }
   | {
     type: "connected";
     backend: string;
@@ -40,11 +52,18 @@ export type BenchmarkEvent =
     endpoint: string;
     recordsFile: string | null;
   }
-  | { type: "level"; level: number; mode: "latency" | "throughput"; concurrency: number }
+  | {
+    type: "level";
+    level: number;
+    mode: "latency" | "throughput" | "serve";
+    concurrency: number;
+    requestRate?: number;
+  }
   | {
     type: "trial";
     level: number;
     concurrency: number;
+    requestRate?: number;
     trial: number;
     completed: number;
     failed: number;
@@ -62,6 +81,8 @@ export type BenchmarkOptions = Omit<BenchmarkSpecInput, "backend" | "transport">
   transport?: "http1" | "fetch" | HttpTransport;
   /** Called on progress events (never on the measurement's hot path). */
   onEvent?: (event: BenchmarkEvent) => void;
+  /** Folder that relative workload paths (files, tokenizer) are resolved against (a config file's). @default the working directory */
+  baseDir?: string;
 };
 
 /**
@@ -89,35 +110,81 @@ function makeTransport(t: BenchmarkSpec["transport"]): HttpTransport {
 }
 
 interface Level {
-  mode: "latency" | "throughput";
+  mode: "latency" | "throughput" | "serve";
   concurrency: number;
-  pattern(total: number): LoadPattern;
+  /** Serve mode: requests per second. */
+  requestRate?: number;
+  /** The pattern for `total` requests (undefined: bounded by `durationS`), with a seed for random plans. */
+  pattern(total: number | undefined, seed: number): LoadPattern;
+}
+
+/** Measured requests per trial (undefined: a serve level bounded by `durationS`). */
+function runsOf(spec: BenchmarkSpec): number | undefined {
+  return spec.runs;
+}
+
+/**
+ * A seed per (level, trial): trials of a random plan are independent draws,
+ * and the same `seed` reproduces all of them.
+ */
+function trialSeed(seed: number, level: number, trial: number): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (const v of [level, trial + 2]) {
+    h = Math.imul(h ^ v, 0x85ebca6b) >>> 0;
+    h = (h ^ (h >>> 13)) >>> 0;
+  }
+  return h;
 }
 
 function planLevels(spec: BenchmarkSpec): Level[] {
   if (spec.mode === "throughput") {
-    return [{ mode: "throughput", concurrency: spec.runs, pattern: (total) => burst({ total }) }];
+    const runs = runsOf(spec)!;
+    return [{
+      mode: "throughput",
+      concurrency: runs,
+      pattern: (total) => burst({ total: total! }),
+    }];
+  }
+  if (spec.mode === "serve") {
+    return (spec.requestRates ?? []).map((rate) => ({
+      mode: "serve" as const,
+      concurrency: spec.maxConcurrency ?? 0,
+      requestRate: rate,
+      pattern: (total: number | undefined, seed: number) =>
+        openLoop({
+          offsetsMs: planArrivals({
+            rate,
+            arrival: spec.arrival,
+            burstiness: spec.burstiness,
+            count: total,
+            durationS: spec.durationS,
+            rampUpS: spec.rampUpS,
+            seed,
+          }),
+          maxConcurrency: spec.maxConcurrency,
+        }),
+    }));
   }
   return (spec.concurrency ?? [1]).map((c) => ({
     mode: "latency" as const,
     concurrency: c,
-    pattern: (total: number) => closedLoop({ concurrency: Math.min(c, total), total }),
+    pattern: (total: number | undefined) =>
+      closedLoop({ concurrency: Math.min(c, total!), total: total! }),
   }));
 }
 
 function describeConfig(
   spec: BenchmarkSpec,
   backend: Backend,
-  promptCount: number,
+  workload: Workload,
 ): Record<string, unknown> {
-  const { backend: _b, signal: _s, prompts, transport, ...rest } = spec;
+  const { backend: _b, signal: _s, prompts: _p, workload: _w, transport, ...rest } = spec;
   return {
     ...rest,
+    requestRates: rest.requestRates?.map((r) => Number.isFinite(r) ? r : "inf"),
     transport: typeof transport === "string" ? transport : (transport as { name: string }).name,
     backend: backend.describe(),
-    prompts: Array.isArray(prompts)
-      ? { source: "inline", count: promptCount }
-      : { source: "file", file: prompts.file, count: promptCount },
+    workload: { ...workload.description, count: workload.items.length },
   };
 }
 
@@ -159,18 +226,24 @@ function describeConfig(
  * ```
  */
 export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkResults> {
-  const { onEvent, ...input } = options;
+  const { onEvent, baseDir, ...input } = options;
   const spec = parseBenchmarkSpec(input);
   const backend = isBackend(spec.backend)
     ? spec.backend
     : createBackend(spec.backend as BackendConfig);
-  const prompts = await loadPrompts(spec.prompts);
+  const fields = { prompts: spec.prompts, workload: spec.workload };
+  const tokenizer = await workloadTokenizer(fields, { baseDir });
+  const workload = await loadWorkload(fields, { baseDir, seed: spec.seed, tokenizer });
+  let fp = await fingerprint(workload, spec.sampling, tokenizer);
+  onEvent?.({ type: "workload", fingerprint: fp, text: renderFingerprint(fp) });
+  const observedOutput: number[] = [];
   const levels = planLevels(spec);
   const warnings: string[] = [];
+  const runs = runsOf(spec);
   for (const l of levels) {
-    if (l.mode === "latency" && l.concurrency > spec.runs) {
+    if (l.mode === "latency" && runs !== undefined && l.concurrency > runs) {
       warnings.push(
-        `concurrency ${l.concurrency} exceeds runs (${spec.runs}): at most ${spec.runs} requests are ever in flight at that level; raise 'runs' to at least ${l.concurrency}`,
+        `concurrency ${l.concurrency} exceeds runs (${runs}): at most ${runs} requests are ever in flight at that level; raise 'runs' to at least ${l.concurrency}`,
       );
     }
   }
@@ -216,7 +289,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
       onEvent?.({ type: "warning", message: w });
     }
     const embeddings = client.api === "embeddings";
-    const prepared: PreparedRequest[] = prompts.map((p) => client!.prepare(p));
+    const prepared: PreparedRequest[] = workload.items.map((it) => client!.prepare(it));
 
     const anchor = clockAnchor();
     const recordsPath = spec.records === false
@@ -234,7 +307,11 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
         tool: { name: "splleed", version: VERSION },
         backend: backend.kind,
         model: client.model,
-        levels: levels.map((l) => ({ mode: l.mode, concurrency: l.concurrency })),
+        levels: levels.map((l) => ({
+          mode: l.mode,
+          concurrency: l.concurrency,
+          ...(l.requestRate !== undefined ? { requestRate: rateJson(l.requestRate) } : {}),
+        })),
       });
     }
     onEvent?.({
@@ -258,11 +335,12 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
       phase: "warmup" | "measure",
       level: number,
       trial: number,
-      acc: TrialAccumulator | undefined,
+      accs: { add(rec: RequestRecord): void }[],
     ) =>
     async (tick: Tick): Promise<void> => {
       const promptIndex = tick.index % prepared.length;
       const rec = newRecord(nextId++, phase, level, trial, promptIndex, tick.scheduledMs);
+      if (tick.queueMs !== undefined) rec.queueMs = tick.queueMs;
       const controller = new AbortController();
       const timer = setTimeout(
         () =>
@@ -278,26 +356,74 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
         inFlight.delete(controller);
       }
       sink.write(rec);
-      acc?.add(rec);
+      for (const a of accs) a.add(rec);
+      if (phase === "measure" && rec.ok && rec.outputTokens !== null) {
+        observedOutput.push(rec.outputTokens);
+      }
     };
 
     for (let li = 0; li < levels.length && !run.signal.aborted; li++) {
       const lvl = levels[li];
-      onEvent?.({ type: "level", level: li, mode: lvl.mode, concurrency: lvl.concurrency });
+      onEvent?.({
+        type: "level",
+        level: li,
+        mode: lvl.mode,
+        concurrency: lvl.concurrency,
+        requestRate: lvl.requestRate,
+      });
       if (spec.warmup > 0) {
-        await lvl.pattern(spec.warmup).run(issue("warmup", li, -1, undefined), run.signal);
+        await lvl.pattern(spec.warmup, trialSeed(spec.seed, li, -1)).run(
+          issue("warmup", li, -1, []),
+          run.signal,
+        );
       }
       const trials: TrialResult[] = [];
       for (let t = 0; t < spec.trials && !run.signal.aborted; t++) {
         const acc = new TrialAccumulator(spec.slo, { embeddings });
-        await lvl.pattern(spec.runs).run(issue("measure", li, t, acc), run.signal);
+        const pattern = lvl.pattern(runs, trialSeed(spec.seed, li, t));
+        const delivered = lvl.mode === "serve" ? new LoadDeliveredAccumulator() : undefined;
+        const series = new TimeSeriesAccumulator(performance.now());
+        const accs = delivered ? [acc, delivered, series] : [acc, series];
+        await pattern.run(issue("measure", li, t, accs), run.signal);
         const r = acc.result();
         if (acc.count === 0 && run.signal.aborted) break;
-        trials.push({ ...r, complete: !run.signal.aborted });
+        const trial: TrialResult = {
+          ...r,
+          complete: !run.signal.aborted,
+          timeSeries: series.result(),
+        };
+        if (delivered) {
+          const load = delivered.result({
+            rate: lvl.requestRate!,
+            arrival: spec.arrival,
+            burstiness: spec.burstiness,
+            rampUpS: spec.rampUpS,
+            planned: pattern.total,
+          });
+          trial.load = load;
+          if (load.achievedRate !== null) {
+            trial.metrics.achieved_request_rate_per_sec = load.achievedRate;
+          }
+          if (load.fellBehind) {
+            const msg =
+              `rate ${rateLabel(lvl.requestRate!)} trial ${t + 1}: the client fell behind ` +
+              `(achieved ${load.achievedRate?.toFixed(1)} req/s of ${
+                load.plannedRate?.toFixed(1)
+              } planned; ` +
+              `schedule lag p99 ${
+                load.scheduleLagMs?.p99.toFixed(2)
+              } ms): latencies at this load are ` +
+              "measured at a lower load than asked; use fewer streams per client or a faster machine";
+            warnings.push(msg);
+            onEvent?.({ type: "warning", message: msg });
+          }
+        }
+        trials.push(trial);
         onEvent?.({
           type: "trial",
           level: li,
           concurrency: lvl.concurrency,
+          requestRate: lvl.requestRate,
           trial: t,
           completed: r.metrics.requests_completed,
           failed: r.metrics.requests_failed,
@@ -320,7 +446,8 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
   const doc: ResultsDocument = {
     schemaVersion: 1,
     tool: { name: "splleed", version: VERSION, deno: Deno.version.deno },
-    config: describeConfig(spec, backend, prompts.length),
+    config: describeConfig(spec, backend, workload),
+    workload: observedOutput.length > 0 ? (fp = addObservedOutput(fp, observedOutput)) : fp,
     backend: {
       kind: backend.kind,
       model: client?.model ?? null,
@@ -354,10 +481,20 @@ function summarizeLevel(lvl: Level, trials: TrialResult[], confidence: number): 
   return {
     mode: lvl.mode,
     concurrency: lvl.concurrency,
+    ...(lvl.requestRate !== undefined ? { requestRate: rateJson(lvl.requestRate) } : {}),
     trials,
     summary: summarizeTrials(basis.map((t) => t.metrics), confidence, METRIC_IDS),
     errors,
   };
+}
+
+/** A rate as JSON can hold it: `"inf"` for an infinite one. */
+function rateJson(rate: number): number | "inf" {
+  return Number.isFinite(rate) ? rate : "inf";
+}
+
+function rateLabel(rate: number): string {
+  return Number.isFinite(rate) ? `${rate}/s` : "inf";
 }
 
 function abortMessage(reason: unknown): string {

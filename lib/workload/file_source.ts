@@ -1,0 +1,207 @@
+/**
+ * Prompt files: text (one prompt a line), JSON (an array of strings or of
+ * objects), JSONL (one object a line) and CSV (a header row; the prompt in a
+ * named column). Objects hold `prompt` (or the field named by `column`) or
+ * an OpenAI `messages` history, and optionally `output_len`.
+ *
+ * @module
+ */
+
+import { parse as parseCsv } from "csv-parse/sync";
+import { ConfigError } from "../config/errors.ts";
+import { type Draft, lastTurn, toMessages } from "./conversation.ts";
+
+/** A prompt file's format. */
+export type FileFormat = "text" | "json" | "jsonl" | "csv";
+
+/** Options of {@linkcode parseWorkloadFile}. */
+export interface ParseFileOptions {
+  /** The format. @default from the file name: .json, .jsonl/.ndjson, .csv, else text */
+  format?: FileFormat;
+  /** Field (json, jsonl) or column (csv) with the prompt. @default "prompt" */
+  column?: string;
+  /** The config field the file came from, for errors. @default "workload.path" */
+  field?: string;
+}
+
+/**
+ * The format a file name implies.
+ *
+ * @param path The file name.
+ * @returns `json`, `jsonl` (also `.ndjson`), `csv`, else `text`.
+ *
+ * @example
+ * ```ts
+ * import { formatFromPath } from "./file_source.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatFromPath("a/b.NDJSON"), "jsonl");
+ * assert.equal(formatFromPath("p.txt"), "text");
+ * ```
+ */
+export function formatFromPath(path: string): FileFormat {
+  if (/\.(jsonl|ndjson)$/i.test(path)) return "jsonl";
+  if (/\.json$/i.test(path)) return "json";
+  if (/\.csv$/i.test(path)) return "csv";
+  return "text";
+}
+
+/**
+ * Parses the text of a prompt file.
+ *
+ * @param text The file's contents.
+ * @param name The file's name (picks the format when none is given; names it in errors).
+ * @param options Format, column, field.
+ * @returns One draft per prompt, in file order.
+ * @throws {ConfigError} When the contents do not fit the format, a CSV lacks the column (the message lists the columns present), or there is no prompt.
+ *
+ * @example
+ * ```ts
+ * import { parseWorkloadFile } from "./file_source.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const csv = "id,question\n1,What is 2+2?\n2,\"Hello, world\"\n";
+ * const d = parseWorkloadFile(csv, "q.csv", { column: "question" });
+ * assert.deepEqual(d.map((x) => x.item.prompt), ["What is 2+2?", "Hello, world"]);
+ * const j = parseWorkloadFile('{"prompt":"hi","output_len":8}\n', "p.jsonl");
+ * assert.deepEqual(j[0].item, { prompt: "hi", outputLen: 8 });
+ * ```
+ */
+export function parseWorkloadFile(
+  text: string,
+  name: string,
+  options: ParseFileOptions = {},
+): Draft[] {
+  const format = options.format ?? formatFromPath(name);
+  const field = options.field ?? "workload.path";
+  const column = options.column ?? "prompt";
+  const bad = (where: string, expected: string, received: string): never => {
+    throw new ConfigError("benchmark", [{
+      path: `${field} (${name}${where})`,
+      expected,
+      received: received.length > 80 ? `${received.slice(0, 77)}...` : received,
+    }]);
+  };
+  let out: Draft[];
+  switch (format) {
+    case "text":
+      out = text.split(/\r?\n/).filter((l) => l.trim() !== "").map((prompt) => ({
+        item: { prompt },
+      }));
+      break;
+    case "jsonl": {
+      out = [];
+      const lines = text.split(/\r?\n/);
+      for (let i = 0; i < lines.length; i++) {
+        if (lines[i].trim() === "") continue;
+        let v: unknown;
+        try {
+          v = JSON.parse(lines[i]);
+        } catch {
+          bad(` line ${i + 1}`, "a JSON object", lines[i]);
+        }
+        out.push(fromObject(v, column, (e, r) => bad(` line ${i + 1}`, e, r)));
+      }
+      break;
+    }
+    case "json": {
+      let v: unknown;
+      try {
+        v = JSON.parse(text);
+      } catch (err) {
+        bad("", "valid JSON", err instanceof Error ? err.message : String(err));
+      }
+      if (!Array.isArray(v)) bad("", "a JSON array of prompts or objects", text.slice(0, 80));
+      out = (v as unknown[]).map((x, i) =>
+        typeof x === "string" && x !== ""
+          ? { item: { prompt: x } }
+          : fromObject(x, column, (e, r) => bad(` item ${i}`, e, r))
+      );
+      break;
+    }
+    case "csv": {
+      let rows: Record<string, string>[];
+      try {
+        rows = parseCsv(text, {
+          columns: true,
+          bom: true,
+          skip_empty_lines: true,
+          relax_column_count: true,
+        }) as Record<string, string>[];
+      } catch (err) {
+        return bad(
+          "",
+          "valid CSV with a header row",
+          err instanceof Error ? err.message : `${err}`,
+        );
+      }
+      const header = csvHeader(text);
+      if (!header.includes(column)) {
+        throw new ConfigError("benchmark", [{
+          path: "workload.column",
+          expected: `a column of ${name} (its columns: ${
+            header.map((h) => JSON.stringify(h)).join(", ")
+          }; name one with 'column')`,
+          received: JSON.stringify(column),
+        }]);
+      }
+      out = [];
+      rows.forEach((row, i) => {
+        const prompt = row[column];
+        if (prompt === undefined || prompt === "") return; // an empty cell: no prompt
+        const len = row.output_len === undefined || row.output_len === ""
+          ? undefined
+          : outputLen(row.output_len, (e, r) => bad(` row ${i + 2}`, e, r));
+        out.push({ item: len === undefined ? { prompt } : { prompt, outputLen: len } });
+      });
+      break;
+    }
+  }
+  if (out.length === 0) bad("", "a file with at least one prompt", "none");
+  return out;
+}
+
+/** The CSV header's column names. */
+function csvHeader(text: string): string[] {
+  const rows = parseCsv(text, { bom: true, to_line: 1, relax_column_count: true }) as string[][];
+  return rows[0] ?? [];
+}
+
+/** One JSON object (or non-object) to a draft. */
+function fromObject(
+  v: unknown,
+  column: string,
+  bad: (expected: string, received: string) => never,
+): Draft {
+  const shown = () => JSON.stringify(v) ?? String(v);
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    return bad(`an object with "${column}" or "messages"`, shown());
+  }
+  const o = v as Record<string, unknown>;
+  const rawLen = o.output_len ?? o.outputLen;
+  const len = rawLen === undefined ? undefined : outputLen(rawLen, bad);
+  let draft: Draft | null = null;
+  if (typeof o[column] === "string" && o[column] !== "") {
+    draft = { item: { prompt: o[column] as string } };
+  } else if (o.messages !== undefined) {
+    const m = toMessages(o.messages);
+    if (m === null) {
+      return bad('"messages" as a list of { role, content } (system, user, assistant)', shown());
+    }
+    draft = lastTurn(m);
+    if (draft === null) return bad('"messages" with a user turn', shown());
+  }
+  if (draft === null) {
+    return bad(`an object with a non-empty string "${column}" or "messages"`, shown());
+  }
+  if (len !== undefined) draft.item.outputLen = len;
+  return draft;
+}
+
+function outputLen(v: unknown, bad: (expected: string, received: string) => never): number {
+  const n = typeof v === "string" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
+    return bad('"output_len" as a positive integer', JSON.stringify(v));
+  }
+  return n;
+}
