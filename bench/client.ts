@@ -17,6 +17,7 @@ import { createFetchTransport } from "../lib/http/fetch_transport.ts";
 import { createHttp1Transport } from "../lib/http/http1_transport.ts";
 import type { HttpTransport } from "../lib/http/transport.ts";
 import { benchmark } from "../lib/runner/benchmark.ts";
+import type { LoadDelivered } from "../lib/metrics/load_delivered.ts";
 import { quantileSorted, sortedCopy } from "../lib/stats/quantile.ts";
 import { createUndiciTransport } from "./_undici_transport.ts";
 
@@ -44,6 +45,8 @@ export interface ClientConfig {
   memory?: boolean;
   /** Unmeasured requests first (JIT, connections). */
   warmupRequests?: number;
+  /** Open loop: Poisson arrivals at this many requests per second (`streams` is then unused). */
+  rate?: number;
 }
 
 /** What one measurement found. */
@@ -61,6 +64,8 @@ export interface ClientResult {
   cpuShare: number;
   rssBaseMb?: number;
   rssPeakMb?: number;
+  /** Open loop: the load-delivered section, and the most streams in flight. */
+  load?: LoadDelivered & { peakInFlight: number };
   accuracy?: {
     /** Client TTFT minus the server's (first send − arrival), ms. */
     ttftErrorMs: Summary;
@@ -163,10 +168,13 @@ export async function measure(c: ClientConfig): Promise<ClientResult> {
     let progressCalls = 0;
     const cpu0 = process.cpuUsage();
     const w0 = performance.now();
+    const load = c.rate !== undefined
+      ? { mode: "serve" as const, requestRates: [c.rate], seed: 1 }
+      : { concurrency: [c.streams] };
     const results = await benchmark({
       backend,
       prompts,
-      concurrency: [c.streams],
+      ...load,
       warmup: 0,
       runs: c.requests,
       trials: 1,
@@ -200,6 +208,10 @@ export async function measure(c: ClientConfig): Promise<ClientResult> {
       out.rssPeakMb = rssPeak / 2 ** 20;
     }
     if (c.accuracy) out.accuracy = await joinTruth(c.endpoint, `${dir}/records.jsonl`);
+    if (t.load) {
+      const inflight = t.timeSeries?.inFlight ?? [0];
+      out.load = { ...t.load, peakInFlight: Math.max(...inflight) };
+    }
     return out;
   } finally {
     transport.close();

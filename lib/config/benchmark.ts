@@ -95,6 +95,7 @@ export const benchmarkSpecSchema = z.strictObject({
   requestRates: z.array(
     z.union([
       z.number().positive(),
+      z.custom<number>((v) => v === Infinity),
       z.enum(["inf", "infinity", "Infinity"]).transform(() => Infinity),
     ], { error: 'a positive number or "inf"' }),
   ).min(1).optional(),
