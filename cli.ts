@@ -30,6 +30,8 @@ function consoleIO(): CliIO {
     err: (s) => writeAll(Deno.stderr, s),
     exit: (code) => Deno.exit(code),
     isTerminal: Deno.stdout.isTerminal() && !Deno.noColor,
+    errIsTerminal: Deno.stderr.isTerminal(),
+    errColumns: () => Deno.consoleSize().columns,
   };
 }
 

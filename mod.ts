@@ -28,6 +28,11 @@
  * Against a running server: `vllm({ model, endpoint: "http://localhost:8000" })`,
  * `tgi({ endpoint })`, `sglang({ endpoint })`, `llamacpp({ endpoint })` or
  * `openai({ endpoint, model, api: "chat", apiKeyEnv: "OPENAI_API_KEY" })`.
+ * Open-loop load: `mode: "serve", requestRates: [2, 8, 32, Infinity]` with
+ * `arrival: "poisson" | "gamma" | "constant"`; workloads from files,
+ * ShareGPT, Hugging Face datasets, synthetic lengths or shared prefixes:
+ * `workload: { source: "synthetic", inputLen: { dist: "normal", mean: 512, std: 64 }, outputLen: 128, count: 200 }`;
+ * a saturation search: `sweep: { find: "max-concurrency", slo: { tpotMs: 50 } }`.
  * Without an `endpoint`, the engine backends start the engine and stop it
  * afterwards: `vllm({ model, tensorParallel: 2 })`,
  * `llamacpp({ binary, model: "model.gguf", parallel: 4 })` (see `docs/engines.md`).
@@ -79,6 +84,27 @@ export { startSimulatorWorker } from "./lib/sim/in_process.ts";
 export type { SimulatorHandle } from "./lib/sim/in_process.ts";
 export { PROFILES } from "./lib/sim/profiles.ts";
 export type { EngineModel } from "./lib/sim/profiles.ts";
+
+export { loadWorkload, workloadTokenizer } from "./lib/workload/load.ts";
+export { loadTokenizer } from "./lib/workload/load_tokenizer.ts";
+export type { Tokenizer } from "./lib/workload/tokenizer.ts";
+export {
+  addObservedOutput,
+  compareFingerprints,
+  fingerprint,
+  renderFingerprint,
+} from "./lib/workload/fingerprint.ts";
+export type { WorkloadFingerprint } from "./lib/workload/fingerprint.ts";
+export { hubFetcher } from "./lib/workload/hub.ts";
+export type { HubFetcher } from "./lib/workload/hub.ts";
+export type { ChatMessage, Workload, WorkloadItem } from "./lib/workload/types.ts";
+export { parseDistribution } from "./lib/config/workload.ts";
+export type { Distribution, WorkloadSpecInput } from "./lib/config/workload.ts";
+export { planArrivals } from "./lib/load/arrivals.ts";
+export type { ArrivalPlanOptions, ArrivalProcess } from "./lib/load/arrivals.ts";
+export type { LoadDelivered } from "./lib/metrics/load_delivered.ts";
+export type { TimeSeries } from "./lib/metrics/time_series.ts";
+export type { LiveStats } from "./lib/metrics/live.ts";
 
 export { METRIC_IDS } from "./lib/metrics/ids.ts";
 export type { RequestRecord } from "./lib/record/record.ts";

@@ -13,6 +13,7 @@
 
 import process from "node:process";
 import { openai } from "../lib/backends/openai.ts";
+import { createProgress } from "../lib/cli/progress.ts";
 import { createFetchTransport } from "../lib/http/fetch_transport.ts";
 import { createHttp1Transport } from "../lib/http/http1_transport.ts";
 import type { HttpTransport } from "../lib/http/transport.ts";
@@ -37,7 +38,11 @@ export interface ClientConfig {
   tokens: number;
   /** Write per-request records (the default of a real run). */
   records?: boolean;
-  /** Call a progress callback the way the CLI does. */
+  /**
+   * Run the CLI's live progress display (tty mode, redrawn every 250 ms) into
+   * a sink that discards its text: the cost of its events, timer and
+   * formatting is paid, not a terminal's.
+   */
   progress?: boolean;
   /** Join records with the server's truth log. */
   accuracy?: boolean;
@@ -64,6 +69,8 @@ export interface ClientResult {
   cpuShare: number;
   rssBaseMb?: number;
   rssPeakMb?: number;
+  /** With `progress`: how many times the display wrote (redraws, lines). */
+  progressWrites?: number;
   /** Open loop: the load-delivered section, and the most streams in flight. */
   load?: LoadDelivered & { peakInFlight: number };
   accuracy?: {
@@ -165,7 +172,10 @@ export async function measure(c: ClientConfig): Promise<ClientResult> {
     const sampler = c.memory
       ? setInterval(() => (rssPeak = Math.max(rssPeak, Deno.memoryUsage().rss)), 50)
       : undefined;
-    let progressCalls = 0;
+    let progressWrites = 0;
+    const display = c.progress
+      ? createProgress({ err: () => void progressWrites++ }, { mode: "tty" })
+      : undefined;
     const cpu0 = process.cpuUsage();
     const w0 = performance.now();
     const load = c.rate !== undefined
@@ -181,8 +191,9 @@ export async function measure(c: ClientConfig): Promise<ClientResult> {
       records: c.records === false ? false : `${dir}/records.jsonl`,
       sampling: { maxTokens: c.tokens },
       transport,
-      onEvent: c.progress ? () => progressCalls++ : undefined,
+      onEvent: display?.onEvent,
     });
+    display?.stop();
     const wallS = (performance.now() - w0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     if (sampler !== undefined) clearInterval(sampler);
@@ -203,6 +214,7 @@ export async function measure(c: ClientConfig): Promise<ClientResult> {
       cpuUsPerRead: cpuUs / Math.max(1, transport.reads),
       cpuShare: cpuUs / 1e6 / wallS,
     };
+    if (c.progress) out.progressWrites = progressWrites;
     if (c.memory) {
       out.rssBaseMb = rssBase / 2 ** 20;
       out.rssPeakMb = rssPeak / 2 ** 20;

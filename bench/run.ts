@@ -662,7 +662,9 @@ if (want("5")) {
 
 // 6. Optional parts: scenario 4 with each part off and on, runs alternating
 // on one server (so drift of the machine falls on both alike); the figures
-// with the part on must stay within the spread of those with it off.
+// with the part on must stay within the spread of those with it off. The
+// progress display is the CLI's own, in terminal mode (a redraw every 250 ms),
+// writing to a sink that discards its text.
 async function alternate(
   a: Omit<ClientConfig, "endpoint">,
   b: Omit<ClientConfig, "endpoint">,
@@ -682,7 +684,7 @@ if (want("6")) {
   raw["6-progress-off"] = off;
   raw["6-progress-on"] = on;
   for (const [label, res] of [["off", off], ["on", on]] as const) {
-    const setup = `scenario 4, progress callback ${label}`;
+    const setup = `scenario 4, progress display ${label}`;
     row({
       scenario: "6",
       setup,

@@ -175,3 +175,47 @@ Deno.test("serve mode without rates, or serve fields in latency mode, are refuse
   assert.equal(r2.code, 2);
   assert.match(r2.stderr, /'maxConcurrency' must be absent unless mode is "serve"/);
 });
+
+Deno.test("trace replay: arrivals at the trace's times over the speed, lengths from the trace", async () => {
+  const dir = await Deno.makeTempDir();
+  const lines = Array.from({ length: 30 }, (_, i) =>
+    JSON.stringify(
+      i % 2 === 0
+        ? { timestamp: 5000 + i * 40, prompt: `question ${i}`, output_length: 3 + (i % 5) }
+        : { timestamp: 5000 + i * 40, input_length: 10 + i, output_length: 4 },
+    ));
+  // Out of order on disk: replayed by timestamp.
+  await Deno.writeTextFile(
+    `${dir}/trace.jsonl`,
+    [...lines.slice(10), ...lines.slice(0, 10)].join("\n"),
+  );
+  const results = await benchmark({
+    backend: simulator({ ttftMs: 5, itlMs: 1 }),
+    mode: "serve",
+    trace: { path: `${dir}/trace.jsonl`, speed: 2 },
+    warmup: 0,
+    trials: 1,
+    sampling: { maxTokens: 100, ignoreEos: true },
+    records: `${dir}/r.jsonl`,
+  });
+  const level = results.levels[0];
+  assert.equal(level.summary.requests_completed.value, 30);
+  assert.ok(
+    Math.abs((level.requestRate as number) - 50) < 0.01,
+    "40 ms apart at speed 2: 50 req/s",
+  );
+  const load = level.trials[0].load!;
+  assert.equal(load.ks, null, "a trace follows no distribution to test");
+  const recs = (await readRecords(`${dir}/r.jsonl`)).requests.sort((a, b) =>
+    (a.promptIndex as number) - (b.promptIndex as number)
+  );
+  const t0 = recs[0].scheduledMs as number;
+  for (const r of recs) {
+    const i = r.promptIndex as number;
+    assert.ok(Math.abs((r.scheduledMs as number) - t0 - i * 20) < 0.01, `arrival ${i}`);
+    assert.equal(r.outputTokens, i % 2 === 0 ? 3 + (i % 5) : 4, `output length of ${i}`);
+  }
+  const fp = results.toJSON().workload!;
+  assert.equal(fp.promptCount, 30);
+  assert.equal(fp.inputLen.p99 >= 38, true, "input_length lines are made to their length");
+});

@@ -19,6 +19,7 @@ import { benchmark, type BenchmarkEvent } from "../runner/benchmark.ts";
 import { serveSimulator } from "../sim/server.ts";
 import { VERSION } from "../version.ts";
 import { SAMPLE_PROMPTS } from "../workload/prompts.ts";
+import { createProgress, type Progress } from "./progress.ts";
 import {
   BACKEND_FLAGS,
   backendFieldsFromFlags,
@@ -41,6 +42,10 @@ export interface CliIO {
   exit(code: number): never;
   /** Whether standard output is a terminal (for colour). */
   isTerminal: boolean;
+  /** Whether standard error is a terminal: progress is then one line redrawn in place. */
+  errIsTerminal: boolean;
+  /** Width of the terminal on standard error, in columns (the status line is cut to fit). */
+  errColumns?(): number;
 }
 
 /** Exit codes. */
@@ -59,7 +64,7 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
  * import assert from "node:assert/strict";
  *
  * let out = "";
- * const io = { out: (s: string) => (out += s), err: () => {}, exit: (() => { throw 0; }) as () => never, isTerminal: false };
+ * const io = { out: (s: string) => (out += s), err: () => {}, exit: (() => { throw 0; }) as () => never, isTerminal: false, errIsTerminal: false };
  * assert.equal(await main(["--version"], io), 0);
  * assert.match(out, /\d+\.\d+\.\d+/);
  * assert.equal(await main(["run", "--runs", "0", "--backend", "simulator"], { ...io, err: () => {} }), 2);
@@ -143,6 +148,7 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     .option("--out <file>", "save results (.json or .csv); records go beside it")
     .option("--records <file>", "per-request JSONL records path")
     .option("--json", "print the results JSON to stdout (and nothing else there)")
+    .option("-q, --quiet", "no progress on stderr (warnings and errors only)")
     .action(async (configPath: string | undefined, opts: Record<string, unknown>) => {
       code = await runCommand(configPath, opts, io);
     });
@@ -172,6 +178,7 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     )
     .option("--runs <n>", "measured requests per level per trial", "64")
     .option("--trials <n>", "trials per level", "3")
+    .option("-q, --quiet", "no progress on stderr (warnings and errors only)")
     .action(async (opts: Record<string, string>) => {
       code = await demoCommand(opts, io);
     });
@@ -227,22 +234,13 @@ function interruptOnSignals(io: CliIO): { signal: AbortSignal; dispose(): void }
   };
 }
 
-function progress(io: CliIO, trials: number) {
-  return (e: BenchmarkEvent) => {
-    if (e.type === "warning") {
-      io.err(`warning: ${e.message}\n`);
-    } else if (e.type === "connected") {
-      io.err(`connected: ${e.backend} · ${e.model} · ${e.endpoint}\n`);
-      if (e.recordsFile) io.err(`records: ${e.recordsFile}\n`);
-    } else if (e.type === "trial") {
-      const label = `c=${e.concurrency}`;
-      io.err(
-        `${label.padEnd(7)} trial ${
-          e.trial + 1
-        }/${trials}: ${e.completed} ok, ${e.failed} failed in ${e.durationS.toFixed(1)} s\n`,
-      );
-    }
-  };
+/**
+ * The progress display of a run: a line redrawn in place when standard error
+ * is a terminal, a plain line every 5 s when it is not, warnings only with
+ * `--quiet` (see `progress.ts`).
+ */
+function progress(io: CliIO, quiet: unknown): Progress {
+  return createProgress(io, { mode: quiet ? "quiet" : io.errIsTerminal ? "tty" : "plain" });
 }
 
 async function runCommand(
@@ -257,24 +255,28 @@ async function runCommand(
     return reportError(err, io);
   }
   const { signal, dispose } = interruptOnSignals(io);
+  const display = progress(io, opts.quiet);
   try {
     const results = await benchmark({
       ...(spec as unknown as Parameters<typeof benchmark>[0]),
       baseDir: configPath !== undefined ? dirname(configPath) : undefined,
       signal,
-      onEvent: progress(io, typeof spec.trials === "number" ? spec.trials : 3),
+      onEvent: (e: BenchmarkEvent) => display.onEvent(e),
     });
+    display.stop();
     if (opts.json) io.out(JSON.stringify(results.toJSON(), null, 2) + "\n");
     else io.out(results.toTable(io.isTerminal) + "\n");
-    if (typeof spec.out === "string") io.err(`saved: ${spec.out}\n`);
+    if (typeof spec.out === "string" && !opts.quiet) io.err(`saved: ${spec.out}\n`);
     if (results.interruptionCause === "server_exit") {
       io.err(`error: the run was cut short: ${results.interruption}\n`);
       return EXIT.failure;
     }
     return results.interrupted ? EXIT.interrupted : EXIT.ok;
   } catch (err) {
+    display.stop();
     return reportError(err, io);
   } finally {
+    display.stop();
     dispose();
   }
 }
@@ -422,13 +424,17 @@ async function simCommand(opts: Record<string, string | undefined>, io: CliIO): 
 
 async function demoCommand(opts: Record<string, string>, io: CliIO): Promise<number> {
   const dir = opts.outDir;
-  io.err(
-    "splleed demo: the built-in simulator (realistic profile 'small', saturating at 32 sequences),\n" +
-      "closed-loop concurrency 1, 4, 16 and 64, several trials per level; this takes about a minute.\n",
-  );
+  const quiet = Boolean(opts.quiet);
+  if (!quiet) {
+    io.err(
+      "splleed demo: the built-in simulator (realistic profile 'small', saturating at 32 sequences),\n" +
+        "closed-loop concurrency 1, 4, 16 and 64, several trials per level; this takes about a minute.\n",
+    );
+  }
   const runs = parseNumber(opts.runs);
   const trials = parseNumber(opts.trials);
   const { signal, dispose } = interruptOnSignals(io);
+  const display = progress(io, quiet);
   try {
     const results = await benchmark({
       backend: simulator({ profile: "small" }),
@@ -443,20 +449,25 @@ async function demoCommand(opts: Record<string, string>, io: CliIO): Promise<num
       records: join(dir, "records.jsonl"),
       out: join(dir, "results.json"),
       signal,
-      onEvent: progress(io, trials),
+      onEvent: (e: BenchmarkEvent) => display.onEvent(e),
     });
+    display.stop();
     await results.save(join(dir, "results.csv"));
     io.out(results.toTable(io.isTerminal) + "\n");
-    io.err(
-      `wrote ${join(dir, "results.json")}, ${join(dir, "results.csv")} and ${
-        join(dir, "records.jsonl")
-      }\n` +
-        "next: `deno task splleed run --endpoint http://localhost:8000 --concurrency 1,4,16` against your server\n",
-    );
+    if (!quiet) {
+      io.err(
+        `wrote ${join(dir, "results.json")}, ${join(dir, "results.csv")} and ${
+          join(dir, "records.jsonl")
+        }\n` +
+          "next: `deno task splleed run --endpoint http://localhost:8000 --concurrency 1,4,16` against your server\n",
+      );
+    }
     return results.interrupted ? EXIT.interrupted : EXIT.ok;
   } catch (err) {
+    display.stop();
     return reportError(err, io);
   } finally {
+    display.stop();
     dispose();
   }
 }

@@ -109,6 +109,38 @@ export const benchmarkSpecSchema = z.strictObject({
   rampUpS: z.number().min(0).default(0),
   /** Serve mode: each trial of a level lasts this many seconds (arrivals stop then; in-flight requests finish). */
   durationS: z.number().positive().optional(),
+  /**
+   * Saturation search instead of fixed levels: the highest concurrency
+   * (`max-concurrency`, latency mode) or request rate (`max-rate`, serve
+   * mode) at which at least `attainment` of the requests meet `slo`.
+   */
+  sweep: z.strictObject({
+    /** What to find. */
+    find: z.enum(["max-rate", "max-concurrency"]),
+    /** The objectives a request must meet. */
+    slo: sloSchema,
+    /** Share of requests that must meet them (SLO attainment). */
+    attainment: z.number().gt(0).max(1).default(0.9),
+    /** First load probed. @default 1 */
+    start: z.number().positive().optional(),
+    /** Highest load probed. @default 4096 */
+    max: z.number().positive().optional(),
+    /** Stop when the bracket is within this share of the load. */
+    tolerance: z.number().positive().max(1).default(0.05),
+    /** Most probes. */
+    maxProbes: positiveInt.default(14),
+  }).optional(),
+  /**
+   * Serve mode: replay a JSONL trace (`timestamp` ms, and `prompt`,
+   * `messages` or `input_length`, optional `output_length`) at `speed`
+   * times its pace; it gives both the requests and their arrival times.
+   */
+  trace: z.strictObject({
+    /** The trace file. */
+    path: z.string().min(1),
+    /** Replay speed: 2 sends twice as fast. */
+    speed: z.number().positive().default(1),
+  }).optional(),
   /** Seed of every random choice (arrivals; workload sampling). */
   seed: z.number().int().min(0).default(0),
   /** Independent repetitions of every level. */
@@ -143,14 +175,35 @@ export const benchmarkSpecSchema = z.strictObject({
 }).superRefine((s, ctx) => {
   const issue = (path: string, message: string, input: unknown) =>
     ctx.addIssue({ code: "custom", path: [path], message, input });
-  if (s.prompts === undefined && s.workload === undefined) {
+  if (s.trace !== undefined) {
+    if (s.mode !== "serve") issue("mode", '"serve" when replaying a trace', s.mode);
+    for (const f of ["prompts", "workload", "requestRates", "sweep"] as const) {
+      if (s[f] !== undefined) {
+        issue(f, "absent when replaying a trace (it gives the requests and their times)", f);
+      }
+    }
+  } else if (s.prompts === undefined && s.workload === undefined) {
     issue("prompts", "given (a list of prompts or { file }), or a 'workload'", undefined);
   }
   if (s.prompts !== undefined && s.workload !== undefined) {
     issue("workload", "absent when 'prompts' is given (one source of requests)", "a workload");
   }
+  if (s.sweep?.find === "max-rate") {
+    if (s.mode !== "serve") issue("mode", '"serve" when the sweep finds max-rate', s.mode);
+    if (s.requestRates !== undefined) {
+      issue("requestRates", "absent when the sweep chooses the rates", s.requestRates);
+    }
+  }
+  if (s.sweep?.find === "max-concurrency") {
+    if (s.mode !== "latency") {
+      issue("mode", '"latency" when the sweep finds max-concurrency', s.mode);
+    }
+    if (s.concurrency !== undefined) {
+      issue("concurrency", "absent when the sweep chooses the levels", s.concurrency);
+    }
+  }
   if (s.mode === "serve") {
-    if (s.requestRates === undefined) {
+    if (s.requestRates === undefined && s.sweep === undefined && s.trace === undefined) {
       issue("requestRates", "given in serve mode (a list of request rates per second)", undefined);
     }
     if (s.concurrency !== undefined) {
@@ -164,7 +217,7 @@ export const benchmarkSpecSchema = z.strictObject({
       issue("runs", "given when a rate is infinite (all requests go at once)", undefined);
     }
   } else {
-    for (const f of ["requestRates", "maxConcurrency", "durationS"] as const) {
+    for (const f of ["requestRates", "maxConcurrency", "durationS", "trace"] as const) {
       if (s[f] !== undefined) issue(f, `absent unless mode is "serve"`, s[f]);
     }
   }
@@ -187,7 +240,8 @@ export const benchmarkSpecSchema = z.strictObject({
 }).transform((s) => ({
   ...s,
   // 10 measured requests per trial, unless a serve level is bounded by time.
-  runs: s.runs ?? (s.mode === "serve" && s.durationS !== undefined ? undefined : 10),
+  runs: s.runs ??
+    (s.trace !== undefined || (s.mode === "serve" && s.durationS !== undefined) ? undefined : 10),
 }));
 
 /** The specification as a user writes it. */

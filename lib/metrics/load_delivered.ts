@@ -17,8 +17,8 @@ import { FloatList } from "./_float_list.ts";
 export interface RequestedLoad {
   /** Requests per second (`Infinity`: all at once). */
   rate: number;
-  /** Arrival process. */
-  arrival: "poisson" | "gamma" | "constant";
+  /** Arrival process (`trace`: a replayed trace, not checked against a distribution). */
+  arrival: "poisson" | "gamma" | "constant" | "trace";
   /** Gamma shape. */
   burstiness: number;
   /** Ramp-up seconds (gaps inside the ramp are left out of the KS check). */
@@ -131,12 +131,12 @@ export class LoadDeliveredAccumulator {
     // Gaps between consecutive sends, outside the ramp.
     let ks: LoadDelivered["ks"] = null;
     let maxGapErrorMs: number | null = null;
-    if (finite && n > 2) {
+    if (finite && n > 2 && req.arrival !== "trace") {
       const rampEnd = sched[0] + req.rampUpS * 1000;
       const gaps: number[] = [];
       for (let i = 1; i < n; i++) if (sent[i - 1] >= rampEnd) gaps.push(sent[i] - sent[i - 1]);
       if (gaps.length > 2) {
-        const fit = arrivalFit(gaps, req);
+        const fit = arrivalFit(gaps, { ...req, arrival: req.arrival as "poisson" });
         if (fit.ksStatistic !== null) {
           ks = { statistic: fit.ksStatistic, pValue: fit.ksPValue!, n: fit.n };
         }

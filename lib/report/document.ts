@@ -48,6 +48,15 @@ export interface ResultsDocument {
   tool: { name: "splleed"; version: string; deno: string };
   /** The resolved specification (secrets redacted). */
   config: Record<string, unknown>;
+  /** A saturation search: what it probed and the highest load that met the objectives. */
+  sweep?: {
+    find: "max-rate" | "max-concurrency";
+    slo: Record<string, number | undefined>;
+    attainment: number;
+    probes: { load: number; pass: boolean }[];
+    result: number | null;
+    bracket: [number | null, number | null];
+  };
   /** The workload fingerprint: runs are compared like for like only when these match. */
   workload?: WorkloadFingerprint;
   /** What was measured: backend kind, model, API, endpoint and what the server reported. */

@@ -109,6 +109,7 @@ export function renderTable(doc: ResultsDocument, options: RenderTableOptions = 
   }
   lines.push(table.toString());
   lines.push(...loadDeliveredLines(doc));
+  if (doc.sweep) lines.push(sweepLine(doc.sweep));
   if (doc.recordsFile) lines.push(`records: ${doc.recordsFile}`);
   return lines.join("\n");
 }
@@ -161,4 +162,34 @@ export function loadDeliveredLines(doc: ResultsDocument): string[] {
     }
   }
   return out.length > 0 ? ["load delivered:", ...out.map((s) => `  ${s}`)] : [];
+}
+
+/**
+ * The outcome of a saturation search in one line.
+ *
+ * @param sweep The results' `sweep` section.
+ * @returns The line.
+ *
+ * @example
+ * ```ts
+ * import { sweepLine } from "./table.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const line = sweepLine({ find: "max-concurrency", slo: { tpotMs: 6 }, attainment: 0.9,
+ *   probes: [{ load: 32, pass: true }, { load: 33, pass: false }], result: 32, bracket: [32, 33] });
+ * assert.equal(line, "saturation: max concurrency meeting tpot ≤ 6 ms for 90% of requests: 32 (33 did not; 2 probes)");
+ * ```
+ */
+export function sweepLine(sweep: NonNullable<ResultsDocument["sweep"]>): string {
+  const what = sweep.find === "max-rate" ? "max request rate" : "max concurrency";
+  const slo = Object.entries(sweep.slo).filter(([, v]) => v !== undefined).map(([k, v]) =>
+    `${k.replace(/Ms$/, "")} ≤ ${v} ms`
+  ).join(", ");
+  const unit = sweep.find === "max-rate" ? " req/s" : "";
+  const fmt = (v: number) => `${Number(v.toPrecision(4))}${unit}`;
+  const found = sweep.result === null ? "none met them" : fmt(sweep.result);
+  const above = sweep.bracket[1] !== null ? `${fmt(sweep.bracket[1])} did not; ` : "";
+  return `saturation: ${what} meeting ${slo} for ${
+    Math.round(sweep.attainment * 100)
+  }% of requests: ${found} (${above}${sweep.probes.length} probes)`;
 }

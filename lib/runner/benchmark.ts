@@ -8,19 +8,22 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import type { BackendConfig } from "../config/backends.ts";
 import type { BenchmarkSpec, BenchmarkSpecInput } from "../config/benchmark.ts";
 import { parseBenchmarkSpec } from "../config/parse.ts";
 import type { Backend, BackendClient, PreparedRequest } from "../backends/backend.ts";
 import { createBackend, isBackend } from "../backends/registry.ts";
 import { clockAnchor } from "../clock/clock.ts";
+import { sleepUntil } from "../clock/precise.ts";
 import { createFetchTransport } from "../http/fetch_transport.ts";
 import { createHttp1Transport } from "../http/http1_transport.ts";
 import type { HttpTransport } from "../http/transport.ts";
 import { planArrivals } from "../load/arrivals.ts";
 import { openLoop } from "../load/open_loop.ts";
 import { burst, closedLoop, type LoadPattern, type Tick } from "../load/pattern.ts";
+import { SaturationSearch } from "../load/search.ts";
+import { LiveStats } from "../metrics/live.ts";
 import { LoadDeliveredAccumulator } from "../metrics/load_delivered.ts";
 import { TimeSeriesAccumulator } from "../metrics/time_series.ts";
 import { METRIC_IDS } from "../metrics/ids.ts";
@@ -38,13 +41,21 @@ import {
   type WorkloadFingerprint,
 } from "../workload/fingerprint.ts";
 import { loadWorkload, workloadTokenizer } from "../workload/load.ts";
+import { parseTrace, type Trace } from "../workload/trace.ts";
 import type { Workload } from "../workload/types.ts";
+import { ConfigError } from "../config/errors.ts";
 import { BenchmarkResults } from "./results.ts";
 
 /** Something that happened during a run, for progress display. */
 export type BenchmarkEvent =
   | { type: "warning"; message: string }
   | { type: "workload"; fingerprint: WorkloadFingerprint; text: string }
+  | {
+    /** Once, before the first level: live figures to poll (updated as requests end). */
+    type: "live";
+    stats: LiveStats;
+    levels: number;
+  }
   | {
     type: "connected";
     backend: string;
@@ -114,6 +125,8 @@ interface Level {
   concurrency: number;
   /** Serve mode: requests per second. */
   requestRate?: number;
+  /** A replayed trace (its arrivals follow no distribution to check). */
+  trace?: boolean;
   /** The pattern for `total` requests (undefined: bounded by `durationS`), with a seed for random plans. */
   pattern(total: number | undefined, seed: number): LoadPattern;
 }
@@ -136,7 +149,58 @@ function trialSeed(seed: number, level: number, trial: number): number {
   return h;
 }
 
+function serveLevel(spec: BenchmarkSpec, rate: number): Level {
+  return {
+    mode: "serve",
+    concurrency: spec.maxConcurrency ?? 0,
+    requestRate: rate,
+    pattern: (total: number | undefined, seed: number) =>
+      openLoop({
+        offsetsMs: planArrivals({
+          rate,
+          arrival: spec.arrival,
+          burstiness: spec.burstiness,
+          count: total,
+          durationS: spec.durationS,
+          rampUpS: spec.rampUpS,
+          seed,
+        }),
+        maxConcurrency: spec.maxConcurrency,
+      }),
+  };
+}
+
+function traceLevel(spec: BenchmarkSpec, trace: Trace): Level {
+  return {
+    mode: "serve",
+    concurrency: spec.maxConcurrency ?? 0,
+    requestRate: trace.meanRate ?? Infinity,
+    trace: true,
+    pattern: (total: number | undefined) => {
+      let offsets = trace.offsetsMs;
+      if (spec.durationS !== undefined) {
+        const limit = spec.durationS * 1000;
+        let n = 0;
+        while (n < offsets.length && offsets[n] <= limit) n++;
+        offsets = offsets.subarray(0, n);
+      }
+      if (total !== undefined && total < offsets.length) offsets = offsets.subarray(0, total);
+      return openLoop({ offsetsMs: offsets, maxConcurrency: spec.maxConcurrency });
+    },
+  };
+}
+
+function latencyLevel(c: number): Level {
+  return {
+    mode: "latency",
+    concurrency: c,
+    pattern: (total: number | undefined) =>
+      closedLoop({ concurrency: Math.min(c, total!), total: total! }),
+  };
+}
+
 function planLevels(spec: BenchmarkSpec): Level[] {
+  if (spec.sweep) return []; // chosen one by one by the search
   if (spec.mode === "throughput") {
     const runs = runsOf(spec)!;
     return [{
@@ -145,32 +209,15 @@ function planLevels(spec: BenchmarkSpec): Level[] {
       pattern: (total) => burst({ total: total! }),
     }];
   }
-  if (spec.mode === "serve") {
-    return (spec.requestRates ?? []).map((rate) => ({
-      mode: "serve" as const,
-      concurrency: spec.maxConcurrency ?? 0,
-      requestRate: rate,
-      pattern: (total: number | undefined, seed: number) =>
-        openLoop({
-          offsetsMs: planArrivals({
-            rate,
-            arrival: spec.arrival,
-            burstiness: spec.burstiness,
-            count: total,
-            durationS: spec.durationS,
-            rampUpS: spec.rampUpS,
-            seed,
-          }),
-          maxConcurrency: spec.maxConcurrency,
-        }),
-    }));
-  }
-  return (spec.concurrency ?? [1]).map((c) => ({
-    mode: "latency" as const,
-    concurrency: c,
-    pattern: (total: number | undefined) =>
-      closedLoop({ concurrency: Math.min(c, total!), total: total! }),
-  }));
+  if (spec.mode === "serve") return (spec.requestRates ?? []).map((r) => serveLevel(spec, r));
+  return (spec.concurrency ?? [1]).map(latencyLevel);
+}
+
+/** Whether a measured level met the sweep's objectives (and, open loop, was delivered). */
+function levelPasses(level: LevelResult, attainment: number): boolean {
+  const ratio = level.summary.goodput_ratio?.value;
+  if (ratio === undefined || ratio < attainment) return false;
+  return !level.trials.some((t) => t.load?.fellBehind);
 }
 
 function describeConfig(
@@ -233,11 +280,45 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
     : createBackend(spec.backend as BackendConfig);
   const fields = { prompts: spec.prompts, workload: spec.workload };
   const tokenizer = await workloadTokenizer(fields, { baseDir });
-  const workload = await loadWorkload(fields, { baseDir, seed: spec.seed, tokenizer });
+  let trace: Trace | undefined;
+  let workload: Workload;
+  if (spec.trace) {
+    const path = baseDir && !isAbsolute(spec.trace.path)
+      ? join(baseDir, spec.trace.path)
+      : spec.trace.path;
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (err) {
+      throw new ConfigError("benchmark", [{
+        path: "trace.path",
+        expected: "a readable JSONL file",
+        received: `${JSON.stringify(path)} (${err instanceof Error ? err.message : err})`,
+      }]);
+    }
+    trace = parseTrace(text, path, { tokenizer, speed: spec.trace.speed, seed: spec.seed });
+    workload = {
+      items: trace.items,
+      tokenizer: tokenizer.info,
+      description: { source: "trace", path, speed: spec.trace.speed },
+    };
+  } else {
+    workload = await loadWorkload(fields, { baseDir, seed: spec.seed, tokenizer });
+  }
   let fp = await fingerprint(workload, spec.sampling, tokenizer);
   onEvent?.({ type: "workload", fingerprint: fp, text: renderFingerprint(fp) });
   const observedOutput: number[] = [];
-  const levels = planLevels(spec);
+  const levels = trace ? [traceLevel(spec, trace)] : planLevels(spec);
+  const search = spec.sweep
+    ? new SaturationSearch({
+      integer: spec.sweep.find === "max-concurrency",
+      start: spec.sweep.start,
+      max: spec.sweep.max,
+      tolerance: spec.sweep.tolerance,
+      maxProbes: spec.sweep.maxProbes,
+    })
+    : undefined;
+  const slo = spec.slo ?? spec.sweep?.slo;
   const warnings: string[] = [];
   const runs = runsOf(spec);
   for (const l of levels) {
@@ -331,39 +412,71 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
       for (const c of inFlight) c.abort(run.signal.reason);
     };
     run.signal.addEventListener("abort", abortInFlight, { once: true });
+    const items = workload.items;
+    const multiTurn = items.some((it) => it.conversation !== undefined && it.conversation.turn > 0);
     const issue = (
       phase: "warmup" | "measure",
       level: number,
       trial: number,
       accs: { add(rec: RequestRecord): void }[],
-    ) =>
-    async (tick: Tick): Promise<void> => {
-      const promptIndex = tick.index % prepared.length;
-      const rec = newRecord(nextId++, phase, level, trial, promptIndex, tick.scheduledMs);
-      if (tick.queueMs !== undefined) rec.queueMs = tick.queueMs;
-      const controller = new AbortController();
-      const timer = setTimeout(
-        () =>
-          controller.abort(new DOMException(`no response within ${timeoutMs} ms`, "TimeoutError")),
-        timeoutMs,
-      );
-      inFlight.add(controller);
-      if (run.signal.aborted) controller.abort(run.signal.reason);
-      try {
-        await client!.send(prepared[promptIndex], rec, controller.signal);
-      } finally {
-        clearTimeout(timer);
-        inFlight.delete(controller);
-      }
-      sink.write(rec);
-      for (const a of accs) a.add(rec);
-      if (phase === "measure" && rec.ok && rec.outputTokens !== null) {
-        observedOutput.push(rec.outputTokens);
-      }
+    ) => {
+      // Multi-turn: a conversation's next turn goes only after its previous
+      // turn ended and the user's think time passed (keyed per cycle through
+      // the workload, so repeated conversations are separate users).
+      const turnsDone = new Map<string, Promise<number>>();
+      return async (tick: Tick): Promise<void> => {
+        const promptIndex = tick.index % prepared.length;
+        let scheduledMs = tick.scheduledMs;
+        let ended: ((t: number) => void) | undefined;
+        const conv = multiTurn ? items[promptIndex].conversation : undefined;
+        if (conv) {
+          const cycle = Math.floor(tick.index / prepared.length);
+          turnsDone.set(`${cycle}:${conv.id}:${conv.turn}`, new Promise((r) => (ended = r)));
+          const prev = turnsDone.get(`${cycle}:${conv.id}:${conv.turn - 1}`);
+          if (prev) {
+            scheduledMs = (await prev) + conv.thinkMs;
+            await sleepUntil(scheduledMs, run.signal);
+          }
+        }
+        const rec = newRecord(nextId++, phase, level, trial, promptIndex, scheduledMs);
+        if (tick.queueMs !== undefined) rec.queueMs = tick.queueMs;
+        const controller = new AbortController();
+        const timer = setTimeout(
+          () =>
+            controller.abort(
+              new DOMException(`no response within ${timeoutMs} ms`, "TimeoutError"),
+            ),
+          timeoutMs,
+        );
+        inFlight.add(controller);
+        if (run.signal.aborted) controller.abort(run.signal.reason);
+        try {
+          await client!.send(prepared[promptIndex], rec, controller.signal);
+        } finally {
+          clearTimeout(timer);
+          inFlight.delete(controller);
+        }
+        ended?.(rec.endMs ?? performance.now());
+        sink.write(rec);
+        for (const a of accs) a.add(rec);
+        if (phase === "measure" && rec.ok && rec.outputTokens !== null) {
+          observedOutput.push(rec.outputTokens);
+        }
+      };
     };
 
-    for (let li = 0; li < levels.length && !run.signal.aborted; li++) {
-      const lvl = levels[li];
+    const live = new LiveStats();
+    onEvent?.({ type: "live", stats: live, levels: levels.length });
+    for (let li = 0; !run.signal.aborted; li++) {
+      let lvl: Level;
+      if (search) {
+        const load = search.next();
+        if (load === null) break;
+        lvl = spec.sweep!.find === "max-rate" ? serveLevel(spec, load) : latencyLevel(load);
+      } else {
+        if (li >= levels.length) break;
+        lvl = levels[li];
+      }
       onEvent?.({
         type: "level",
         level: li,
@@ -379,12 +492,20 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
       }
       const trials: TrialResult[] = [];
       for (let t = 0; t < spec.trials && !run.signal.aborted; t++) {
-        const acc = new TrialAccumulator(spec.slo, { embeddings });
+        const acc = new TrialAccumulator(slo, { embeddings });
         const pattern = lvl.pattern(runs, trialSeed(spec.seed, li, t));
         const delivered = lvl.mode === "serve" ? new LoadDeliveredAccumulator() : undefined;
         const series = new TimeSeriesAccumulator(performance.now());
-        const accs = delivered ? [acc, delivered, series] : [acc, series];
+        const accs = delivered ? [acc, delivered, series, live] : [acc, series, live];
+        live.startTrial({
+          level: li,
+          label: levelLabel(lvl),
+          trial: t,
+          trials: spec.trials,
+          planned: runs ?? null,
+        });
         await pattern.run(issue("measure", li, t, accs), run.signal);
+        live.endTrial();
         const r = acc.result();
         if (acc.count === 0 && run.signal.aborted) break;
         const trial: TrialResult = {
@@ -395,7 +516,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
         if (delivered) {
           const load = delivered.result({
             rate: lvl.requestRate!,
-            arrival: spec.arrival,
+            arrival: lvl.trace ? "trace" : spec.arrival,
             burstiness: spec.burstiness,
             rampUpS: spec.rampUpS,
             planned: pattern.total,
@@ -430,7 +551,16 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
           durationS: r.metrics.duration_s,
         });
       }
-      if (trials.length > 0) levelResults.push(summarizeLevel(lvl, trials, spec.confidenceLevel));
+      if (trials.length > 0) {
+        const result = summarizeLevel(lvl, trials, spec.confidenceLevel);
+        levelResults.push(result);
+        if (search && !run.signal.aborted) {
+          search.report(
+            lvl.mode === "serve" ? lvl.requestRate! : lvl.concurrency,
+            levelPasses(result, spec.sweep!.attainment),
+          );
+        }
+      }
     }
     if (run.signal.aborted) {
       cause ??= "abort";
@@ -465,6 +595,18 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
     warnings,
     recordsFile: sink.path,
     levels: levelResults,
+    ...(search
+      ? {
+        sweep: {
+          find: spec.sweep!.find,
+          slo: spec.sweep!.slo,
+          attainment: spec.sweep!.attainment,
+          probes: search.probes.map((p) => ({ load: p.load, pass: p.pass })),
+          result: search.result(),
+          bracket: search.bracket(),
+        },
+      }
+      : {}),
   };
   const results = new BenchmarkResults(doc);
   if (spec.out) await results.save(spec.out);
@@ -491,6 +633,12 @@ function summarizeLevel(lvl: Level, trials: TrialResult[], confidence: number): 
 /** A rate as JSON can hold it: `"inf"` for an infinite one. */
 function rateJson(rate: number): number | "inf" {
   return Number.isFinite(rate) ? rate : "inf";
+}
+
+function levelLabel(l: Level): string {
+  if (l.mode === "throughput") return `burst ${l.concurrency}`;
+  if (l.mode === "serve") return `r=${rateLabel(l.requestRate!)}`;
+  return `c=${l.concurrency}`;
 }
 
 function rateLabel(rate: number): string {
