@@ -82,7 +82,7 @@ Deno.test("run --json prints only the results JSON on stdout; --out writes CSV w
     const doc = JSON.parse(r.stdout);
     assert.equal(doc.schemaVersion, 1);
     assert.equal(doc.levels.length, 2);
-    assert.equal(doc.config.prompts.count, 2);
+    assert.equal(doc.config.workload.count, 2);
     assert.equal(doc.levels[1].summary.goodput_ratio.value, 1);
     assert.match(r.stderr, /trial 2\/2/);
     const csv = await Deno.readTextFile(`${dir}/results.csv`);

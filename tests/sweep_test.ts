@@ -31,7 +31,10 @@ Deno.test("sweep max-concurrency finds the small profile's saturation knee withi
   // The measured curve is kept: one level per probe, in probe order.
   assert.deepEqual(doc.levels.map((l) => l.concurrency), sweep.probes.map((p) => p.load));
   assert.equal(sweep.bracket[1]! - sweep.bracket[0]!, 1, "bracketed to one sequence");
-  assert.match(results.toTable(), /saturation: max concurrency meeting tpot ≤ 5\.8 ms for 50% of requests: \d+/);
+  assert.match(
+    results.toTable(),
+    /saturation: max concurrency meeting tpot ≤ 5\.8 ms for 50% of requests: \d+/,
+  );
 });
 
 Deno.test("sweep max-rate: open-loop probes; a sweep with fixed levels is refused by name", async () => {

@@ -112,6 +112,16 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     .option("--ramp-up <s>", "serve: seconds over which the rate rises to its level")
     .option("--duration <s>", "serve: seconds per trial of each rate (instead of --runs)")
     .option("--seed <n>", "seed of arrivals and workload sampling")
+    .addOption(
+      new Option("--find <what>", "saturation search instead of fixed levels (needs --slo)")
+        .choices([
+          "max-rate",
+          "max-concurrency",
+        ]),
+    )
+    .option("--attainment <x>", "sweep: share of requests that must meet the SLOs (default 0.9)")
+    .option("--trace <file>", "serve: replay a JSONL trace (timestamp ms; prompt or input_length)")
+    .option("--trace-speed <x>", "trace replay speed (2 = twice as fast)")
     .option(
       "--dataset <name>",
       "a Hugging Face dataset id, a .parquet file or folder, or a ShareGPT .json",
@@ -216,7 +226,9 @@ function interruptOnSignals(io: CliIO): { signal: AbortSignal; dispose(): void }
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     const h = () => {
       if (controller.signal.aborted) io.exit(EXIT.interrupted);
-      io.err(`\n${sig}: stopping; finished measurements are kept (again to quit at once)\n`);
+      // On a terminal, replace the progress line rather than leave it above the message.
+      const lead = io.errIsTerminal ? "\r\x1b[2K" : "\n";
+      io.err(`${lead}${sig}: stopping; finished measurements are kept (again to quit at once)\n`);
       controller.abort(new Error(`interrupted by ${sig}`));
     };
     try {
@@ -357,7 +369,16 @@ async function buildRunSpec(
   ) {
     spec.workload = { ...spec.workload as object, ...workloadRefinements(opts) };
   }
-  if (spec.prompts === undefined && spec.workload === undefined) {
+  if (o.trace !== undefined) {
+    spec.trace = {
+      path: resolve(String(o.trace)),
+      ...(o.traceSpeed !== undefined ? { speed: parseNumber(String(o.traceSpeed)) } : {}),
+    };
+    spec.mode ??= "serve";
+    delete spec.prompts;
+    delete spec.workload;
+  }
+  if (spec.prompts === undefined && spec.workload === undefined && spec.trace === undefined) {
     spec.prompts = [...SAMPLE_PROMPTS];
     io.err(
       `note: no prompts given; using ${SAMPLE_PROMPTS.length} built-in sample prompts (--prompts FILE)\n`,
@@ -387,6 +408,15 @@ async function buildRunSpec(
   if (o.ignoreEos) sampling.ignoreEos = true;
   if (Object.keys(sampling).length > 0) spec.sampling = sampling;
   if (o.slo !== undefined) spec.slo = parseSlo(String(o.slo));
+  if (o.find !== undefined) {
+    spec.sweep = {
+      ...(typeof spec.sweep === "object" ? spec.sweep : {}),
+      find: o.find,
+      ...(spec.slo !== undefined ? { slo: spec.slo } : {}),
+      ...(o.attainment !== undefined ? { attainment: parseNumber(String(o.attainment)) } : {}),
+    };
+    if (o.find === "max-rate" && o.mode === undefined) spec.mode = "serve";
+  }
   if (o.transport !== undefined) spec.transport = o.transport;
   if (o.out !== undefined) spec.out = o.out;
   if (o.records !== undefined) spec.records = o.records;

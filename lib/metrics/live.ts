@@ -110,18 +110,29 @@ export class LiveStats {
   }
 
   /**
-   * Completions per second over the most recent completions.
+   * Completions per second over the last five seconds of the trial (or over
+   * the most recent completions when they are more frequent than the window
+   * holds).
    *
-   * @returns Requests per second, or null with fewer than two.
+   * @param nowMs The current time. @default performance.now()
+   * @returns Requests per second, or null before the first completion.
    */
-  currentRate(): number | null {
+  currentRate(nowMs: number = performance.now()): number | null {
     const k = Math.min(this.#e, LIVE_TTFT_WINDOW);
-    if (k < 2) return null;
-    let lo = Infinity, hi = -Infinity;
+    if (k === 0) return null;
+    const windowMs = 5000;
+    const from = Math.max(this.startedMs, nowMs - windowMs);
+    let inWindow = 0, oldest = Infinity, newest = -Infinity;
     for (let i = 0; i < k; i++) {
-      lo = Math.min(lo, this.#ends[i]);
-      hi = Math.max(hi, this.#ends[i]);
+      const t = this.#ends[i];
+      if (t >= from) inWindow++;
+      oldest = Math.min(oldest, t);
+      newest = Math.max(newest, t);
     }
-    return hi > lo ? ((k - 1) * 1000) / (hi - lo) : null;
+    if (k === LIVE_TTFT_WINDOW && oldest >= from && newest > oldest) {
+      return ((k - 1) * 1000) / (newest - oldest); // the ring covers less than the window
+    }
+    const span = nowMs - from;
+    return span > 0 ? (inWindow * 1000) / span : null;
   }
 }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { basename, dirname, isAbsolute, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { BackendConfig } from "../config/backends.ts";
 import type { BenchmarkSpec, BenchmarkSpecInput } from "../config/benchmark.ts";
 import { parseBenchmarkSpec } from "../config/parse.ts";
@@ -36,14 +36,11 @@ import { summarizeTrials } from "../stats/summary.ts";
 import { VERSION } from "../version.ts";
 import {
   addObservedOutput,
-  fingerprint,
   renderFingerprint,
   type WorkloadFingerprint,
 } from "../workload/fingerprint.ts";
-import { loadWorkload, workloadTokenizer } from "../workload/load.ts";
-import { parseTrace, type Trace } from "../workload/trace.ts";
 import type { Workload } from "../workload/types.ts";
-import { ConfigError } from "../config/errors.ts";
+import { prepareInWorker } from "./prepare_workload.ts";
 import { BenchmarkResults } from "./results.ts";
 
 /** Something that happened during a run, for progress display. */
@@ -170,7 +167,10 @@ function serveLevel(spec: BenchmarkSpec, rate: number): Level {
   };
 }
 
-function traceLevel(spec: BenchmarkSpec, trace: Trace): Level {
+function traceLevel(
+  spec: BenchmarkSpec,
+  trace: { offsetsMs: Float64Array; meanRate: number | null },
+): Level {
   return {
     mode: "serve",
     concurrency: spec.maxConcurrency ?? 0,
@@ -278,34 +278,17 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
   const backend = isBackend(spec.backend)
     ? spec.backend
     : createBackend(spec.backend as BackendConfig);
-  const fields = { prompts: spec.prompts, workload: spec.workload };
-  const tokenizer = await workloadTokenizer(fields, { baseDir });
-  let trace: Trace | undefined;
-  let workload: Workload;
-  if (spec.trace) {
-    const path = baseDir && !isAbsolute(spec.trace.path)
-      ? join(baseDir, spec.trace.path)
-      : spec.trace.path;
-    let text: string;
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (err) {
-      throw new ConfigError("benchmark", [{
-        path: "trace.path",
-        expected: "a readable JSONL file",
-        received: `${JSON.stringify(path)} (${err instanceof Error ? err.message : err})`,
-      }]);
-    }
-    trace = parseTrace(text, path, { tokenizer, speed: spec.trace.speed, seed: spec.seed });
-    workload = {
-      items: trace.items,
-      tokenizer: tokenizer.info,
-      description: { source: "trace", path, speed: spec.trace.speed },
-    };
-  } else {
-    workload = await loadWorkload(fields, { baseDir, seed: spec.seed, tokenizer });
-  }
-  let fp = await fingerprint(workload, spec.sampling, tokenizer);
+  const prepared0 = await prepareInWorker({
+    prompts: spec.prompts,
+    workload: spec.workload,
+    trace: spec.trace,
+    baseDir,
+    seed: spec.seed,
+    sampling: spec.sampling,
+  });
+  const workload = prepared0.workload;
+  const trace = prepared0.trace;
+  let fp = prepared0.fingerprint;
   onEvent?.({ type: "workload", fingerprint: fp, text: renderFingerprint(fp) });
   const observedOutput: number[] = [];
   const levels = trace ? [traceLevel(spec, trace)] : planLevels(spec);
