@@ -413,14 +413,14 @@ if (want("3")) {
     row({
       scenario: "3",
       setup,
-      figure: "achieved vs requested rate, |Δ|",
+      figure: "achieved vs requested rate, abs. difference",
       unit: "%",
       spread: ratioMiss,
     });
     row({
       scenario: "3",
       setup,
-      figure: "achieved vs this plan's rate, |Δ|",
+      figure: "achieved vs this plan's rate, abs. difference",
       unit: "%",
       spread: planMiss,
       target: rate === 2000 ? "≤ 0.5 %" : undefined,

@@ -45,7 +45,7 @@ Deno.test("sweep max-rate: open-loop probes; a sweep with fixed levels is refuse
     // E2E of 20 ms is met at any rate the deterministic engine is given;
     // the search stops at its maximum.
     sweep: { find: "max-rate", slo: { e2eMs: 200 }, start: 10, max: 40 },
-    warmup: 0,
+    warmup: 5,
     runs: 30,
     trials: 1,
     sampling: { maxTokens: 4 },
