@@ -89,3 +89,19 @@ export async function firstLine(child: Deno.ChildProcess): Promise<string> {
   reader.releaseLock();
   return text.split("\n")[0].trim();
 }
+
+/**
+ * Whether a process exists and is not a zombie (from `/proc`).
+ *
+ * @param pid Process id.
+ * @returns True while it runs.
+ */
+export function alive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}

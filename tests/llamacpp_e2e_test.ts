@@ -15,7 +15,7 @@ import type { RequestRecord } from "../lib/record/record.ts";
 import { startProcessServer } from "../lib/servers/process.ts";
 import { ensureLlamaServer } from "../scripts/llama_server.ts";
 import { ensureTinyModel } from "../scripts/tiny_gguf.ts";
-import { readRecords, runCli } from "./_helpers.ts";
+import { alive, readRecords, runCli } from "./_helpers.ts";
 
 const SKIP = Deno.env.get("SPLLEED_SKIP_E2E") === "1";
 const PROMPTS = [
@@ -34,15 +34,6 @@ function engine(): Promise<{ binary: string; model: string }> {
     return { binary, model };
   })();
   return ready;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 /** Checks every measured record of a run against what the engine does. */

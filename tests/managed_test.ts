@@ -13,22 +13,11 @@ import { llamacpp } from "../lib/backends/llamacpp.ts";
 import type { ProcessLaunch } from "../lib/config/launch.ts";
 import { benchmark } from "../lib/runner/benchmark.ts";
 import { startProcessServer } from "../lib/servers/process.ts";
-import { readRecords, spawnCli } from "./_helpers.ts";
+import { alive, readRecords, spawnCli } from "./_helpers.ts";
 import { delay } from "./_testing.ts";
 
 const FAKE = new URL("./fixtures/fake_engine.ts", import.meta.url).pathname;
 const FAKE_COMMAND = [Deno.execPath(), "run", "-A", FAKE];
-
-/** Whether a process exists and is not a zombie. */
-function alive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 async function gone(pid: number, ms = 5_000): Promise<boolean> {
   const end = Date.now() + ms;
