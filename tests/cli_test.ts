@@ -204,3 +204,20 @@ Deno.test("demo writes results.json, results.csv and records.jsonl and prints ev
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("quiet: true in a config file silences progress like --quiet", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${dir}/run.yaml`,
+    "backend: { type: simulator, ttftMs: 2, itlMs: 1 }\nprompts: [hi]\nruns: 4\ntrials: 2\nwarmup: 0\nquiet: true\n",
+  );
+  const r = await runCli(["run", `${dir}/run.yaml`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /trial 1\/2/);
+  await Deno.writeTextFile(
+    `${dir}/loud.yaml`,
+    (await Deno.readTextFile(`${dir}/run.yaml`)).replace("quiet: true\n", ""),
+  );
+  const l2 = await runCli(["run", `${dir}/loud.yaml`]);
+  assert.match(l2.stderr, /trial 1\/2/);
+});

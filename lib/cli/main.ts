@@ -312,6 +312,11 @@ async function buildRunSpec(
       }]);
     }
     spec = parseConfigText(text, configPath);
+    // `quiet` is the display's, not the benchmark's: a config file may set it like the flag.
+    if ("quiet" in spec) {
+      if (opts.quiet === undefined) opts.quiet = spec.quiet === true;
+      delete spec.quiet;
+    }
     // A prompts file named in a config file is relative to that file.
     const p = spec.prompts as { file?: unknown } | undefined;
     if (
