@@ -585,12 +585,7 @@ export function workloadFromFlags(
       inputLen: parseDistribution(str("inputLen")!, "--input-len"),
     });
   }
-  const extra: Record<string, unknown> = {};
-  if (str("outputLen") !== undefined) {
-    extra.outputLen = parseDistribution(str("outputLen")!, "--output-len");
-  }
-  if (str("numPrompts") !== undefined) extra.numPrompts = parseNumber(str("numPrompts")!);
-  if (str("tokenizer") !== undefined) extra.tokenizer = str("tokenizer");
+  const extra = workloadRefinements(o);
   if (w.source === undefined) {
     if (Object.keys(extra).length === 0) return undefined;
     if (str("prompts") === undefined) return undefined; // applied to the config's workload by the caller
