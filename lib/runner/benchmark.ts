@@ -128,11 +128,6 @@ interface Level {
   pattern(total: number | undefined, seed: number): LoadPattern;
 }
 
-/** Measured requests per trial (undefined: a serve level bounded by `durationS`). */
-function runsOf(spec: BenchmarkSpec): number | undefined {
-  return spec.runs;
-}
-
 /**
  * A seed per (level, trial): trials of a random plan are independent draws,
  * and the same `seed` reproduces all of them.
@@ -202,7 +197,7 @@ function latencyLevel(c: number): Level {
 function planLevels(spec: BenchmarkSpec): Level[] {
   if (spec.sweep) return []; // chosen one by one by the search
   if (spec.mode === "throughput") {
-    const runs = runsOf(spec)!;
+    const runs = spec.runs!;
     return [{
       mode: "throughput",
       concurrency: runs,
@@ -310,7 +305,8 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
     : undefined;
   const slo = spec.slo ?? spec.sweep?.slo;
   const warnings: string[] = [];
-  const runs = runsOf(spec);
+  // Undefined only for a serve level bounded by `durationS`, or a trace.
+  const runs = spec.runs;
   for (const l of levels) {
     if (l.mode === "latency" && runs !== undefined && l.concurrency > runs) {
       warnings.push(
