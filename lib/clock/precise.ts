@@ -4,14 +4,19 @@
  *
  * Deno's timers fire late (about 1.3 ms here, and `setTimeout(fn, 0)` takes
  * about 2 ms), far too coarse for a load generator or for the simulator's
- * ground-truth token schedule. Yielding in a tight loop (a `MessageChannel`
- * round trip, ~15 µs) is precise, but while the loop never goes idle the
- * runtime polls its sockets only every so many turns, so network I/O waits
- * up to a millisecond; and a blocking spin stops I/O altogether. So a wait
- * asks for a timer early by the lateness timers have recently shown (their
- * 95th percentile, learned as they fire), yields in a loop for what is left
- * (usually well under a millisecond), and blocks only for the last
- * {@linkcode BLOCK_SPIN_MS}. No library offers this for Deno, hence this file.
+ * ground-truth token schedule; sleeping on the OS (a `clock_nanosleep` on
+ * another thread) wakes 0.19 ms late at the median and 1.9 ms at the 99th
+ * percentile on a VM. Yielding in a tight loop is precise, but it must let
+ * the runtime poll its sockets on every turn: a `MessageChannel` round trip
+ * (5 µs, 2.6 KB of garbage) starves them (a loopback round trip took 38 ms
+ * at the median during such a loop), so where `--allow-net` permits, waits
+ * yield through a byte sent over a loopback socket pair instead (22 µs,
+ * 2.8 KB, and every socket that became readable is served at each turn;
+ * see {@linkcode holdPreciseWaits}); a blocking spin stops I/O altogether.
+ * So a wait asks for a timer early by the lateness timers have recently
+ * shown (their 95th percentile, learned as they fire), yields in a loop for
+ * what is left (usually well under a millisecond), and blocks only for the
+ * last {@linkcode BLOCK_SPIN_MS}. No library offers this for Deno, hence this file.
  *
  * @module
  */
@@ -44,11 +49,25 @@ class TimerLateness {
   }
 }
 
+interface LoopbackPair {
+  w: Deno.Conn;
+  r: Deno.Conn;
+  one: Uint8Array;
+  buf: Uint8Array;
+}
+
+/**
+ * What a near wait yields to: a loopback socket pair while someone holds one
+ * (see the module doc), else a `MessageChannel`, which needs no permission.
+ * Concurrent waiters share one turn.
+ */
 class YieldSource {
   #channel: MessageChannel | undefined;
   #waiters: (() => void)[] = [];
   #users = 0;
   #posted = false;
+  #pair: LoopbackPair | undefined;
+  #pairHolds = 0;
 
   acquire(): void {
     this.#users++;
@@ -60,34 +79,136 @@ class YieldSource {
       this.#channel.port2.close();
       this.#channel = undefined;
       this.#posted = false;
-      const w = this.#waiters;
-      this.#waiters = [];
-      for (const r of w) r();
+      this.#wakeAll();
+    }
+  }
+
+  /** Opens the loopback pair (once for all holders); false where not allowed. */
+  async holdPair(): Promise<boolean> {
+    if (this.#pairHolds > 0) {
+      this.#pairHolds++;
+      return this.#pair !== undefined;
+    }
+    this.#pairHolds++;
+    let listener: Deno.Listener | undefined;
+    try {
+      if (Deno.permissions.querySync({ name: "net", host: "127.0.0.1" }).state !== "granted") {
+        return false;
+      }
+      listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = (listener.addr as Deno.NetAddr).port;
+      const [w, r] = await Promise.all([
+        Deno.connect({ hostname: "127.0.0.1", port }),
+        listener.accept(),
+      ]);
+      w.setNoDelay(true);
+      if (this.#pairHolds === 0) {
+        // Released while opening.
+        w.close();
+        r.close();
+        return false;
+      }
+      this.#pair = { w, r, one: new Uint8Array(1), buf: new Uint8Array(256) };
+      return true;
+    } catch {
+      return false;
+    } finally {
+      listener?.close();
+    }
+  }
+
+  releasePair(): void {
+    if (this.#pairHolds === 0 || --this.#pairHolds > 0) return;
+    const pair = this.#pair;
+    this.#pair = undefined;
+    if (pair !== undefined) {
+      // A turn in flight ends with the read's error (caught in #turn).
+      pair.w.close();
+      pair.r.close();
     }
   }
 
   yield(): Promise<void> {
+    const p = new Promise<void>((resolve) => this.#waiters.push(resolve));
+    if (!this.#posted) {
+      this.#posted = true;
+      const pair = this.#pair;
+      if (pair !== undefined) this.#turn(pair);
+      else this.#post();
+    }
+    return p;
+  }
+
+  async #turn(pair: LoopbackPair): Promise<void> {
+    try {
+      pair.w.write(pair.one).catch(() => {});
+      await pair.r.read(pair.buf);
+    } catch {
+      // Closed under us: the waiters go on.
+    }
+    this.#posted = false;
+    this.#wakeAll();
+  }
+
+  #post(): void {
     if (!this.#channel) {
       const ch = new MessageChannel();
       ch.port1.onmessage = () => {
         this.#posted = false;
-        const w = this.#waiters;
-        this.#waiters = [];
-        for (const r of w) r();
+        this.#wakeAll();
       };
       this.#channel = ch;
     }
-    const p = new Promise<void>((resolve) => this.#waiters.push(resolve));
-    if (!this.#posted) {
-      this.#posted = true;
-      this.#channel.port2.postMessage(0);
-    }
-    return p;
+    this.#channel.port2.postMessage(0);
+  }
+
+  #wakeAll(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const r of w) r();
   }
 }
 
 let yieldSource: YieldSource | undefined;
 let lateness: TimerLateness | undefined;
+
+/**
+ * Makes the waits of {@linkcode sleepUntil} yield through a loopback socket
+ * pair until released, so that network I/O is served promptly during them
+ * (see the module doc). Holds nest; the pair closes with the last release.
+ * Without `--allow-net` for 127.0.0.1 it does nothing and waits yield as
+ * before.
+ *
+ * @returns The release function, and whether the pair is in use.
+ *
+ * @example Holding the pair around a run of waits
+ * ```ts
+ * import { holdPreciseWaits, sleepUntil } from "./precise.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const hold = await holdPreciseWaits();
+ * try {
+ *   const deadline = performance.now() + 3;
+ *   await sleepUntil(deadline);
+ *   assert.ok(performance.now() >= deadline);
+ * } finally {
+ *   hold.release();
+ * }
+ * ```
+ */
+export async function holdPreciseWaits(): Promise<{ release(): void; loopback: boolean }> {
+  const ys = yieldSource ??= new YieldSource();
+  const loopback = await ys.holdPair();
+  let released = false;
+  return {
+    loopback,
+    release() {
+      if (released) return;
+      released = true;
+      ys.releasePair();
+    },
+  };
+}
 
 /**
  * Resolves once the monotonic clock (`performance.now()`) reaches `deadlineMs`,
@@ -181,6 +302,7 @@ export class DeadlineScheduler {
   #closed = false;
   #wake: AbortController | undefined;
   #target = Infinity;
+  #hold: Promise<{ release(): void }> | undefined;
 
   /** Number of callbacks not yet run. */
   get pending(): number {
@@ -195,6 +317,9 @@ export class DeadlineScheduler {
    */
   at(deadlineMs: number, fn: () => void): void {
     if (this.#closed) return;
+    // Near waits yield through the loopback pair, so that the sockets of
+    // whoever schedules (the simulator's server) are served during them.
+    this.#hold ??= holdPreciseWaits();
     this.#push(deadlineMs, fn);
     if (!this.#running) {
       this.#running = true;
@@ -207,6 +332,7 @@ export class DeadlineScheduler {
   /** Drops every pending callback and stops the loop. */
   close(): void {
     this.#closed = true;
+    this.#hold?.then((h) => h.release());
     this.#d.length = 0;
     this.#f.length = 0;
     this.#wake?.abort();

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { sleepUntil } from "../clock/precise.ts";
+import { holdPreciseWaits, sleepUntil } from "../clock/precise.ts";
 import type { Issue, LoadPattern, LoadReport } from "./pattern.ts";
 
 /** Options of {@linkcode openLoop}. */
@@ -58,36 +58,44 @@ export function openLoop(options: OpenLoopOptions): LoadPattern {
     total,
     concurrency: maxConcurrency ?? total,
     async run(issue: Issue, signal?: AbortSignal): Promise<LoadReport> {
-      const start = performance.now() + (options.leadMs ?? 1);
-      let inFlight = 0;
-      let issued = 0;
-      const running: Promise<void>[] = [];
-      // FIFO of ticks waiting for a slot: indices and their scheduled times.
-      const queue: { index: number; scheduledMs: number }[] = [];
-      let qHead = 0;
-      const launch = (index: number, scheduledMs: number, queueMs: number) => {
-        inFlight++;
-        issued++;
-        running.push(
-          issue({ index, scheduledMs, queueMs }).finally(() => {
-            inFlight--;
-            if (qHead < queue.length && !signal?.aborted) {
-              const q = queue[qHead++];
-              launch(q.index, q.scheduledMs, performance.now() - q.scheduledMs);
-            }
-          }),
-        );
-      };
-      for (let i = 0; i < total && !signal?.aborted; i++) {
-        const at = start + offsetsMs[i];
-        if (at > performance.now()) await sleepUntil(at, signal);
-        if (signal?.aborted) break;
-        if (inFlight < limit) launch(i, at, 0);
-        else queue.push({ index: i, scheduledMs: at });
+      const hold = await holdPreciseWaits();
+      try {
+        return await runPlan(issue, signal);
+      } finally {
+        hold.release();
       }
-      // Drain: everything launched, including what the queue releases as slots free.
-      for (let k = 0; k < running.length; k++) await running[k];
-      return { issued, notIssued: total - issued };
     },
   };
+  async function runPlan(issue: Issue, signal?: AbortSignal): Promise<LoadReport> {
+    const start = performance.now() + (options.leadMs ?? 1);
+    let inFlight = 0;
+    let issued = 0;
+    const running: Promise<void>[] = [];
+    // FIFO of ticks waiting for a slot: indices and their scheduled times.
+    const queue: { index: number; scheduledMs: number }[] = [];
+    let qHead = 0;
+    const launch = (index: number, scheduledMs: number, queueMs: number) => {
+      inFlight++;
+      issued++;
+      running.push(
+        issue({ index, scheduledMs, queueMs }).finally(() => {
+          inFlight--;
+          if (qHead < queue.length && !signal?.aborted) {
+            const q = queue[qHead++];
+            launch(q.index, q.scheduledMs, performance.now() - q.scheduledMs);
+          }
+        }),
+      );
+    };
+    for (let i = 0; i < total && !signal?.aborted; i++) {
+      const at = start + offsetsMs[i];
+      if (at > performance.now()) await sleepUntil(at, signal);
+      if (signal?.aborted) break;
+      if (inFlight < limit) launch(i, at, 0);
+      else queue.push({ index: i, scheduledMs: at });
+    }
+    // Drain: everything launched, including what the queue releases as slots free.
+    for (let k = 0; k < running.length; k++) await running[k];
+    return { issued, notIssued: total - issued };
+  }
 }
