@@ -71,6 +71,8 @@ export interface ClientResult {
   rssPeakMb?: number;
   /** With `progress`: how many times the display wrote (redraws, lines). */
   progressWrites?: number;
+  /** TTFT and E2E percentiles as splleed reports them, ms. */
+  latencyMs: { ttftP50: number; ttftP99: number; e2eP50: number; e2eP99: number };
   /** Open loop: the load-delivered section, and the most streams in flight. */
   load?: LoadDelivered & { peakInFlight: number };
   accuracy?: {
@@ -213,6 +215,12 @@ export async function measure(c: ClientConfig): Promise<ClientResult> {
       cpuUsPerToken: cpuUs / Math.max(1, tokens),
       cpuUsPerRead: cpuUs / Math.max(1, transport.reads),
       cpuShare: cpuUs / 1e6 / wallS,
+      latencyMs: {
+        ttftP50: t.metrics.ttft_p50_ms,
+        ttftP99: t.metrics.ttft_p99_ms,
+        e2eP50: t.metrics.e2e_p50_ms,
+        e2eP99: t.metrics.e2e_p99_ms,
+      },
     };
     if (c.progress) out.progressWrites = progressWrites;
     if (c.memory) {

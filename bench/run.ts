@@ -62,11 +62,33 @@ const pinnable = cpus().length >= 2 && (() => {
   }
 })();
 
-function pinned(core: number, args: string[]): { cmd: string; args: string[] } {
-  return pinnable
-    ? { cmd: "taskset", args: ["-c", String(core), Deno.execPath(), ...args] }
-    : { cmd: Deno.execPath(), args };
+/** `cmd args` on one core when the machine allows pinning. */
+function pinnedCmd(core: number, cmd: string, args: string[]): { cmd: string; args: string[] } {
+  return pinnable ? { cmd: "taskset", args: ["-c", String(core), cmd, ...args] } : { cmd, args };
 }
+
+/** A Deno subprocess (`deno args`) on one core. */
+function pinned(core: number, args: string[]): { cmd: string; args: string[] } {
+  return pinnedCmd(core, Deno.execPath(), args);
+}
+
+/** Runs a pinned command and parses the JSON line it prints. */
+async function jsonOf<T>(p: { cmd: string; args: string[] }, what: string): Promise<T> {
+  const r = await new Deno.Command(p.cmd, { args: p.args, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!r.success) throw new Error(`${what} failed: ${dec.decode(r.stderr)}`);
+  return JSON.parse(dec.decode(r.stdout));
+}
+
+/** Whether python3 runs here (the floor probes need it). */
+const hasPython = (() => {
+  try {
+    return new Deno.Command("python3", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
 
 /** Server options as flags of bench/fast_server.ts. */
 interface ServerFlags {
@@ -242,10 +264,7 @@ if (want("1")) {
         String(size(4, 1)),
         String(size(1024, 64)),
       ]);
-      const r = await new Deno.Command(p.cmd, { args: p.args, stdout: "piped", stderr: "piped" })
-        .output();
-      if (!r.success) throw new Error(`raw reader failed: ${dec.decode(r.stderr)}`);
-      out.push(JSON.parse(dec.decode(r.stdout)));
+      out.push(await jsonOf(p, "raw reader"));
     }
     return out;
   });
@@ -453,6 +472,63 @@ if (want("3")) {
       unit: "ms",
       spread: fig(res, (r) => d(r).scheduleLagMs!.max),
     });
+    // Floors of the same plan on the same core: a bare Deno open-loop client
+    // (splleed's waits, no parsing or records) against the same server, and a
+    // busy-wait that keeps the deadlines with no I/O at all (the machine's).
+    const bare = await withServer(server, async (endpoint) => {
+      const port = endpoint.split(":").at(-1)!;
+      const out: { p50: number; p99: number; max: number }[] = [];
+      for (let i = 0; i < reps; i++) {
+        const args = ["run", "-A", `${HERE}raw_open_loop.ts`, port, String(rate)];
+        args.push(String(rate * seconds), String(long ? 10 : 4));
+        out.push(await jsonOf(pinned(0, args), "raw open loop"));
+      }
+      return out;
+    });
+    raw[`3-${rate}-bare`] = bare as unknown as ClientResult[];
+    row({
+      scenario: "3",
+      setup: `${setup}: bare Deno open-loop client`,
+      figure: "schedule lag p99",
+      unit: "ms",
+      spread: spread(bare.map((b) => b.p99)),
+    });
+    if (hasPython) {
+      const busy: { p50: number; p99: number; max: number }[] = [];
+      for (let i = 0; i < reps; i++) {
+        const args = [
+          `${HERE}floor_schedule.py`,
+          String(rate),
+          String(rate * seconds),
+          String(i + 1),
+        ];
+        busy.push(await jsonOf(pinnedCmd(0, "python3", args), "schedule floor"));
+      }
+      raw[`3-${rate}-busy`] = busy as unknown as ClientResult[];
+      row({
+        scenario: "3",
+        setup: `${setup}: busy-wait, no I/O (python3)`,
+        figure: "schedule lag p99",
+        unit: "ms",
+        spread: spread(busy.map((b) => b.p99)),
+      });
+    }
+    // Latency as measured, against the server's fixed TTFT and stream length.
+    const ttftTrue = server.ttftMs, e2eTrue = server.ttftMs + ((long ? 10 : 4) - 1) * server.itlMs;
+    row({
+      scenario: "3",
+      setup,
+      figure: `TTFT p50 over the server's nominal ${ttftTrue} ms`,
+      unit: "ms",
+      spread: fig(res, (r) => r.latencyMs.ttftP50 - ttftTrue),
+    });
+    row({
+      scenario: "3",
+      setup,
+      figure: `E2E p99 over the server's nominal ${e2eTrue} ms`,
+      unit: "ms",
+      spread: fig(res, (r) => r.latencyMs.e2eP99 - e2eTrue),
+    });
     row({
       scenario: "3",
       setup,
@@ -573,39 +649,13 @@ async function floorRuns(
   requests: number,
   tokens: number,
 ): Promise<FloorResult[] | null> {
-  try {
-    if (
-      !new Deno.Command("python3", { args: ["--version"], stdout: "null", stderr: "null" })
-        .outputSync().success
-    ) return null;
-  } catch {
-    return null;
-  }
+  if (!hasPython) return null;
   return await withServer(flags, async (endpoint) => {
     const port = endpoint.split(":").at(-1)!;
     const out: FloorResult[] = [];
     for (let i = 0; i < n; i++) {
-      const p = pinnable
-        ? {
-          cmd: "taskset",
-          args: [
-            "-c",
-            "0",
-            "python3",
-            `${HERE}floor_client.py`,
-            port,
-            String(requests),
-            String(tokens),
-          ],
-        }
-        : {
-          cmd: "python3",
-          args: [`${HERE}floor_client.py`, port, String(requests), String(tokens)],
-        };
-      const r = await new Deno.Command(p.cmd, { args: p.args, stdout: "piped", stderr: "piped" })
-        .output();
-      if (!r.success) throw new Error(`floor client failed: ${dec.decode(r.stderr)}`);
-      out.push(JSON.parse(dec.decode(r.stdout)));
+      const args = [`${HERE}floor_client.py`, port, String(requests), String(tokens)];
+      out.push(await jsonOf(pinnedCmd(0, "python3", args), "floor client"));
     }
     return out;
   });
