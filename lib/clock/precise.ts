@@ -302,7 +302,6 @@ export class DeadlineScheduler {
   #closed = false;
   #wake: AbortController | undefined;
   #target = Infinity;
-  #hold: Promise<{ release(): void }> | undefined;
 
   /** Number of callbacks not yet run. */
   get pending(): number {
@@ -317,9 +316,6 @@ export class DeadlineScheduler {
    */
   at(deadlineMs: number, fn: () => void): void {
     if (this.#closed) return;
-    // Near waits yield through the loopback pair, so that the sockets of
-    // whoever schedules (the simulator's server) are served during them.
-    this.#hold ??= holdPreciseWaits();
     this.#push(deadlineMs, fn);
     if (!this.#running) {
       this.#running = true;
@@ -332,7 +328,6 @@ export class DeadlineScheduler {
   /** Drops every pending callback and stops the loop. */
   close(): void {
     this.#closed = true;
-    this.#hold?.then((h) => h.release());
     this.#d.length = 0;
     this.#f.length = 0;
     this.#wake?.abort();
