@@ -68,6 +68,7 @@ class YieldSource {
   #posted = false;
   #pair: LoopbackPair | undefined;
   #pairHolds = 0;
+  #opening: Promise<boolean> | undefined;
 
   acquire(): void {
     this.#users++;
@@ -83,13 +84,31 @@ class YieldSource {
     }
   }
 
-  /** Opens the loopback pair (once for all holders); false where not allowed. */
-  async holdPair(): Promise<boolean> {
-    if (this.#pairHolds > 0) {
-      this.#pairHolds++;
-      return this.#pair !== undefined;
+  /**
+   * Takes a hold on the loopback pair, opening it for the first holder (the
+   * others share that opening); resolves to whether the pair is in use
+   * (false where `--allow-net` does not cover 127.0.0.1).
+   */
+  holdPair(): Promise<boolean> {
+    if (this.#pairHolds++ === 0) this.#opening = this.#open();
+    return this.#opening!;
+  }
+
+  /** Gives a hold back; the last one closes the pair. */
+  releasePair(): void {
+    if (this.#pairHolds === 0 || --this.#pairHolds > 0) return;
+    // (A handle exists only once the opening has settled, so none is in flight.)
+    this.#opening = undefined;
+    const pair = this.#pair;
+    this.#pair = undefined;
+    if (pair !== undefined) {
+      // A turn in flight ends with the read's error (caught in #turn).
+      pair.w.close();
+      pair.r.close();
     }
-    this.#pairHolds++;
+  }
+
+  async #open(): Promise<boolean> {
     let listener: Deno.Listener | undefined;
     try {
       if (Deno.permissions.querySync({ name: "net", host: "127.0.0.1" }).state !== "granted") {
@@ -102,29 +121,12 @@ class YieldSource {
         listener.accept(),
       ]);
       w.setNoDelay(true);
-      if (this.#pairHolds === 0) {
-        // Released while opening.
-        w.close();
-        r.close();
-        return false;
-      }
       this.#pair = { w, r, one: new Uint8Array(1), buf: new Uint8Array(256) };
       return true;
     } catch {
       return false;
     } finally {
       listener?.close();
-    }
-  }
-
-  releasePair(): void {
-    if (this.#pairHolds === 0 || --this.#pairHolds > 0) return;
-    const pair = this.#pair;
-    this.#pair = undefined;
-    if (pair !== undefined) {
-      // A turn in flight ends with the read's error (caught in #turn).
-      pair.w.close();
-      pair.r.close();
     }
   }
 
@@ -141,7 +143,8 @@ class YieldSource {
 
   async #turn(pair: LoopbackPair): Promise<void> {
     try {
-      pair.w.write(pair.one).catch(() => {});
+      // Its failure shows as the read's; not awaited, so that both are under way at once.
+      pair.w.write(pair.one).catch(ignore);
       await pair.r.read(pair.buf);
     } catch {
       // Closed under us: the waiters go on.
@@ -168,6 +171,8 @@ class YieldSource {
     for (const r of w) r();
   }
 }
+
+const ignore = () => {};
 
 let yieldSource: YieldSource | undefined;
 let lateness: TimerLateness | undefined;

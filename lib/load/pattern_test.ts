@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { burst, closedLoop, type Tick } from "./pattern.ts";
 import { openLoop } from "./open_loop.ts";
+import { roundTripsDuring } from "../clock/_test_helpers.ts";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -171,41 +172,8 @@ Deno.test("closedLoop() and burst() reject counts that are not positive integers
 // MessageChannel yield loop a loopback round trip takes tens of
 // milliseconds, and at 1,000 req/s TTFT p50 read 523 ms against a true 200.
 Deno.test("openLoop() serves sockets while it waits between sends", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  const [client, server] = await Promise.all([
-    Deno.connect({ hostname: "127.0.0.1", port }),
-    listener.accept(),
-  ]);
-  listener.close();
-  const echo = (async () => {
-    const b = new Uint8Array(1);
-    try {
-      while ((await server.read(b)) !== null) await server.write(b);
-    } catch {
-      // closed
-    }
-  })();
-  let stop = false;
-  let trips = 0;
-  const pinger = (async () => {
-    const b = new Uint8Array(1);
-    while (!stop) {
-      await client.write(b);
-      await client.read(b);
-      trips++;
-    }
-  })();
   // 375 sends 0.8 ms apart: the loop never sleeps on a timer, it yields.
   const offsetsMs = Float64Array.from({ length: 375 }, (_, i) => i * 0.8);
-  try {
-    await openLoop({ offsetsMs }).run(() => Promise.resolve());
-  } finally {
-    stop = true;
-    await pinger;
-    client.close();
-    server.close();
-    await echo;
-  }
+  const trips = await roundTripsDuring(() => openLoop({ offsetsMs }).run(() => Promise.resolve()));
   assert.ok(trips >= 100, `${trips} round trips in 300 ms of waiting`);
 });
