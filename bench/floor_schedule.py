@@ -2,8 +2,8 @@
 
 Keeps the same kind of plan as splleed's open loop -- Poisson send times as
 absolute deadlines -- with nothing else to do: a busy-wait on the monotonic
-clock, no I/O, no event loop, no garbage collector in the way (CPython frees
-by reference counting). Its lateness is what the machine itself costs (the
+clock, no I/O, no event loop, and nothing for a garbage collector to do
+(the loop allocates only floats, which CPython frees by reference counting). Its lateness is what the machine itself costs (the
 vCPU stopped by the host, interrupts, other threads on the core), so
 splleed's schedule lag can be read against it. Standard library only.
 
