@@ -61,8 +61,9 @@ Deno.test("deterministic engine: token i at ttft + i·itl after arrival, never e
   const e = new DeterministicEngine(20, 5);
   try {
     await warm(e);
-    const times = await job(e, 10, 6).times;
-    assert.equal(times.length, 6);
+    // Sixteen tokens: the median stands even if a few of them meet a host stall.
+    const times = await job(e, 10, 16).times;
+    assert.equal(times.length, 16);
     onTime(times, (i) => 20 + i * 5, "token");
   } finally {
     e.close();
@@ -73,11 +74,12 @@ Deno.test("deterministic engine: load does not change the schedule", async () =>
   const e = new DeterministicEngine(15, 3);
   try {
     await warm(e);
-    // Five rounds of 16 simultaneous jobs. One wake-up serves a whole round,
-    // so a host stall makes a whole round late: judge the median round.
+    // Eleven rounds of 16 simultaneous jobs. One wake-up serves a whole
+    // round, so a host stall makes a whole round late: judge the median round
+    // (with five rounds, two or three stalled ones were seen to decide it).
     const firsts: number[] = [];
     const lasts: number[] = [];
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 11; round++) {
       const all = await Promise.all(Array.from({ length: 16 }, () => job(e, 10, 4).times));
       const sorted = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
       for (const t of all) {
