@@ -7,7 +7,6 @@
 
 import { type SimulatorOptions, simulatorOptionsSchema } from "../config/sim.ts";
 import { validate } from "../config/errors.ts";
-import { holdPreciseWaits } from "../clock/precise.ts";
 import { BatchingEngine, DeterministicEngine, type Engine } from "./engine.ts";
 import { FaultPicker } from "./faults.ts";
 import { serveHttp1 } from "./http_server.ts";
@@ -78,11 +77,6 @@ export function serveSimulator(options: SimulatorOptions = {}): SimServer {
     describe,
   }, counters);
   const http = serveHttp1({ hostname: o.hostname ?? "127.0.0.1", port: o.port ?? 0 }, api);
-  // The engine's token deadlines are waited out by yielding in a loop; while
-  // the server runs, those yields go through the loopback pair, so that its
-  // sockets (new requests, writes) are served during the waits instead of
-  // after them (see `holdPreciseWaits`).
-  const hold = holdPreciseWaits();
   const host = http.addr.hostname.includes(":") ? `[${http.addr.hostname}]` : http.addr.hostname;
   return {
     url: `http://${host}:${http.addr.port}`,
@@ -92,7 +86,6 @@ export function serveSimulator(options: SimulatorOptions = {}): SimServer {
       engine.close();
       http.close();
       await http.finished;
-      (await hold).release();
     },
   };
 }
