@@ -8,6 +8,7 @@
  */
 
 import { dirname } from "node:path";
+import type { EnvLookup } from "./cache_dir.ts";
 
 /** A repository on the Hub. */
 export interface HubRepo {
@@ -99,4 +100,30 @@ export function hubFetcher(options: HubFetcherOptions = {}): HubFetcher {
       }
     },
   };
+}
+
+/**
+ * The Hub access a loader uses: the caller's, else none when
+ * `$HF_HUB_OFFLINE` is set (and not `0`), else {@linkcode hubFetcher}.
+ *
+ * @param given The caller's fetcher (`null`: cache only), or undefined for the default.
+ * @param env Environment lookup.
+ * @returns The fetcher, or null when nothing may be downloaded.
+ *
+ * @example
+ * ```ts
+ * import { resolveFetcher } from "./hub.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(resolveFetcher(undefined, (n) => n === "HF_HUB_OFFLINE" ? "1" : undefined), null);
+ * assert.notEqual(resolveFetcher(undefined, () => undefined), null);
+ * ```
+ */
+export function resolveFetcher(
+  given: HubFetcher | null | undefined,
+  env: EnvLookup,
+): HubFetcher | null {
+  if (given !== undefined) return given;
+  const offline = env("HF_HUB_OFFLINE");
+  return offline && offline !== "0" ? null : hubFetcher();
 }

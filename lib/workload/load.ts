@@ -17,7 +17,7 @@ import { type Draft, firstTurn, multiTurn } from "./conversation.ts";
 import { distributionSampler, formatDistribution } from "./distribution.ts";
 import { parseWorkloadFile } from "./file_source.ts";
 import { fetchHfDataset } from "./hf_dataset.ts";
-import { type HubFetcher, hubFetcher } from "./hub.ts";
+import { type HubFetcher, resolveFetcher } from "./hub.ts";
 import { itemText } from "./item_text.ts";
 import { loadTokenizer } from "./load_tokenizer.ts";
 import { parquetFiles, readParquet } from "./parquet.ts";
@@ -177,12 +177,7 @@ async function loadSource(w: WorkloadSource, options: LoadWorkloadOptions): Prom
   const stream = (salt: number) => seededRandom((seed + salt) >>> 0);
   const env = options.env ?? processEnv;
   const baseDir = options.baseDir ?? Deno.cwd();
-  const offline = env("HF_HUB_OFFLINE");
-  const fetcher = options.fetcher !== undefined
-    ? options.fetcher
-    : offline && offline !== "0"
-    ? null
-    : hubFetcher();
+  const fetcher = resolveFetcher(options.fetcher, env);
   const cacheDir = () => options.cacheDir ?? splleedCacheDir(env);
   const named = options.tokenizer ??
     (w.tokenizer === undefined ? null : await loadTokenizer(w.tokenizer, {

@@ -11,7 +11,7 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { ConfigError } from "../config/errors.ts";
 import { type EnvLookup, hfHubCacheDir, processEnv, splleedCacheDir } from "./cache_dir.ts";
-import { type HubFetcher, hubFetcher } from "./hub.ts";
+import { type HubFetcher, resolveFetcher } from "./hub.ts";
 import { defaultTokenizer, hfTokenizer, type Tokenizer } from "./tokenizer.ts";
 
 /** Options of {@linkcode loadTokenizer}. */
@@ -81,12 +81,7 @@ export async function loadTokenizer(
     if (await exists(file)) return await readTokenizer(file, spec, field);
   }
   if (tried.length === 1) tried.push(join(hubCache, "snapshots", "*", "tokenizer.json"));
-  const offline = env("HF_HUB_OFFLINE");
-  const fetcher = options.fetcher !== undefined
-    ? options.fetcher
-    : offline && offline !== "0"
-    ? null
-    : hubFetcher();
+  const fetcher = resolveFetcher(options.fetcher, env);
   let why = "downloads are off (HF_HUB_OFFLINE or fetcher: null)";
   if (fetcher !== null) {
     try {
