@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Agent } from "undici";
+import { Agent } from "npm:undici@^7.16.0";
 import {
   abortFailure,
   type HttpRequest,

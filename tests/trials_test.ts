@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import tQuantile from "@stdlib/stats-base-dists-t-quantile";
+import tQuantile from "npm:@stdlib/stats-base-dists-t-quantile@^0.2.3";
 import { simulator } from "../lib/backends/simulator.ts";
 import { benchmark } from "../lib/runner/benchmark.ts";
 

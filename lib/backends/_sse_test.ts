@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createParser } from "eventsource-parser";
+import { createParser } from "npm:eventsource-parser@^4.1.3";
 import { seededRandom } from "../util/random.ts";
 import { SseParser } from "./_sse.ts";
 

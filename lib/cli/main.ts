@@ -10,7 +10,7 @@
  * @module
  */
 
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, Option } from "npm:commander@^15.1.0";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { simulator } from "../backends/simulator.ts";
 import { ConfigError } from "../config/errors.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { z } from "zod";
+import type { z } from "npm:zod@^4.6.7";
 
 /** One invalid field. */
 export interface ConfigIssue {
@@ -127,7 +127,7 @@ export function renderValue(v: unknown): string {
  *
  * @example
  * ```ts
- * import { z } from "zod";
+ * import { z } from "npm:zod@^4.6.7";
  * import { validate } from "./errors.ts";
  * import assert from "node:assert/strict";
  *

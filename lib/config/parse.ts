@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml } from "npm:yaml@^2.9.1";
 import { type BenchmarkSpec, benchmarkSpecSchema } from "./benchmark.ts";
 import { ConfigError, validate } from "./errors.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { z } from "zod";
+import { z } from "npm:zod@^4.6.7";
 import { PROFILE_NAMES } from "../sim/profiles.ts";
 
 const probability = z.number().min(0).max(1);

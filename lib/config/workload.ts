@@ -10,7 +10,7 @@
  * @module
  */
 
-import { z } from "zod";
+import { z } from "npm:zod@^4.6.7";
 import { ConfigError } from "./errors.ts";
 
 const positiveInt = z.number().int({ error: "a positive integer" }).positive({

@@ -7,7 +7,7 @@
  * @module
  */
 
-import gamma from "@stdlib/random-base-gamma";
+import gamma from "npm:@stdlib/random-base-gamma@^0.2.2";
 
 /** How inter-arrival times are distributed. */
 export type ArrivalProcess = "poisson" | "gamma" | "constant";

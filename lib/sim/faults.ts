@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { z } from "zod";
+import type { z } from "npm:zod@^4.6.7";
 import type { faultsSchema } from "../config/sim.ts";
 import { type Random, seededRandom } from "../util/random.ts";
 

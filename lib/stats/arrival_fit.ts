@@ -7,7 +7,7 @@
  * @module
  */
 
-import kstest from "@stdlib/stats-kstest";
+import kstest from "npm:@stdlib/stats-kstest@^0.2.3";
 
 /** How well realised inter-arrival gaps fit the intended process. */
 export interface ArrivalFit {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import tQuantile from "@stdlib/stats-base-dists-t-quantile";
+import tQuantile from "npm:@stdlib/stats-base-dists-t-quantile@^0.2.3";
 
 /** A mean over trials with its confidence interval. */
 export interface MeanInterval {

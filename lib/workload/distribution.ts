@@ -6,8 +6,8 @@
  * @module
  */
 
-import lognormal from "@stdlib/random-base-lognormal";
-import normal from "@stdlib/random-base-normal";
+import lognormal from "npm:@stdlib/random-base-lognormal@^0.2.2";
+import normal from "npm:@stdlib/random-base-normal@^0.2.2";
 import type { Distribution } from "../config/workload.ts";
 import type { Random } from "../util/random.ts";
 

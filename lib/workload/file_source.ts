@@ -7,7 +7,7 @@
  * @module
  */
 
-import { parse as parseCsv } from "csv-parse/sync";
+import { parse as parseCsv } from "npm:csv-parse@^7.0.3/sync";
 import { ConfigError } from "../config/errors.ts";
 import { type Draft, lastTurn, toMessages } from "./conversation.ts";
 

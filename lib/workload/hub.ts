@@ -77,7 +77,7 @@ export function hubFetcher(options: HubFetcherOptions = {}): HubFetcher {
   };
   return {
     async listFiles(repo, revision) {
-      const hub = await import("@huggingface/hub");
+      const hub = await import("npm:@huggingface/hub@^2.17.5");
       const out: string[] = [];
       for await (const f of hub.listFiles({ repo, revision, recursive: true, ...creds() })) {
         if (f.type === "file") out.push(f.path);
@@ -85,7 +85,7 @@ export function hubFetcher(options: HubFetcherOptions = {}): HubFetcher {
       return out;
     },
     async download(repo, path, revision, dest) {
-      const hub = await import("@huggingface/hub");
+      const hub = await import("npm:@huggingface/hub@^2.17.5");
       const blob = await hub.downloadFile({ repo, path, revision, ...creds() });
       if (blob === null) throw new Error(`${repo.name}: no file ${path} at ${revision}`);
       await Deno.mkdir(dirname(dest), { recursive: true });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parquetWriteBuffer } from "hyparquet-writer";
+import { parquetWriteBuffer } from "npm:hyparquet-writer@^0.17.0";
 import { ConfigError } from "../config/errors.ts";
 import {
   rejectsConfig,

@@ -14,8 +14,8 @@ import {
   parquetMetadataAsync,
   parquetReadObjects,
   parquetSchema,
-} from "hyparquet";
-import { compressors } from "hyparquet-compressors";
+} from "npm:hyparquet@^1.31.5";
+import { compressors } from "npm:hyparquet-compressors@^1.1.2";
 import { ConfigError } from "../config/errors.ts";
 import { toMessages } from "./conversation.ts";
 import type { ChatMessage } from "./types.ts";
@@ -106,7 +106,7 @@ export async function parquetFiles(path: string): Promise<string[]> {
  * @example
  * ```ts
  * import { readParquet } from "./parquet.ts";
- * import { parquetWriteBuffer } from "hyparquet-writer";
+ * import { parquetWriteBuffer } from "npm:hyparquet-writer@^0.17.0";
  * import assert from "node:assert/strict";
  *
  * const file = await Deno.makeTempFile({ suffix: ".parquet" });

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { JSONParser } from "@streamparser/json";
+import { JSONParser } from "npm:@streamparser/json@^0.0.26";
 import { ConfigError } from "../config/errors.ts";
 import { toMessages } from "./conversation.ts";
 import type { ChatMessage } from "./types.ts";

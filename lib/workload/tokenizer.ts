@@ -11,7 +11,7 @@
  * @module
  */
 
-import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
+import { Tokenizer as HfTokenizer } from "npm:@huggingface/tokenizers@^0.2.0";
 import type { TokenizerInfo } from "./types.ts";
 
 /** Encodes and decodes text; the workload's unit of length. */
@@ -99,8 +99,8 @@ let defaultTokenizerPromise: Promise<Tokenizer> | undefined;
 export function defaultTokenizer(): Promise<Tokenizer> {
   defaultTokenizerPromise ??= (async () => {
     const [{ Tiktoken }, ranks] = await Promise.all([
-      import("js-tiktoken/lite"),
-      import("js-tiktoken/ranks/o200k_base"),
+      import("npm:js-tiktoken@^1.0.21/lite"),
+      import("npm:js-tiktoken@^1.0.21/ranks/o200k_base"),
     ]);
     const enc = new Tiktoken(ranks.default);
     return {
