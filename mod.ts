@@ -43,7 +43,7 @@
 export { benchmark } from "./lib/runner/benchmark.ts";
 export type { BenchmarkEvent, BenchmarkOptions } from "./lib/runner/benchmark.ts";
 export { BenchmarkResults } from "./lib/runner/results.ts";
-export type { LevelResult, ResultsDocument, TrialResult } from "./lib/report/document.ts";
+export type { LevelResult, ResultsDocument, TrialResult } from "./lib/results/document.ts";
 export type { MetricSummary } from "./lib/stats/summary.ts";
 
 export { openai } from "./lib/backends/openai.ts";

@@ -34,8 +34,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   trace: ["config", "util"],
   sim: ["config", "http", "clock", "util"],
   metrics: ["config", "record", "stats"],
-  report: ["metrics", "stats", "workload"], // workload: the fingerprint it shows
-  analysis: ["config", "metrics", "stats", "report"],
+  results: ["metrics", "stats", "workload"], // the types the document holds
+  report: ["metrics", "stats", "workload", "results"], // workload: the fingerprint it shows
+  analysis: ["config", "metrics", "stats", "results"],
   runner: ["*"], // the composition root
   cli: ["*"],
 };

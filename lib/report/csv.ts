@@ -10,7 +10,7 @@
  */
 
 import { METRIC_IDS } from "../metrics/ids.ts";
-import type { ResultsDocument } from "./document.ts";
+import type { ResultsDocument } from "../results/document.ts";
 
 /**
  * Quotes a CSV field when it needs it (RFC 4180).

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { METRIC_IDS } from "../metrics/ids.ts";
 import { csvField, renderCsv } from "./csv.ts";
-import type { LevelResult, ResultsDocument } from "./document.ts";
+import type { LevelResult, ResultsDocument } from "../results/document.ts";
 
 function doc(levels: LevelResult[]): ResultsDocument {
   return {

@@ -8,7 +8,7 @@
 import { renderFingerprint } from "../workload/fingerprint.ts";
 import Table from "npm:cli-table3@^0.6.5";
 import { METRIC_IDS } from "../metrics/ids.ts";
-import type { ResultsDocument } from "./document.ts";
+import type { ResultsDocument } from "../results/document.ts";
 import { formatValue } from "./format.ts";
 
 /** Options of {@linkcode renderTable}. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { LevelResult, ResultsDocument } from "./document.ts";
+import type { LevelResult, ResultsDocument } from "../results/document.ts";
 import { renderTable } from "./table.ts";
 
 const trial = { metrics: {}, errors: {}, complete: true };

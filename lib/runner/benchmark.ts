@@ -30,7 +30,7 @@ import { METRIC_IDS } from "../metrics/ids.ts";
 import { TrialAccumulator } from "../metrics/trial.ts";
 import { nullSink, openJsonlSink, type RecordSink } from "../record/jsonl_sink.ts";
 import { newRecord, type RequestRecord } from "../record/record.ts";
-import type { LevelResult, ResultsDocument, TrialResult } from "../report/document.ts";
+import type { LevelResult, ResultsDocument, TrialResult } from "../results/document.ts";
 import { type RunningServer, startServer } from "../servers/server.ts";
 import { summarizeTrials } from "../stats/summary.ts";
 import { VERSION } from "../version.ts";

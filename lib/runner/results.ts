@@ -7,7 +7,7 @@
 
 import { dirname } from "node:path";
 import { renderCsv } from "../report/csv.ts";
-import type { ResultsDocument } from "../report/document.ts";
+import type { ResultsDocument } from "../results/document.ts";
 import { renderTable } from "../report/table.ts";
 
 /**
