@@ -1,6 +1,8 @@
 /**
  * The results document (schema version 1): what `results.toJSON()` returns
- * and `results.json` holds. Described field by field in `docs/results.md`.
+ * and `results.json` holds. Described field by field in `docs/results.md`;
+ * `schema.ts` validates it when it is read back, and a compile-time check
+ * there keeps the schema and these types equal.
  *
  * @module
  */
@@ -10,14 +12,26 @@ import type { TimeSeries } from "../metrics/time_series.ts";
 import type { MetricSummary } from "../stats/summary.ts";
 import type { WorkloadFingerprint } from "../workload/fingerprint.ts";
 
+export type { WorkloadFingerprint } from "../workload/fingerprint.ts";
+
 /** One trial of one level. */
 export interface TrialResult {
-  /** Metric id → value. */
+  /**
+   * Metric id → value. A value that was not a finite number when written
+   * (NaN, ±Infinity) is `null` in the JSON file and reads back as NaN.
+   */
   metrics: Record<string, number>;
   /** Failure reason → count. */
   errors: Record<string, number>;
   /** False when the run was interrupted during this trial. */
   complete: boolean;
+  /**
+   * Requests the load pattern planned for this trial but could not issue
+   * (like k6's dropped iterations): an open loop that fell too far behind
+   * its schedule, or a time-bounded trial that ended first. Absent when the
+   * pattern does not count them.
+   */
+  notIssued?: number;
   /** Per-second completed requests, output tokens/s and requests in flight. */
   timeSeries?: TimeSeries;
   /** Serve mode: whether the intended load was delivered. */
@@ -38,6 +52,8 @@ export interface LevelResult {
   summary: Record<string, MetricSummary>;
   /** Failure reason → count over all trials. */
   errors: Record<string, number>;
+  /** Sum of the trials' `notIssued`; absent when no trial counts them. */
+  notIssued?: number;
 }
 
 /** The results document. */

@@ -8,6 +8,7 @@
 import { dirname } from "node:path";
 import { renderCsv } from "../report/csv.ts";
 import type { ResultsDocument } from "../results/document.ts";
+import { readResults } from "../results/read.ts";
 import { renderTable } from "../report/table.ts";
 
 /**
@@ -27,6 +28,48 @@ export class BenchmarkResults {
   /** @param doc The results document. */
   constructor(doc: ResultsDocument) {
     this.#doc = doc;
+  }
+
+  /**
+   * Loads the results of a finished run from `results.json` (or its JSON
+   * text), validated, as the same object `benchmark()` returned: `levels`,
+   * `interrupted`, `toJSON()`, `toCSV()`, `toTable()` and `save()` all work.
+   *
+   * @param pathOrText A path, a `file:` URL, or the document's JSON text.
+   * @returns The results.
+   * @throws {import("../results/errors.ts").ResultsFormatError} When the file
+   *   is not a complete splleed results document of a schema version this
+   *   splleed reads, or a field is invalid (the message names the field).
+   * @throws {Deno.errors.NotFound} When the file does not exist.
+   *
+   * @example
+   * ```ts
+   * import { BenchmarkResults } from "./results.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const path = await Deno.makeTempFile({ suffix: ".json" });
+   * await Deno.writeTextFile(path, JSON.stringify({
+   *   schemaVersion: 1,
+   *   tool: { name: "splleed", version: "0.1.0", deno: "2.9.6" },
+   *   config: {}, backend: { kind: "simulator" },
+   *   startedAt: "2026-01-01T00:00:00.000Z", finishedAt: "2026-01-01T00:00:01.000Z",
+   *   interrupted: true, interruption: "interrupted by SIGINT", interruptionCause: "signal",
+   *   warnings: [], recordsFile: null,
+   *   levels: [{
+   *     mode: "latency", concurrency: 2, errors: {},
+   *     trials: [{ metrics: { ttft_p50_ms: 12 }, errors: {}, complete: false }],
+   *     summary: { ttft_p50_ms: { value: 12, ci: null, trials: [12] } },
+   *   }],
+   * }));
+   * const results = await BenchmarkResults.load(path);
+   * assert.equal(results.interrupted, true);
+   * assert.equal(results.levels[0].concurrency, 2);
+   * assert.match(results.toCSV(), /^mode,concurrency/);
+   * await Deno.remove(path);
+   * ```
+   */
+  static async load(pathOrText: string | URL): Promise<BenchmarkResults> {
+    return new BenchmarkResults(await readResults(pathOrText));
   }
 
   /** The load levels with their trials and summaries. */
