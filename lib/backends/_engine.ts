@@ -7,7 +7,13 @@
  * @module
  */
 
-import type { Api, HttpBackendOptions, ManagedOptions } from "../config/backends.ts";
+import {
+  type Api,
+  declaredOptions,
+  type HttpBackendOptions,
+  type ManagedOptions,
+  type OptionsSchema,
+} from "../config/backends.ts";
 import type { ProcessLaunch } from "../config/launch.ts";
 import type { Backend, BackendClient, ConnectOptions } from "./backend.ts";
 import {
@@ -19,36 +25,41 @@ import {
 } from "./openai.ts";
 import { getJson } from "./_http.ts";
 
-/** Flags from typed fields: `[flag, value]` pairs, `undefined` values skipped. */
-export type FlagList = [string, string | number | boolean | undefined][];
-
 /**
- * Turns typed fields into command-line arguments. Booleans are written as
- * `--flag` / `--no-flag`, or `--flag` only (false: nothing) when `noForm` is false.
+ * The engine arguments of the typed fields, generated from the options
+ * declared in the engine's schema (`lib/config/backends.ts`), in declaration
+ * order: a value is written `arg VALUE` (an object as JSON), a boolean `arg`
+ * when true and `argOff` when false; absent fields write nothing.
  *
- * @param flags Flag and value pairs.
- * @param noForm Whether the engine understands `--no-<flag>`.
+ * @param schema The engine's options schema.
+ * @param options The validated options.
  * @returns The arguments.
  *
  * @example
  * ```ts
- * import { flagsToArgs } from "./_engine.ts";
+ * import { engineArgs } from "./_engine.ts";
+ * import { vllmOptionsSchema } from "../config/backends.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(
- *   flagsToArgs([["--tensor-parallel-size", 2], ["--dtype", undefined], ["--enable-prefix-caching", false]], true),
+ *   engineArgs(vllmOptionsSchema, { model: "m", tensorParallel: 2, enablePrefixCaching: false }),
  *   ["--tensor-parallel-size", "2", "--no-enable-prefix-caching"],
  * );
  * ```
  */
-export function flagsToArgs(flags: FlagList, noForm: boolean): string[] {
+export function engineArgs(schema: OptionsSchema, options: Record<string, unknown>): string[] {
   const out: string[] = [];
-  for (const [flag, v] of flags) {
+  for (const { path, meta } of declaredOptions(schema)) {
+    if (path.length !== 1 || (meta.arg === undefined && meta.argOff === undefined)) continue;
+    const v = options[path[0]];
     if (v === undefined) continue;
-    if (v === true) out.push(flag);
-    else if (v === false) {
-      if (noForm) out.push(flag.replace(/^--/, "--no-"));
-    } else out.push(flag, String(v));
+    if (v === true) {
+      if (meta.arg !== undefined) out.push(meta.arg);
+    } else if (v === false) {
+      if (meta.argOff !== undefined) out.push(meta.argOff);
+    } else if (meta.arg !== undefined) {
+      out.push(meta.arg, typeof v === "object" ? JSON.stringify(v) : String(v));
+    }
   }
   return out;
 }

@@ -9,7 +9,7 @@ import { type LlamacppOptions, llamacppOptionsSchema } from "../config/backends.
 import { validate } from "../config/errors.ts";
 import type { Backend } from "./backend.ts";
 import { resolveApiKey } from "./openai.ts";
-import { engineBackend, flagsToArgs, jsonProbe, managedLaunch } from "./_engine.ts";
+import { engineArgs, engineBackend, jsonProbe, managedLaunch } from "./_engine.ts";
 
 /**
  * Picks the facts worth recording from `/props`.
@@ -76,13 +76,7 @@ export function llamacpp(options: LlamacppOptions): Backend {
   const args = [
     "--model",
     o.model!,
-    ...flagsToArgs([
-      ["--parallel", o.parallel],
-      ["--ctx-size", o.ctxSize],
-      ["--threads", o.threads],
-      ["--n-gpu-layers", o.gpuLayers],
-      ["--embeddings", o.embeddings || undefined],
-    ], false),
+    ...engineArgs(llamacppOptionsSchema, o),
   ];
   const command = o.command ?? o.binary;
   const launch = o.endpoint === undefined

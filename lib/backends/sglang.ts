@@ -9,7 +9,7 @@ import { type SglangOptions, sglangOptionsSchema } from "../config/backends.ts";
 import { validate } from "../config/errors.ts";
 import type { Backend } from "./backend.ts";
 import { resolveApiKey } from "./openai.ts";
-import { engineBackend, flagsToArgs, jsonProbe, managedLaunch } from "./_engine.ts";
+import { engineArgs, engineBackend, jsonProbe, managedLaunch } from "./_engine.ts";
 
 /**
  * An SGLang server. The API defaults to `completions`. `/get_server_info`
@@ -41,18 +41,7 @@ import { engineBackend, flagsToArgs, jsonProbe, managedLaunch } from "./_engine.
  */
 export function sglang(options: SglangOptions): Backend {
   const o = validate(sglangOptionsSchema, options, "sglang backend");
-  const flags = flagsToArgs([
-    ["--tp-size", o.tensorParallel],
-    ["--dp-size", o.dataParallel],
-    ["--mem-fraction-static", o.memFractionStatic],
-    ["--quantization", o.quantization],
-    ["--dtype", o.dtype],
-    ["--context-length", o.contextLength],
-    ["--max-running-requests", o.maxRunningRequests],
-    ["--chunked-prefill-size", o.chunkedPrefillSize],
-    ["--disable-radix-cache", o.enableRadixCache === false ? true : undefined],
-    ["--is-embedding", o.isEmbedding || undefined],
-  ], false);
+  const flags = engineArgs(sglangOptionsSchema, o);
   const key = resolveApiKey(o, "sglang backend");
   const launcher = ["python3", "-m", "sglang.launch_server"];
   const args = ["--model-path", o.model!, ...flags];

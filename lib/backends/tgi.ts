@@ -14,7 +14,7 @@ import type { HttpTransport } from "../http/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
 import type { Backend, BackendClient, PreparedRequest, RequestInput } from "./backend.ts";
 import { resolveApiKey } from "./openai.ts";
-import { engineBackend, flagsToArgs, jsonProbe, managedLaunch } from "./_engine.ts";
+import { engineArgs, engineBackend, jsonProbe, managedLaunch } from "./_engine.ts";
 import { getJson, normalizeEndpoint } from "./_http.ts";
 import { SseParser } from "./_sse.ts";
 import { sendStreaming, StreamRecorder } from "./_stream_record.ts";
@@ -236,13 +236,7 @@ export function tgi(options: TgiOptions): Backend {
   const args = [
     "--model-id",
     o.model!,
-    ...flagsToArgs([
-      ["--quantize", o.quantize],
-      ["--max-batch-total-tokens", o.maxBatchTotalTokens],
-      ["--max-input-tokens", o.maxInputTokens],
-      ["--max-total-tokens", o.maxTotalTokens],
-      ["--num-shard", o.shardCount],
-    ], false),
+    ...engineArgs(tgiOptionsSchema, o),
   ];
   const launch = o.endpoint === undefined
     ? managedLaunch(o, {

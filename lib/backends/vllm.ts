@@ -9,7 +9,7 @@ import { type VllmOptions, vllmOptionsSchema } from "../config/backends.ts";
 import { validate } from "../config/errors.ts";
 import type { Backend } from "./backend.ts";
 import { resolveApiKey } from "./openai.ts";
-import { engineBackend, flagsToArgs, jsonProbe, managedLaunch } from "./_engine.ts";
+import { engineArgs, engineBackend, jsonProbe, managedLaunch } from "./_engine.ts";
 
 /**
  * A vLLM server. The API defaults to `completions`, as in `vllm bench serve`.
@@ -52,18 +52,7 @@ import { engineBackend, flagsToArgs, jsonProbe, managedLaunch } from "./_engine.
  */
 export function vllm(options: VllmOptions): Backend {
   const o = validate(vllmOptionsSchema, options, "vllm backend");
-  const flags = flagsToArgs([
-    ["--tensor-parallel-size", o.tensorParallel],
-    ["--pipeline-parallel-size", o.pipelineParallel],
-    ["--gpu-memory-utilization", o.gpuMemoryUtilization],
-    ["--quantization", o.quantization],
-    ["--dtype", o.dtype],
-    ["--max-model-len", o.maxModelLen],
-    ["--max-num-seqs", o.maxNumSeqs],
-    ["--enable-prefix-caching", o.enablePrefixCaching],
-    ["--enable-chunked-prefill", o.enableChunkedPrefill],
-    ["--speculative-config", o.speculativeConfig && JSON.stringify(o.speculativeConfig)],
-  ], true);
+  const flags = engineArgs(vllmOptionsSchema, o);
   const key = resolveApiKey(o, "vllm backend");
   const launch = o.endpoint === undefined
     ? managedLaunch(o, {

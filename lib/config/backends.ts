@@ -7,6 +7,13 @@
  * An engine backend is in **connect mode** when it has an `endpoint`, and in
  * **managed mode** (splleed starts and stops the engine) when it has none.
  *
+ * Each option is declared once, here: its schema field carries (through
+ * {@linkcode option}) the `splleed run` flag that sets it, the flag's help and
+ * the engine argument it becomes in managed mode. The CLI's backend flags
+ * (`backendFlags()`), the conversion of their values and every engine's
+ * command line (`lib/backends/_engine.ts`) are generated from these
+ * declarations, so adding an engine option touches this file only.
+ *
  * @module
  */
 
@@ -25,6 +32,40 @@ export type Api = z.infer<typeof apiSchema>;
 /** The OpenAI-compatible APIs (every backend but TGI's native one). */
 export const openaiApiSchema = z.enum(["completions", "chat", "embeddings"]);
 
+/**
+ * What an option means outside its schema: the `splleed run` flag that sets
+ * it and the engine argument it becomes in managed mode. Declared beside the
+ * field with {@linkcode option}.
+ */
+export interface OptionMeta {
+  /** The `splleed run` flag that sets the field (commander syntax: `--tensor-parallel <n>`; a boolean: `--enable-x`). */
+  flag?: string;
+  /** Help of `flag`, without the backends' names (they are added: `vllm, sglang: ...`). */
+  help?: string;
+  /** A flag that sets a boolean field to false (`--no-enable-prefix-caching`, `--disable-radix-cache`). */
+  flagOff?: string;
+  /** Help of `flagOff`. */
+  helpOff?: string;
+  /** The engine's argument for the value (`--tensor-parallel-size 2`; a boolean true: the argument alone). */
+  arg?: string;
+  /** The engine's argument written when a boolean field is false (`--no-enable-prefix-caching`). */
+  argOff?: string;
+}
+
+const OPTION_META = z.registry<OptionMeta>();
+
+/**
+ * Attaches a flag, help and engine argument to a schema field.
+ *
+ * @param schema The field's schema (a new instance: one per field).
+ * @param meta Flag, help, engine argument.
+ * @returns The same schema.
+ */
+function option<T extends z.ZodType>(schema: T, meta: OptionMeta): T {
+  OPTION_META.add(schema, meta);
+  return schema;
+}
+
 const endpoint = z.url({ protocol: /^https?$/ });
 const positiveInt = z.number().int().positive();
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
@@ -40,11 +81,20 @@ export const httpBackendFields = {
   /** Bearer token sent as `Authorization`; never written to results or logs. */
   apiKey: z.string().min(1).optional(),
   /** Read the bearer token from this environment variable (e.g. `OPENAI_API_KEY`). */
-  apiKeyEnv: envName.optional(),
+  apiKeyEnv: option(envName.optional(), {
+    flag: "--api-key-env <name>",
+    help: "read the API key from this environment variable",
+  }),
   /** Read the bearer token from this file (surrounding white space is trimmed). */
-  apiKeyFile: z.string().min(1).optional(),
+  apiKeyFile: option(z.string().min(1).optional(), {
+    flag: "--api-key-file <path>",
+    help: "read the API key from this file",
+  }),
   /** Extra request headers (values of secret-looking names are redacted in results). */
-  headers: z.record(z.string(), z.string()).optional(),
+  headers: option(z.record(z.string(), z.string()).optional(), {
+    flag: "--header <k=v...>",
+    help: "extra request header(s), name=value",
+  }),
   /** Per-request timeout for this backend, ms (overrides the run's `requestTimeoutMs`). */
   timeoutMs: z.number().positive().optional(),
 };
@@ -52,9 +102,15 @@ export const httpBackendFields = {
 /** Running the engine in a container instead of a local command. */
 export const dockerSchema = z.strictObject({
   /** Image, e.g. `vllm/vllm-openai:v0.11.0`. */
-  image: z.string().min(1),
+  image: option(z.string().min(1), {
+    flag: "--docker-image <image>",
+    help: "run the engine in this Docker image",
+  }),
   /** Extra `docker run` arguments before the image (`--gpus all`, `-v /models:/models`, ...). */
-  args: z.array(z.string()).optional(),
+  args: option(z.array(z.string()).optional(), {
+    flag: "--docker-args <args>",
+    help: "extra docker run arguments",
+  }),
 });
 
 /** Docker options of a managed backend. */
@@ -63,21 +119,42 @@ export type DockerOptions = z.infer<typeof dockerSchema>;
 /** Fields shared by every managed engine (they apply when there is no `endpoint`). */
 export const managedFields = {
   /** The engine's command: a path, or an argv prefix such as a venv's binary (`["/venv/bin/vllm", "serve"]`). */
-  command: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  command: option(
+    z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    { flag: "--command <cmd>", help: "the engine's command (argv prefix, shell-style words)" },
+  ),
   /** Arguments appended to the engine's command line. */
-  extraArgs: z.array(z.string()).optional(),
+  extraArgs: option(z.array(z.string()).optional(), {
+    flag: "--extra-args <args>",
+    help: "arguments appended to the engine's command line",
+  }),
   /** Environment variables for the engine (added to splleed's own). */
-  env: z.record(z.string(), z.string()).optional(),
+  env: option(z.record(z.string(), z.string()).optional(), {
+    flag: "--engine-env <k=v...>",
+    help: "environment variable(s) for the engine",
+  }),
   /** Interface the engine listens on. @default "127.0.0.1" */
-  host: z.string().min(1).optional(),
+  host: option(z.string().min(1).optional(), {
+    flag: "--host <host>",
+    help: "interface the engine listens on",
+  }),
   /** Port the engine listens on. @default a free port */
-  port: z.number().int().min(1).max(65535).optional(),
+  port: option(z.number().int().min(1).max(65535).optional(), {
+    flag: "--port <port>",
+    help: "port the engine listens on (default: a free one)",
+  }),
   /** Most seconds to wait for the engine to answer. */
-  startupTimeoutS: z.number().positive().optional(),
+  startupTimeoutS: option(z.number().positive().optional(), {
+    flag: "--startup-timeout <s>",
+    help: "seconds to wait for the engine",
+  }),
   /** Seconds between SIGTERM and SIGKILL at teardown. @default 10 */
   stopGraceS: z.number().min(0).optional(),
   /** Where the engine's stdout and stderr go. @default a file in the temp directory */
-  logFile: z.string().min(1).optional(),
+  logFile: option(z.string().min(1).optional(), {
+    flag: "--log-file <path>",
+    help: "engine log file",
+  }),
   /** Run the engine with `docker run` instead of a local command. */
   docker: dockerSchema.optional(),
 };
@@ -139,27 +216,79 @@ const openaiShape = {
   api: openaiApiSchema.optional(),
 };
 
+/** Options two engines share by name; each engine names its own argument. */
+const shared = {
+  tensorParallel: (arg: string) =>
+    option(positiveInt.optional(), {
+      flag: "--tensor-parallel <n>",
+      help: "tensor-parallel size",
+      arg,
+    }),
+  quantization: (arg: string) =>
+    option(z.string().min(1).optional(), {
+      flag: "--quantization <q>",
+      help: "quantization method",
+      arg,
+    }),
+  dtype: (arg: string) =>
+    option(z.string().min(1).optional(), { flag: "--dtype <t>", help: "dtype", arg }),
+};
+
 const vllmOnly = {
   /** `--tensor-parallel-size`. */
-  tensorParallel: positiveInt.optional(),
+  tensorParallel: shared.tensorParallel("--tensor-parallel-size"),
   /** `--pipeline-parallel-size`. */
-  pipelineParallel: positiveInt.optional(),
+  pipelineParallel: option(positiveInt.optional(), {
+    flag: "--pipeline-parallel <n>",
+    help: "pipeline-parallel size",
+    arg: "--pipeline-parallel-size",
+  }),
   /** `--gpu-memory-utilization` (0–1). */
-  gpuMemoryUtilization: z.number().gt(0).max(1).optional(),
+  gpuMemoryUtilization: option(z.number().gt(0).max(1).optional(), {
+    flag: "--gpu-memory-utilization <x>",
+    help: "share of GPU memory",
+    arg: "--gpu-memory-utilization",
+  }),
   /** `--quantization` (awq, gptq, fp8, ...). */
-  quantization: z.string().min(1).optional(),
+  quantization: shared.quantization("--quantization"),
   /** `--dtype` (auto, half, bfloat16, float32). */
-  dtype: z.string().min(1).optional(),
+  dtype: shared.dtype("--dtype"),
   /** `--max-model-len`. */
-  maxModelLen: positiveInt.optional(),
+  maxModelLen: option(positiveInt.optional(), {
+    flag: "--max-model-len <n>",
+    help: "context length",
+    arg: "--max-model-len",
+  }),
   /** `--max-num-seqs`. */
-  maxNumSeqs: positiveInt.optional(),
+  maxNumSeqs: option(positiveInt.optional(), {
+    flag: "--max-num-seqs <n>",
+    help: "most sequences per batch",
+    arg: "--max-num-seqs",
+  }),
   /** `--enable-prefix-caching` / `--no-enable-prefix-caching`. */
-  enablePrefixCaching: z.boolean().optional(),
+  enablePrefixCaching: option(z.boolean().optional(), {
+    flag: "--enable-prefix-caching",
+    help: "prefix caching on",
+    flagOff: "--no-enable-prefix-caching",
+    helpOff: "prefix caching off",
+    arg: "--enable-prefix-caching",
+    argOff: "--no-enable-prefix-caching",
+  }),
   /** `--enable-chunked-prefill` / `--no-enable-chunked-prefill`. */
-  enableChunkedPrefill: z.boolean().optional(),
+  enableChunkedPrefill: option(z.boolean().optional(), {
+    flag: "--enable-chunked-prefill",
+    help: "chunked prefill on",
+    flagOff: "--no-enable-chunked-prefill",
+    helpOff: "chunked prefill off",
+    arg: "--enable-chunked-prefill",
+    argOff: "--no-enable-chunked-prefill",
+  }),
   /** `--speculative-config` (written as JSON). */
-  speculativeConfig: z.record(z.string(), z.unknown()).optional(),
+  speculativeConfig: option(z.record(z.string(), z.unknown()).optional(), {
+    flag: "--speculative-config <json>",
+    help: "speculative decoding config (JSON)",
+    arg: "--speculative-config",
+  }),
 };
 
 const vllmShape = {
@@ -172,15 +301,35 @@ const vllmShape = {
 
 const tgiOnly = {
   /** `--quantize` (awq, gptq, bitsandbytes, fp8, ...). */
-  quantize: z.string().min(1).optional(),
+  quantize: option(z.string().min(1).optional(), {
+    flag: "--quantize <q>",
+    help: "quantization method",
+    arg: "--quantize",
+  }),
   /** `--max-batch-total-tokens`. */
-  maxBatchTotalTokens: positiveInt.optional(),
+  maxBatchTotalTokens: option(positiveInt.optional(), {
+    flag: "--max-batch-total-tokens <n>",
+    help: "batch token budget",
+    arg: "--max-batch-total-tokens",
+  }),
   /** `--max-input-tokens`. */
-  maxInputTokens: positiveInt.optional(),
+  maxInputTokens: option(positiveInt.optional(), {
+    flag: "--max-input-tokens <n>",
+    help: "most input tokens",
+    arg: "--max-input-tokens",
+  }),
   /** `--max-total-tokens`. */
-  maxTotalTokens: positiveInt.optional(),
+  maxTotalTokens: option(positiveInt.optional(), {
+    flag: "--max-total-tokens <n>",
+    help: "most input + output tokens",
+    arg: "--max-total-tokens",
+  }),
   /** `--num-shard`. */
-  shardCount: positiveInt.optional(),
+  shardCount: option(positiveInt.optional(), {
+    flag: "--shard-count <n>",
+    help: "number of shards",
+    arg: "--num-shard",
+  }),
 };
 
 const tgiShape = {
@@ -193,25 +342,53 @@ const tgiShape = {
 
 const sglangOnly = {
   /** `--tp-size`. */
-  tensorParallel: positiveInt.optional(),
+  tensorParallel: shared.tensorParallel("--tp-size"),
   /** `--dp-size`. */
-  dataParallel: positiveInt.optional(),
+  dataParallel: option(positiveInt.optional(), {
+    flag: "--data-parallel <n>",
+    help: "data-parallel size",
+    arg: "--dp-size",
+  }),
   /** `--mem-fraction-static` (0–1). */
-  memFractionStatic: z.number().gt(0).max(1).optional(),
+  memFractionStatic: option(z.number().gt(0).max(1).optional(), {
+    flag: "--mem-fraction-static <x>",
+    help: "static memory fraction",
+    arg: "--mem-fraction-static",
+  }),
   /** `--quantization`. */
-  quantization: z.string().min(1).optional(),
+  quantization: shared.quantization("--quantization"),
   /** `--dtype`. */
-  dtype: z.string().min(1).optional(),
+  dtype: shared.dtype("--dtype"),
   /** `--context-length`. */
-  contextLength: positiveInt.optional(),
+  contextLength: option(positiveInt.optional(), {
+    flag: "--context-length <n>",
+    help: "context length",
+    arg: "--context-length",
+  }),
   /** `--max-running-requests`. */
-  maxRunningRequests: positiveInt.optional(),
+  maxRunningRequests: option(positiveInt.optional(), {
+    flag: "--max-running-requests <n>",
+    help: "most running requests",
+    arg: "--max-running-requests",
+  }),
   /** `--chunked-prefill-size`. */
-  chunkedPrefillSize: z.number().int().optional(),
+  chunkedPrefillSize: option(z.number().int().optional(), {
+    flag: "--chunked-prefill-size <n>",
+    help: "chunked prefill size",
+    arg: "--chunked-prefill-size",
+  }),
   /** `--disable-radix-cache` when false. */
-  enableRadixCache: z.boolean().optional(),
+  enableRadixCache: option(z.boolean().optional(), {
+    flagOff: "--disable-radix-cache",
+    helpOff: "disable the radix cache",
+    argOff: "--disable-radix-cache",
+  }),
   /** `--is-embedding` (serve an embedding model). */
-  isEmbedding: z.boolean().optional(),
+  isEmbedding: option(z.boolean().optional(), {
+    flag: "--is-embedding",
+    help: "serve an embedding model",
+    arg: "--is-embedding",
+  }),
 };
 
 const sglangShape = {
@@ -224,17 +401,40 @@ const sglangShape = {
 
 const llamacppOnly = {
   /** Path of the `llama-server` binary (same as `command`). @default "llama-server" */
-  binary: z.string().min(1).optional(),
+  binary: option(z.string().min(1).optional(), {
+    flag: "--binary <path>",
+    help: "path of llama-server",
+  }),
   /** `--parallel`: slots, i.e. sequences decoded together. */
-  parallel: positiveInt.optional(),
+  parallel: option(positiveInt.optional(), {
+    flag: "--parallel <n>",
+    help: "slots (sequences decoded together)",
+    arg: "--parallel",
+  }),
   /** `--ctx-size`: context size shared by all slots. */
-  ctxSize: positiveInt.optional(),
+  ctxSize: option(positiveInt.optional(), {
+    flag: "--ctx-size <n>",
+    help: "context size",
+    arg: "--ctx-size",
+  }),
   /** `--threads`. */
-  threads: positiveInt.optional(),
+  threads: option(positiveInt.optional(), {
+    flag: "--threads <n>",
+    help: "CPU threads",
+    arg: "--threads",
+  }),
   /** `--n-gpu-layers`. */
-  gpuLayers: z.number().int().min(0).optional(),
+  gpuLayers: option(z.number().int().min(0).optional(), {
+    flag: "--gpu-layers <n>",
+    help: "layers offloaded to the GPU",
+    arg: "--n-gpu-layers",
+  }),
   /** `--embeddings` (serve `/v1/embeddings`). */
-  embeddings: z.boolean().optional(),
+  embeddings: option(z.boolean().optional(), {
+    flag: "--embeddings",
+    help: "serve /v1/embeddings",
+    arg: "--embeddings",
+  }),
 };
 
 const llamacppShape = {
@@ -314,3 +514,173 @@ export const backendConfigSchema = z.discriminatedUnion("type", [
 
 /** A backend written as data. */
 export type BackendConfig = z.input<typeof backendConfigSchema>;
+
+/** The backend types, in the order of {@linkcode backendConfigSchema}. */
+export type BackendType = BackendConfig["type"];
+
+/**
+ * The backend types a config file or `--backend` may name, from the schema.
+ *
+ * @example
+ * ```ts
+ * import { BACKEND_TYPES } from "./backends.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(BACKEND_TYPES, ["openai", "vllm", "tgi", "sglang", "llamacpp", "simulator"]);
+ * ```
+ */
+export const BACKEND_TYPES: readonly BackendType[] = backendConfigSchema.options.map(
+  (o) => o.shape.type.value,
+);
+
+/** How a flag's text becomes a field's value. */
+export type FlagKind = "string" | "number" | "boolean" | "json" | "args" | "pairs";
+
+/** A backend options schema (an object schema whose fields may carry {@linkcode OptionMeta}). */
+export type OptionsSchema = z.ZodObject;
+
+/** An option declared with {@linkcode OptionMeta}, found in a schema. */
+export interface DeclaredOption {
+  /** The field's path (`["tensorParallel"]`, `["docker", "image"]`). */
+  path: readonly string[];
+  /** Its declaration. */
+  meta: OptionMeta;
+  /** How a flag value converts, from the field's type. */
+  kind: FlagKind;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  while (s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+  return s;
+}
+
+/** The conversion a field's type implies: a list is shell-style words, a string map `k=v` pairs. */
+function kindOf(schema: z.ZodType): FlagKind {
+  const s = unwrap(schema);
+  if (s instanceof z.ZodNumber) return "number";
+  if (s instanceof z.ZodBoolean) return "boolean";
+  if (s instanceof z.ZodArray) return "args";
+  if (s instanceof z.ZodUnion) {
+    return (s.options as z.ZodType[]).some((o) => unwrap(o) instanceof z.ZodArray)
+      ? "args"
+      : "string";
+  }
+  if (s instanceof z.ZodRecord) return s.valueType instanceof z.ZodString ? "pairs" : "json";
+  if (s instanceof z.ZodObject) return "json";
+  return "string";
+}
+
+/**
+ * The declared options of a backend schema, in the order of its fields
+ * (nested objects such as `docker` included). Engines write their managed
+ * command line in this order.
+ *
+ * @param schema A backend options schema (`vllmOptionsSchema`, or one branch of the config union).
+ * @returns The options that carry a flag or an engine argument.
+ *
+ * @example
+ * ```ts
+ * import { declaredOptions, vllmOptionsSchema } from "./backends.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const tp = declaredOptions(vllmOptionsSchema).find((o) => o.path[0] === "tensorParallel");
+ * assert.equal(tp?.meta.arg, "--tensor-parallel-size");
+ * assert.equal(tp?.meta.flag, "--tensor-parallel <n>");
+ * assert.equal(tp?.kind, "number");
+ * ```
+ */
+export function declaredOptions(schema: OptionsSchema): DeclaredOption[] {
+  const out: DeclaredOption[] = [];
+  const walk = (shape: Record<string, z.ZodType>, prefix: string[]) => {
+    for (const [key, field] of Object.entries(shape)) {
+      const meta = OPTION_META.get(field);
+      if (meta) out.push({ path: [...prefix, key], meta, kind: kindOf(field) });
+      const inner = unwrap(field);
+      if (inner instanceof z.ZodObject) {
+        walk(inner.shape as Record<string, z.ZodType>, [...prefix, key]);
+      }
+    }
+  };
+  walk(schema.shape as Record<string, z.ZodType>, []);
+  return out;
+}
+
+/** A `splleed run` flag that sets a backend field. */
+export interface BackendFlag {
+  /** Commander syntax: `--tensor-parallel <n>`, `--disable-radix-cache`. */
+  flag: string;
+  /** Help, led by the backends that take it (`vllm, sglang: tensor-parallel size`). */
+  help: string;
+  /** The field it sets (`["docker", "image"]`). */
+  path: readonly string[];
+  /** How its value converts. */
+  kind: FlagKind;
+  /** For a boolean flag: the value it sets. */
+  sets?: boolean;
+}
+
+const ENGINE_TYPES: readonly BackendType[] = ["vllm", "tgi", "sglang", "llamacpp"];
+
+/**
+ * The backend flags of `splleed run`, generated from the options declared in
+ * the backend schemas: one flag per name, even when several backends take it
+ * (`--tensor-parallel` is vLLM's `--tensor-parallel-size` and SGLang's
+ * `--tp-size`), its help led by the backends that take it (`managed:` when
+ * every engine does).
+ *
+ * @returns The flags, in declaration order.
+ * @throws {TypeError} When two declarations give one flag different fields or help.
+ *
+ * @example
+ * ```ts
+ * import { backendFlags } from "./backends.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const tp = backendFlags().find((f) => f.flag === "--tensor-parallel <n>");
+ * assert.deepEqual(tp, {
+ *   flag: "--tensor-parallel <n>",
+ *   help: "vllm, sglang: tensor-parallel size",
+ *   path: ["tensorParallel"],
+ *   kind: "number",
+ * });
+ * ```
+ */
+export function backendFlags(): BackendFlag[] {
+  const flags = new Map<string, { flag: BackendFlag; help: string; types: BackendType[] }>();
+  for (const branch of backendConfigSchema.options) {
+    const type = branch.shape.type.value as BackendType;
+    for (const o of declaredOptions(branch as unknown as z.ZodObject)) {
+      const forms: [string | undefined, string | undefined, boolean | undefined][] =
+        o.kind === "boolean"
+          ? [[o.meta.flag, o.meta.help, true], [o.meta.flagOff, o.meta.helpOff, false]]
+          : [[o.meta.flag, o.meta.help, undefined]];
+      for (const [flag, help = "", sets] of forms) {
+        if (flag === undefined) continue;
+        const seen = flags.get(flag);
+        if (seen) {
+          if (seen.flag.path.join(".") !== o.path.join(".") || seen.help !== help) {
+            throw new TypeError(
+              `Cannot build the backend flags: '${flag}' must name one field with one help, got '${
+                seen.flag.path.join(".")
+              }' (${JSON.stringify(seen.help)}) and '${o.path.join(".")}' (${
+                JSON.stringify(help)
+              })`,
+            );
+          }
+          if (!seen.types.includes(type)) seen.types.push(type);
+          continue;
+        }
+        const f: BackendFlag = { flag, help, path: o.path, kind: o.kind };
+        if (sets !== undefined) f.sets = sets;
+        flags.set(flag, { flag: f, help, types: [type] });
+      }
+    }
+  }
+  return [...flags.values()].map(({ flag, help, types }) => {
+    const lead = ENGINE_TYPES.every((t) => types.includes(t))
+      ? (types.includes("openai") ? "" : "managed: ")
+      : `${types.join(", ")}: `;
+    return { ...flag, help: lead + help };
+  });
+}
