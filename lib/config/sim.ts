@@ -5,7 +5,25 @@
  */
 
 import { z } from "npm:zod@^4.6.7";
-import { PROFILE_NAMES } from "../sim/profiles.ts";
+
+/**
+ * Names of the simulator's built-in engine profiles, as data, so that config
+ * validates a profile without importing the simulator
+ * (`lib/sim/profiles.ts` defines one table entry per name, checked by the
+ * type system).
+ *
+ * @example
+ * ```ts
+ * import { PROFILE_NAMES } from "./sim.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(PROFILE_NAMES, ["small", "medium", "large"]);
+ * ```
+ */
+export const PROFILE_NAMES = ["small", "medium", "large"] as const;
+
+/** The name of a built-in engine profile. */
+export type ProfileName = typeof PROFILE_NAMES[number];
 
 const probability = z.number().min(0).max(1);
 
@@ -41,7 +59,9 @@ export const simulatorOptionsShape = {
   /** Deterministic mode: fixed interval between tokens, ms. */
   itlMs: z.number().min(0).optional(),
   /** Realistic mode: a named engine profile. */
-  profile: z.enum(PROFILE_NAMES as [string, ...string[]]).optional(),
+  // Typed as string (not ProfileName) so that callers passing a user's
+  // `--profile` need no cast; the enum rejects any other name.
+  profile: z.enum(PROFILE_NAMES as readonly string[] as [string, ...string[]]).optional(),
   /** Realistic mode: overrides of the profile's parameters. */
   engine: engineModelSchema.optional(),
   /** Faults to inject. */

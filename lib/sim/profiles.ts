@@ -10,6 +10,8 @@
  * @module
  */
 
+import { PROFILE_NAMES, type ProfileName } from "../config/sim.ts";
+
 /** Parameters of the simulated continuous-batching engine. */
 export interface EngineModel {
   /** Most sequences running (decoding or prefilling) at once; more wait in a queue. */
@@ -28,8 +30,22 @@ export interface EngineModel {
   kvReadMsPerKToken: number;
 }
 
-/** The built-in profiles, by name. */
-export const PROFILES: Readonly<Record<string, Readonly<EngineModel>>> = {
+/**
+ * The built-in profiles, by name: one for each name of
+ * `PROFILE_NAMES` in `lib/config/sim.ts` (the `satisfies` makes a missing
+ * or an extra profile a type error).
+ *
+ * @example
+ * ```ts
+ * import { PROFILES } from "./profiles.ts";
+ * import { PROFILE_NAMES } from "../config/sim.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(Object.keys(PROFILES), [...PROFILE_NAMES]);
+ * assert.equal(PROFILES.small.saturationBatch, 32);
+ * ```
+ */
+export const PROFILES: Readonly<Record<ProfileName, Readonly<EngineModel>>> = {
   /** A small model on one GPU: fast steps, saturates early (B_sat 32). Used by the demo. */
   small: {
     maxNumSeqs: 256,
@@ -60,7 +76,11 @@ export const PROFILES: Readonly<Record<string, Readonly<EngineModel>>> = {
     saturationBatch: 96,
     kvReadMsPerKToken: 0.03,
   },
-};
+} satisfies Record<ProfileName, EngineModel>;
 
-/** Names of the built-in profiles. */
-export const PROFILE_NAMES: readonly string[] = Object.keys(PROFILES);
+/**
+ * Names of the built-in profiles: re-exported from `lib/config/sim.ts`,
+ * where they are defined, for `lib/config/parse_test.ts` until it imports
+ * them from there.
+ */
+export { PROFILE_NAMES };

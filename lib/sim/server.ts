@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type SimulatorOptions, simulatorOptionsSchema } from "../config/sim.ts";
+import { type ProfileName, type SimulatorOptions, simulatorOptionsSchema } from "../config/sim.ts";
 import { validate } from "../config/errors.ts";
 import { BatchingEngine, DeterministicEngine, type Engine } from "./engine.ts";
 import { FaultPicker } from "./faults.ts";
@@ -61,7 +61,8 @@ export function serveSimulator(options: SimulatorOptions = {}): SimServer {
     maxModelLen = 1 << 20;
     describe = { mode: "deterministic", ttftMs: o.ttftMs, itlMs: o.itlMs };
   } else {
-    const model = { ...PROFILES[o.profile ?? "small"], ...o.engine };
+    // The schema accepts only PROFILE_NAMES, so the cast holds.
+    const model = { ...PROFILES[(o.profile ?? "small") as ProfileName], ...o.engine };
     const batching = new BatchingEngine(model);
     engine = batching;
     maxModelLen = model.kvCacheTokens;
