@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DeadlineScheduler, holdPreciseWaits, sleepUntil } from "./precise.ts";
-import { roundTripsDuring } from "./_test_helpers.ts";
+import { roundTripsDuring } from "./round_trips.ts";
 
 // The point of this module is sub-millisecond precision where Deno's timers
 // fire ~1.3 ms late. Checked against its own deadlines: never early, and the

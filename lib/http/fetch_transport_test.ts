@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { delay, within } from "../../tests/_testing.ts";
+import { delay, within } from "../util/async.ts";
 import { createFetchTransport } from "./fetch_transport.ts";
 import { type HttpRequest, TransportError } from "./transport.ts";
 

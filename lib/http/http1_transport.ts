@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ChunkedDecoder, findHeadEnd, parseHead } from "./_http1.ts";
+import { ChunkedDecoder, findHeadEnd, parseHead } from "./http1_parse.ts";
 import {
   abortFailure,
   type HttpRequest,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { delay, within } from "../../tests/_testing.ts";
+import { delay, within } from "../util/async.ts";
 import { createHttp1Transport } from "./http1_transport.ts";
 import { type HttpRequest, type HttpTransport, TransportError } from "./transport.ts";
 

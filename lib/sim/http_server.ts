@@ -13,7 +13,7 @@
  * @module
  */
 
-import { ChunkedDecoder, findHeadEnd, parseHead } from "../http/_http1.ts";
+import { ChunkedDecoder, findHeadEnd, parseHead } from "../http/http1_parse.ts";
 import { concatBytes } from "../util/bytes.ts";
 
 /** A request as the handler sees it. */

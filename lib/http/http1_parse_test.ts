@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChunkedDecoder, findHeadEnd, parseHead } from "./_http1.ts";
+import { ChunkedDecoder, findHeadEnd, parseHead } from "./http1_parse.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
