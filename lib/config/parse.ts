@@ -6,8 +6,10 @@
  */
 
 import { parse as parseYaml } from "npm:yaml@^2.9.1";
+import { dirname, resolve } from "node:path";
 import { type BenchmarkSpec, benchmarkSpecSchema } from "./benchmark.ts";
 import { ConfigError, validate } from "./errors.ts";
+import { resolveConfigPaths } from "./paths.ts";
 
 /**
  * Validates a benchmark specification and applies defaults.
@@ -38,11 +40,14 @@ export function parseBenchmarkSpec(input: unknown): BenchmarkSpec {
 
 /**
  * Parses the text of a YAML or JSON config file into a plain object (not yet
- * validated: flags may still be merged in).
+ * validated: flags may still be merged in). Relative paths in it (prompts and
+ * workload files, tokenizer, trace, `out`, `records`, the backend's files;
+ * see `paths.ts`) are resolved against the folder of `fileName`, so the file
+ * means the same from any working directory.
  *
  * @param text File contents.
- * @param fileName Used to pick the format (`.json` is JSON, anything else YAML) and in errors.
- * @returns The parsed object.
+ * @param fileName The file's path: picks the format (`.json` is JSON, anything else YAML), is the base of relative paths, and names the file in errors.
+ * @returns The parsed object, its paths absolute.
  * @throws {ConfigError} When the text is not valid YAML/JSON or not a mapping.
  *
  * @example
@@ -51,6 +56,10 @@ export function parseBenchmarkSpec(input: unknown): BenchmarkSpec {
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(parseConfigText("runs: 5\n", "a.yaml"), { runs: 5 });
+ * assert.deepEqual(
+ *   parseConfigText("prompts: { file: prompts.txt }\n", "/bench/run.yaml").prompts,
+ *   { file: "/bench/prompts.txt" },
+ * );
  * ```
  */
 export function parseConfigText(text: string, fileName: string): Record<string, unknown> {
@@ -72,5 +81,38 @@ export function parseConfigText(text: string, fileName: string): Record<string, 
       received: Array.isArray(data) ? "a list" : typeof data,
     }]);
   }
-  return data as Record<string, unknown>;
+  return resolveConfigPaths(data as Record<string, unknown>, dirname(resolve(fileName)));
+}
+
+/**
+ * Reads and parses a YAML or JSON config file (see {@linkcode parseConfigText}).
+ *
+ * @param path The file.
+ * @returns The parsed object, its relative paths resolved against the file's folder.
+ * @throws {ConfigError} When the file cannot be read, is not valid YAML/JSON, or is not a mapping.
+ *
+ * @example
+ * ```ts
+ * import { readConfigFile } from "./parse.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/run.yaml`, "trace: { path: t.jsonl }\n");
+ * assert.deepEqual(await readConfigFile(`${dir}/run.yaml`), { trace: { path: `${dir}/t.jsonl` } });
+ * await assert.rejects(readConfigFile(`${dir}/nope.yaml`), /'config' must be a readable YAML or JSON file/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    throw new ConfigError("benchmark", [{
+      path: "config",
+      expected: "a readable YAML or JSON file",
+      received: `${JSON.stringify(path)} (${err instanceof Error ? err.message : err})`,
+    }]);
+  }
+  return parseConfigText(text, path);
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { PROFILE_NAMES } from "../sim/profiles.ts";
 import { ConfigError } from "./errors.ts";
-import { parseBenchmarkSpec, parseConfigText } from "./parse.ts";
+import { parseBenchmarkSpec, parseConfigText, readConfigFile } from "./parse.ts";
 
 const BASE = {
   backend: { type: "simulator", ttftMs: 10, itlMs: 2 },
@@ -351,4 +351,45 @@ Deno.test("a secret in a misspelt or invalid field never appears in the error", 
     backend: { type: "openai", endpoint: "http://h:1", apiKey: 12345 },
   });
   assert.doesNotMatch(e2.message, /12345/);
+});
+
+Deno.test("readConfigFile() resolves a config file's relative paths against its folder, not the working directory", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/bench`);
+    await Deno.writeTextFile(`${dir}/bench/prompts.txt`, "hello\n");
+    await Deno.writeTextFile(
+      `${dir}/bench/run.yaml`,
+      "backend: { type: simulator }\nprompts: { file: prompts.txt }\n" +
+        "trace: { path: ../traces/t.jsonl }\nrecords: false\n",
+    );
+    // The working directory (this test's) is not dir/bench: the paths still name files beside the config.
+    assert.notEqual(Deno.cwd(), `${dir}/bench`);
+    const spec = await readConfigFile(`${dir}/bench/run.yaml`);
+    assert.deepEqual(spec.prompts, { file: `${dir}/bench/prompts.txt` });
+    assert.deepEqual(spec.trace, { path: `${dir}/traces/t.jsonl` });
+    assert.equal(spec.records, false);
+    assert.equal(await Deno.readTextFile((spec.prompts as { file: string }).file), "hello\n");
+    // A JSON config: the same rule; absolute paths stay.
+    await Deno.writeTextFile(
+      `${dir}/bench/run.json`,
+      JSON.stringify({ workload: { source: "file", path: "/data/p.txt" }, out: "r/out.json" }),
+    );
+    const j = await readConfigFile(`${dir}/bench/run.json`);
+    assert.deepEqual(j.workload, { source: "file", path: "/data/p.txt" });
+    assert.equal(j.out, `${dir}/bench/r/out.json`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readConfigFile() of a missing file is a ConfigError naming the file", async () => {
+  await assert.rejects(readConfigFile("/nonexistent/splleed.yaml"), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(
+      e.message,
+      /'config' must be a readable YAML or JSON file, got "\/nonexistent\/splleed\.yaml"/,
+    );
+    return true;
+  });
 });
