@@ -160,11 +160,9 @@ function flatten(issue: z.core.$ZodIssue, prefix: PropertyKey[], out: ResultsIss
   const path = [...prefix, ...issue.path];
   const input = (issue as { input?: unknown }).input;
   if (issue.code === "invalid_union") {
-    // Report the alternative whose shape matched: its complaints are about the
-    // inside of the value; alternatives that rejected the value as a whole say less.
-    const near = issue.errors.filter((b) =>
-      b.length > 0 && !b.every((i) => i.path.length === 0 && i.code === "invalid_type")
-    );
+    // Report the alternative whose shape matched (its complaints are about the
+    // inside of the value); otherwise what each alternative expected.
+    const near = issue.errors.filter((b) => b.some((i) => i.path.length > 0));
     if (near.length === 1) {
       for (const sub of near[0]) flatten(sub, path, out);
       return;
