@@ -1,28 +1,10 @@
 /**
- * The one clock splleed measures with: `performance.now()`, a monotonic
- * millisecond counter with microsecond resolution, plus an anchor that maps
- * it to wall-clock time for reports.
+ * splleed measures with one clock, `performance.now()` (a monotonic
+ * millisecond counter with microsecond resolution), read directly; this
+ * module holds the anchor that maps it to wall-clock time for reports.
  *
  * @module
  */
-
-/**
- * Current monotonic time in milliseconds (fractional, microsecond resolution).
- *
- * @returns `performance.now()`.
- *
- * @example
- * ```ts
- * import { monoNow } from "./clock.ts";
- * import assert from "node:assert/strict";
- *
- * const a = monoNow();
- * assert.ok(monoNow() >= a);
- * ```
- */
-export function monoNow(): number {
-  return performance.now();
-}
 
 /** A pair of readings taken together, to convert monotonic times to wall-clock times. */
 export interface ClockAnchor {

@@ -9,6 +9,7 @@
 
 import { join } from "node:path";
 import type { ProcessLaunch } from "../config/launch.ts";
+import { delay } from "../util/async.ts";
 import { guard, release, signalGroup } from "./_reaper.ts";
 
 /** Lines of the engine's log shown when it fails. */
@@ -396,7 +397,7 @@ async function waitReady(
       }
       last = await poll(`${endpoint}${path}`, Math.min(5_000, left));
       if (last === 200) break;
-      await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(0, left))));
+      await delay(Math.min(pollMs, Math.max(0, left)));
     }
   }
   return null;
