@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { quantileSorted, sortedCopy } from "./quantile.ts";
+import { nearestRankSorted, quantileSorted, sortedCopy } from "./quantile.ts";
 
 // Expected values are NumPy's: `np.percentile(a, 100 * p)` (default method
 // "linear", Hyndman & Fan type 7), computed with numpy 2.4.6. By hand, for n
@@ -60,4 +60,27 @@ Deno.test("sortedCopy() sorts numerically and leaves its input alone", () => {
   // Default Array sort would give [-1, 10, 100, 2.5, 9] (string order).
   assert.deepEqual(Array.from(sorted), [-1, 2.5, 9, 10, 100]);
   assert.deepEqual(input, [10, 9, 100, -1, 2.5]);
+});
+
+Deno.test("nearestRankSorted() is the smallest value with at least p of the sample at or below it", () => {
+  // Ten values: p50 covers 5 of them (the 5th, 11), p51 needs 6 (13), p95 and p99 need all 10.
+  const cases: [number, number][] = [
+    [0, 2],
+    [0.1, 2],
+    [0.11, 3],
+    [0.5, 11],
+    [0.51, 13],
+    [0.95, 29],
+    [
+      0.99,
+      29,
+    ],
+    [1, 29],
+  ];
+  for (const [p, expected] of cases) assert.equal(nearestRankSorted(PRIMES, p), expected, `p=${p}`);
+  // Twenty values: 0.95 × 20 = 19 exactly, the 19th value (no rounding up to the 20th).
+  const twenty = Array.from({ length: 20 }, (_, i) => i + 1);
+  assert.equal(nearestRankSorted(twenty, 0.95), 19);
+  assert.ok(Number.isNaN(nearestRankSorted([], 0.5)));
+  assert.throws(() => nearestRankSorted(PRIMES, 1.5), RangeError);
 });
