@@ -71,10 +71,7 @@ Deno.test("nearestRankSorted() is the smallest value with at least p of the samp
     [0.5, 11],
     [0.51, 13],
     [0.95, 29],
-    [
-      0.99,
-      29,
-    ],
+    [0.99, 29],
     [1, 29],
   ];
   for (const [p, expected] of cases) assert.equal(nearestRankSorted(PRIMES, p), expected, `p=${p}`);
