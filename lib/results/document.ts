@@ -13,6 +13,9 @@ import type { MetricSummary } from "../stats/summary.ts";
 import type { WorkloadFingerprint } from "../workload/fingerprint.ts";
 
 export type { WorkloadFingerprint } from "../workload/fingerprint.ts";
+export type { LoadDelivered } from "../metrics/load_delivered.ts";
+export type { TimeSeries } from "../metrics/time_series.ts";
+export type { MetricSummary } from "../stats/summary.ts";
 
 /** One trial of one level. */
 export interface TrialResult {

@@ -69,6 +69,8 @@ export class ResultsFormatError extends TypeError {
   readonly line: number | null;
 
   /**
+   * Creates the error; the message is `Cannot read FILE: DETAIL`.
+   *
    * @param file The file as the caller named it.
    * @param problem What is wrong.
    * @param detail What was expected and what was found, in words.

@@ -35,7 +35,17 @@ export type { RequestRecord } from "../record/record.ts";
 /** Bytes read from the file at a time. */
 const READ_BYTES = 256 * 1024;
 
-/** The records-file schema versions this splleed reads. */
+/**
+ * The records-file schema versions this splleed reads.
+ *
+ * @example
+ * ```ts
+ * import { SUPPORTED_RECORDS_VERSIONS } from "./records.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(SUPPORTED_RECORDS_VERSIONS, [1]);
+ * ```
+ */
 export const SUPPORTED_RECORDS_VERSIONS: readonly number[] = [1];
 
 /** Options of {@linkcode readRecords}. */

@@ -22,10 +22,30 @@
 import { z } from "npm:zod@^4.6.7";
 import type { ResultsDocument } from "./document.ts";
 
-/** The schema version this splleed writes. */
+/**
+ * The schema version this splleed writes.
+ *
+ * @example
+ * ```ts
+ * import { RESULTS_SCHEMA_VERSION } from "./schema.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(RESULTS_SCHEMA_VERSION, 1);
+ * ```
+ */
 export const RESULTS_SCHEMA_VERSION = 1;
 
-/** The schema versions this splleed reads. */
+/**
+ * The schema versions this splleed reads.
+ *
+ * @example
+ * ```ts
+ * import { RESULTS_SCHEMA_VERSION, SUPPORTED_RESULTS_VERSIONS } from "./schema.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(SUPPORTED_RESULTS_VERSIONS.includes(RESULTS_SCHEMA_VERSION));
+ * ```
+ */
 export const SUPPORTED_RESULTS_VERSIONS: readonly number[] = [1];
 
 /** A measured number: `null` (NaN or ±Infinity when written) reads back as NaN. */

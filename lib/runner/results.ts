@@ -25,7 +25,11 @@ import { renderTable } from "../report/table.ts";
 export class BenchmarkResults {
   #doc: ResultsDocument;
 
-  /** @param doc The results document. */
+  /**
+   * Wraps a results document (use {@linkcode BenchmarkResults.load} to read one from disk).
+   *
+   * @param doc The results document.
+   */
   constructor(doc: ResultsDocument) {
     this.#doc = doc;
   }
