@@ -94,6 +94,7 @@ export async function readResults(pathOrText: string | URL): Promise<ResultsDocu
  * ```
  */
 export function parseResultsText(text: string, file: string): ResultsDocument {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark
   if (text.trim() === "") {
     throw new ResultsFormatError(
       file,

@@ -112,6 +112,7 @@ Deno.test("readResults: a full document reads back equal, from a path, a file UR
     assert.deepEqual(await readResults(path), doc);
     assert.deepEqual(await readResults(pathToFileURL(path)), doc);
     assert.deepEqual(await readResults(`\n  ${text}`), doc);
+    assert.deepEqual(await readResults(`\ufeff${text}`), doc, "a byte-order mark is skipped");
   });
 });
 
