@@ -33,6 +33,7 @@ export const RULES = {
   "bare-specifier": "imports are npm: with a version, node: or relative paths",
   "npm-one-version": "each npm package is used with one version range across the project",
   "snake-case": "file names are snake_case",
+  "syntax": "every source file parses (a file that does not is not checked further)",
 } as const;
 
 /** The id of a rule. */
@@ -497,6 +498,11 @@ function modProblems(src: Source): Problem[] {
   return out;
 }
 
+/** The syntax errors the parser recovered from (the compiler keeps them on the file). */
+function parseErrors(sf: ts.SourceFile): readonly ts.Diagnostic[] {
+  return (sf as unknown as { parseDiagnostics?: readonly ts.Diagnostic[] }).parseDiagnostics ?? [];
+}
+
 function parse(rel: string, text: string): ts.SourceFile {
   const kind = rel.endsWith("x") ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
   return ts.createSourceFile(rel, text, ts.ScriptTarget.Latest, true, kind);
@@ -559,6 +565,20 @@ export function checkTree(root: string): Problem[] {
           basename(src.rel)
         }'`,
       });
+    }
+
+    const syntax = parseErrors(src.sf);
+    if (syntax.length > 0) {
+      const d = syntax[0];
+      problems.push({
+        file: src.rel,
+        line: src.sf.getLineAndCharacterOfPosition(d.start ?? 0).line + 1,
+        rule: "syntax",
+        message: `does not parse (${
+          ts.flattenDiagnosticMessageText(d.messageText, " ")
+        }); its rules were not checked`,
+      });
+      continue;
     }
 
     const refs = refsOf(src.sf, 0, false);

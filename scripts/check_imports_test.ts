@@ -488,6 +488,13 @@ Deno.test("a lib module importing outside lib/ is reported; its tests may", () =
   });
 });
 
+Deno.test("a file that does not parse is reported once, not as a flood of other rules", () => {
+  assertOne({
+    "lib/util/broken.ts":
+      "/**\n * @example\n * ```ts\n */ await Deno.remove(x)\n * ```\n */\nexport const a = ;\n",
+  }, { rule: "syntax", file: "lib/util/broken.ts", message: /does not parse/ });
+});
+
 Deno.test("the script exits 1 listing every violation, 0 on a clean tree, 2 on bad arguments", async () => {
   const clean = writeTree(CLEAN);
   const dirty = writeTree({
