@@ -221,3 +221,89 @@ Deno.test("quiet: true in a config file silences progress like --quiet", async (
   const l2 = await runCli(["run", `${dir}/loud.yaml`]);
   assert.match(l2.stderr, /trial 1\/2/);
 });
+
+Deno.test("a config file's relative paths start from its folder, flag paths from the working directory", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/bench`);
+    await Deno.mkdir(`${dir}/elsewhere`);
+    await Deno.writeTextFile(`${dir}/bench/prompts.txt`, "first prompt\nsecond prompt\nthird\n");
+    await Deno.writeTextFile(
+      `${dir}/bench/run.yaml`,
+      "backend: { type: simulator, ttftMs: 1, itlMs: 1 }\nprompts: { file: prompts.txt }\n" +
+        "records: records.jsonl\nruns: 3\ntrials: 1\nwarmup: 0\nsampling: { maxTokens: 2 }\n",
+    );
+    // Run from another folder: the config names prompts.txt beside itself.
+    const r = await runCli(
+      ["run", "../bench/run.yaml", "--out", "out/results.json", "--json", "-q"],
+      `${dir}/elsewhere`,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.config.workload.count, 3, "the three prompts of bench/prompts.txt");
+    assert.equal(doc.recordsFile, `${dir}/bench/records.jsonl`, "config path: beside the config");
+    const saved = JSON.parse(await Deno.readTextFile(`${dir}/elsewhere/out/results.json`));
+    assert.equal(saved.levels.length, 1, "flag path: from the working directory");
+    const { requests } = await readRecords(`${dir}/bench/records.jsonl`);
+    assert.equal(requests.length, 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--dry-run prints the plan and exits 0 without starting an engine or sending a request", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Managed vLLM: no `vllm` command is needed, since nothing starts.
+    const managed = await runCli([
+      "run",
+      "--backend",
+      "vllm",
+      "--model",
+      "Qwen/Qwen2.5-0.5B-Instruct",
+      "--tensor-parallel",
+      "2",
+      "--concurrency",
+      "1,4",
+      "--runs",
+      "5",
+      "--trials",
+      "2",
+      "--out",
+      `${dir}/r.json`,
+      "--dry-run",
+      "--json",
+    ]);
+    assert.equal(managed.code, 0, managed.stderr);
+    const plan = JSON.parse(managed.stdout);
+    assert.equal(plan.levels.length, 2);
+    assert.equal(plan.totalRequests, 2 * 2 * 5);
+    assert.equal(plan.backend.managed, true);
+    await assert.rejects(Deno.stat(`${dir}/r.json`), "nothing ran, nothing saved");
+    await assert.rejects(Deno.stat(`${dir}/r.records.jsonl`), "no records file");
+
+    // Connect mode against a port where nothing listens: no request is sent, so no error.
+    const text = await runCli([
+      "run",
+      "--endpoint",
+      "http://127.0.0.1:9",
+      "--model",
+      "m",
+      "--request-rate",
+      "2,8",
+      "--mode",
+      "serve",
+      "--runs",
+      "10",
+      "--dry-run",
+    ]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /\S/);
+    // A bad configuration still exits 2 before any plan.
+    const bad = await runCli(["run", "--backend", "simulator", "--trials", "0", "--dry-run"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /'trials' must be a positive integer, got 0/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,12 +1,15 @@
 /**
- * Parsing command-line flag values into specification fragments. Pure
- * functions: values are only converted here; the zod schema validates them.
+ * Converting command-line flag values: numbers, lists, SLOs, faults, shell
+ * words, and the backend flags generated from the options declared in the
+ * backend schemas. Values are only converted here; the zod schema validates
+ * them (a number that is not one becomes NaN, which it reports).
  *
  * @module
  */
 
+import { type Command, Option } from "npm:commander@^15.1.0";
+import { type BackendFlag, backendFlags } from "../config/backends.ts";
 import { ConfigError } from "../config/errors.ts";
-import { parseDistribution } from "../config/workload.ts";
 
 /**
  * Parses a comma-separated list of numbers (`1,2,4`).
@@ -146,247 +149,6 @@ export function parseFaults(value: string): Record<string, unknown> {
   return out;
 }
 
-/** How a command-line flag maps onto a backend field. */
-export interface BackendFlag {
-  /** Commander flag syntax (`--tensor-parallel <n>`). */
-  flag: string;
-  /** Help text. */
-  help: string;
-  /** The backend field it sets. */
-  field: string;
-  /** How the value is converted. */
-  kind: "string" | "number" | "boolean" | "json" | "args" | "pairs";
-}
-
-/**
- * The backend fields the `run` command takes as flags, the same names as
- * `benchmark()`'s options (`tensorParallel` ↔ `--tensor-parallel`).
- */
-export const BACKEND_FLAGS: readonly BackendFlag[] = [
-  {
-    flag: "--api-key-env <name>",
-    help: "read the API key from this environment variable",
-    field: "apiKeyEnv",
-    kind: "string",
-  },
-  {
-    flag: "--api-key-file <path>",
-    help: "read the API key from this file",
-    field: "apiKeyFile",
-    kind: "string",
-  },
-  {
-    flag: "--header <k=v...>",
-    help: "extra request header(s), name=value",
-    field: "headers",
-    kind: "pairs",
-  },
-  {
-    flag: "--command <cmd>",
-    help: "managed: the engine's command (argv prefix, shell-style words)",
-    field: "command",
-    kind: "args",
-  },
-  {
-    flag: "--binary <path>",
-    help: "managed llamacpp: path of llama-server",
-    field: "binary",
-    kind: "string",
-  },
-  {
-    flag: "--extra-args <args>",
-    help: "managed: arguments appended to the engine's command line",
-    field: "extraArgs",
-    kind: "args",
-  },
-  {
-    flag: "--engine-env <k=v...>",
-    help: "managed: environment variable(s) for the engine",
-    field: "env",
-    kind: "pairs",
-  },
-  {
-    flag: "--host <host>",
-    help: "managed: interface the engine listens on",
-    field: "host",
-    kind: "string",
-  },
-  {
-    flag: "--port <port>",
-    help: "managed: port the engine listens on (default: a free one)",
-    field: "port",
-    kind: "number",
-  },
-  {
-    flag: "--startup-timeout <s>",
-    help: "managed: seconds to wait for the engine",
-    field: "startupTimeoutS",
-    kind: "number",
-  },
-  { flag: "--log-file <path>", help: "managed: engine log file", field: "logFile", kind: "string" },
-  {
-    flag: "--docker-image <image>",
-    help: "managed: run the engine in this Docker image",
-    field: "docker.image",
-    kind: "string",
-  },
-  {
-    flag: "--docker-args <args>",
-    help: "managed: extra docker run arguments",
-    field: "docker.args",
-    kind: "args",
-  },
-  {
-    flag: "--tensor-parallel <n>",
-    help: "vllm, sglang: tensor-parallel size",
-    field: "tensorParallel",
-    kind: "number",
-  },
-  {
-    flag: "--pipeline-parallel <n>",
-    help: "vllm: pipeline-parallel size",
-    field: "pipelineParallel",
-    kind: "number",
-  },
-  {
-    flag: "--data-parallel <n>",
-    help: "sglang: data-parallel size",
-    field: "dataParallel",
-    kind: "number",
-  },
-  {
-    flag: "--gpu-memory-utilization <x>",
-    help: "vllm: share of GPU memory",
-    field: "gpuMemoryUtilization",
-    kind: "number",
-  },
-  {
-    flag: "--mem-fraction-static <x>",
-    help: "sglang: static memory fraction",
-    field: "memFractionStatic",
-    kind: "number",
-  },
-  {
-    flag: "--quantization <q>",
-    help: "vllm, sglang: quantization method",
-    field: "quantization",
-    kind: "string",
-  },
-  { flag: "--quantize <q>", help: "tgi: quantization method", field: "quantize", kind: "string" },
-  { flag: "--dtype <t>", help: "vllm, sglang: dtype", field: "dtype", kind: "string" },
-  {
-    flag: "--max-model-len <n>",
-    help: "vllm: context length",
-    field: "maxModelLen",
-    kind: "number",
-  },
-  {
-    flag: "--context-length <n>",
-    help: "sglang: context length",
-    field: "contextLength",
-    kind: "number",
-  },
-  {
-    flag: "--max-num-seqs <n>",
-    help: "vllm: most sequences per batch",
-    field: "maxNumSeqs",
-    kind: "number",
-  },
-  {
-    flag: "--max-running-requests <n>",
-    help: "sglang: most running requests",
-    field: "maxRunningRequests",
-    kind: "number",
-  },
-  {
-    flag: "--chunked-prefill-size <n>",
-    help: "sglang: chunked prefill size",
-    field: "chunkedPrefillSize",
-    kind: "number",
-  },
-  {
-    flag: "--enable-prefix-caching",
-    help: "vllm: prefix caching on",
-    field: "enablePrefixCaching",
-    kind: "boolean",
-  },
-  {
-    flag: "--no-enable-prefix-caching",
-    help: "vllm: prefix caching off",
-    field: "enablePrefixCaching",
-    kind: "boolean",
-  },
-  {
-    flag: "--enable-chunked-prefill",
-    help: "vllm: chunked prefill on",
-    field: "enableChunkedPrefill",
-    kind: "boolean",
-  },
-  {
-    flag: "--no-enable-chunked-prefill",
-    help: "vllm: chunked prefill off",
-    field: "enableChunkedPrefill",
-    kind: "boolean",
-  },
-  {
-    flag: "--speculative-config <json>",
-    help: "vllm: speculative decoding config (JSON)",
-    field: "speculativeConfig",
-    kind: "json",
-  },
-  {
-    flag: "--disable-radix-cache",
-    help: "sglang: disable the radix cache",
-    field: "enableRadixCache",
-    kind: "boolean",
-  },
-  {
-    flag: "--is-embedding",
-    help: "sglang: serve an embedding model",
-    field: "isEmbedding",
-    kind: "boolean",
-  },
-  {
-    flag: "--max-batch-total-tokens <n>",
-    help: "tgi: batch token budget",
-    field: "maxBatchTotalTokens",
-    kind: "number",
-  },
-  {
-    flag: "--max-input-tokens <n>",
-    help: "tgi: most input tokens",
-    field: "maxInputTokens",
-    kind: "number",
-  },
-  {
-    flag: "--max-total-tokens <n>",
-    help: "tgi: most input + output tokens",
-    field: "maxTotalTokens",
-    kind: "number",
-  },
-  { flag: "--shard-count <n>", help: "tgi: number of shards", field: "shardCount", kind: "number" },
-  {
-    flag: "--parallel <n>",
-    help: "llamacpp: slots (sequences decoded together)",
-    field: "parallel",
-    kind: "number",
-  },
-  { flag: "--ctx-size <n>", help: "llamacpp: context size", field: "ctxSize", kind: "number" },
-  { flag: "--threads <n>", help: "llamacpp: CPU threads", field: "threads", kind: "number" },
-  {
-    flag: "--gpu-layers <n>",
-    help: "llamacpp: layers offloaded to the GPU",
-    field: "gpuLayers",
-    kind: "number",
-  },
-  {
-    flag: "--embeddings",
-    help: "llamacpp: serve /v1/embeddings",
-    field: "embeddings",
-    kind: "boolean",
-  },
-];
-
 /**
  * Splits a string into words the way a POSIX shell does for plain words,
  * single and double quotes and backslash escapes (no expansion).
@@ -440,189 +202,123 @@ export function splitWords(value: string): string[] {
   return out;
 }
 
-/**
- * Converts the backend flags given on the command line into backend fields.
- *
- * @param opts Commander's parsed options (camel-cased flag names).
- * @param flags The flag table.
- * @returns Backend fields to merge (dotted fields become nested objects).
- * @throws {ConfigError} When a JSON or `k=v` value is malformed.
- *
- * @example
- * ```ts
- * import { BACKEND_FLAGS, backendFieldsFromFlags } from "./flags.ts";
- * import assert from "node:assert/strict";
- *
- * assert.deepEqual(
- *   backendFieldsFromFlags({ parallel: "4", extraArgs: "--seed 1", dockerImage: "img", enablePrefixCaching: false }, BACKEND_FLAGS),
- *   { parallel: 4, extraArgs: ["--seed", "1"], docker: { image: "img" }, enablePrefixCaching: false },
- * );
- * ```
- */
-export function backendFieldsFromFlags(
-  opts: Record<string, unknown>,
-  flags: readonly BackendFlag[],
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const seen = new Set<string>();
-  for (const f of flags) {
-    const key = optionKey(f.flag);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const raw = opts[key];
-    if (raw === undefined) continue;
-    let v: unknown;
-    switch (f.kind) {
-      case "number":
-        v = parseNumber(String(raw));
-        break;
-      case "boolean":
-        v = f.field === "enableRadixCache" ? !raw : Boolean(raw);
-        break;
-      case "args":
-        v = splitWords(String(raw));
-        break;
-      case "json":
+function parsePairs(
+  flag: string,
+  item: string,
+  into: Record<string, string> = {},
+): Record<string, string> {
+  const eq = item.indexOf("=");
+  if (eq <= 0) {
+    throw new ConfigError("benchmark", [{
+      path: flag,
+      expected: "name=value",
+      received: JSON.stringify(item),
+    }]);
+  }
+  return { ...into, [item.slice(0, eq)]: item.slice(eq + 1) };
+}
+
+/** The converter of a flag's text, by the kind its field's type implies. */
+function converter(flag: BackendFlag): ((value: string, previous: unknown) => unknown) | undefined {
+  const name = flag.flag.split(" ")[0];
+  switch (flag.kind) {
+    case "number":
+      return (v) => parseNumber(v);
+    case "args":
+      return (v) => splitWords(v);
+    case "pairs":
+      return (v, prev) => parsePairs(name, v, prev as Record<string, string> | undefined);
+    case "json":
+      return (v) => {
         try {
-          v = JSON.parse(String(raw));
+          return JSON.parse(v);
         } catch {
           throw new ConfigError("benchmark", [{
-            path: f.flag.split(" ")[0],
+            path: name,
             expected: "JSON",
-            received: JSON.stringify(raw),
+            received: JSON.stringify(v),
           }]);
         }
-        break;
-      case "pairs":
-        v = parsePairs(f.flag.split(" ")[0], Array.isArray(raw) ? raw.map(String) : [String(raw)]);
-        break;
-      default:
-        v = String(raw);
-    }
-    const path = f.field.split(".");
-    let target = out;
-    for (const p of path.slice(0, -1)) {
-      target = (target[p] ??= {}) as Record<string, unknown>;
-    }
-    target[path[path.length - 1]] = v;
+      };
+    case "boolean":
+      return undefined;
+    default:
+      return (v) => v;
   }
-  return out;
-}
-
-/** Commander's option key of a flag: `--no-x` → `x`, `--tensor-parallel <n>` → `tensorParallel`. */
-function optionKey(flag: string): string {
-  const name = flag.split(" ")[0].replace(/^--(no-)?/, "");
-  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-function parsePairs(flag: string, items: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of items) {
-    const eq = item.indexOf("=");
-    if (eq <= 0) {
-      throw new ConfigError("benchmark", [{
-        path: flag,
-        expected: "name=value",
-        received: JSON.stringify(item),
-      }]);
-    }
-    out[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return out;
 }
 
 /**
- * Builds a `workload` from the `run` command's workload flags, or returns
- * undefined when none is given (the spec's `prompts` or `workload` stands).
+ * Adds the backend flags declared in the backend schemas
+ * (`lib/config/backends.ts`) to a command, each with its help and the
+ * converter of its value (number, words, `k=v` pairs, JSON).
  *
- * `--dataset` names a local `.parquet` file or folder (read directly), a
- * local `.json` file (ShareGPT), or a Hugging Face dataset id;
- * `--input-len` alone makes synthetic prompts; with `--prefix-groups` and
- * `--prefix-tokens` it is the unique suffix of prefix-sharing prompts;
- * `--prompts FILE` with any workload flag becomes a file workload.
- *
- * @param o Commander's options (camel-cased).
- * @returns The workload data, for the schema to validate.
- * @throws {ConfigError} When a distribution is malformed.
+ * @param cmd The command (`run`).
+ * @returns The command.
  *
  * @example
  * ```ts
- * import { workloadFromFlags } from "./flags.ts";
+ * import { addBackendFlags, backendOptionsFrom } from "./flags.ts";
+ * import { Command } from "npm:commander@^15.1.0";
  * import assert from "node:assert/strict";
  *
- * assert.deepEqual(workloadFromFlags({ inputLen: "normal:512,64", outputLen: "128", numPrompts: "100" }), {
- *   source: "synthetic", inputLen: { dist: "normal", mean: 512, std: 64 }, outputLen: 128, numPrompts: 100,
+ * const cmd = addBackendFlags(new Command().exitOverride());
+ * cmd.parse(["--tensor-parallel", "2", "--no-enable-prefix-caching", "--header", "a=1", "b=2"], { from: "user" });
+ * assert.deepEqual(backendOptionsFrom(cmd), {
+ *   headers: { a: "1", b: "2" },
+ *   tensorParallel: 2,
+ *   enablePrefixCaching: false,
  * });
- * assert.equal(workloadFromFlags({}), undefined);
  * ```
  */
-export function workloadFromFlags(
-  o: Record<string, unknown>,
-): Record<string, unknown> | undefined {
-  const str = (k: string) => (typeof o[k] === "string" ? o[k] as string : undefined);
-  const w: Record<string, unknown> = {};
-  const dataset = str("dataset");
-  if (dataset !== undefined) {
-    if (/\.parquet$/i.test(dataset) || isDirectory(dataset)) {
-      Object.assign(w, { source: "parquet", path: dataset });
-    } else if (/\.json$/i.test(dataset)) {
-      Object.assign(w, { source: "sharegpt", path: dataset });
-    } else {
-      Object.assign(w, { source: "hf", dataset });
-      if (str("datasetSplit") !== undefined) w.split = str("datasetSplit");
-    }
-    if (str("datasetColumn") !== undefined) w.column = str("datasetColumn");
-  } else if (str("prefixGroups") !== undefined || str("prefixTokens") !== undefined) {
-    Object.assign(w, {
-      source: "prefix",
-      groups: parseNumber(str("prefixGroups") ?? ""),
-      prefixTokens: parseNumber(str("prefixTokens") ?? ""),
-      inputLen: parseDistribution(str("inputLen") ?? "", "--input-len"),
-    });
-  } else if (str("inputLen") !== undefined) {
-    Object.assign(w, {
-      source: "synthetic",
-      inputLen: parseDistribution(str("inputLen")!, "--input-len"),
-    });
+export function addBackendFlags(cmd: Command): Command {
+  for (const f of backendFlags()) {
+    const option = new Option(f.flag, f.help);
+    const convert = converter(f);
+    if (convert) option.argParser(convert);
+    cmd.addOption(option);
   }
-  const extra = workloadRefinements(o);
-  if (w.source === undefined) {
-    if (Object.keys(extra).length === 0) return undefined;
-    if (str("prompts") === undefined) return undefined; // applied to the config's workload by the caller
-    Object.assign(w, { source: "file", path: str("prompts") });
-  }
-  return { ...w, ...extra };
+  return cmd;
 }
 
 /**
- * The workload flags that refine any workload (`--output-len`,
- * `--num-prompts`, `--tokenizer`), as workload fields.
+ * The backend fields set by the backend flags given on a parsed command's
+ * line (flags not given are absent; dotted fields nest: `--docker-image`
+ * becomes `{ docker: { image } }`).
  *
- * @param o Commander's options.
- * @returns The fields given.
+ * @param cmd The parsed command.
+ * @returns The backend fields.
  *
  * @example
  * ```ts
- * import { workloadRefinements } from "./flags.ts";
+ * import { addBackendFlags, backendOptionsFrom } from "./flags.ts";
+ * import { Command } from "npm:commander@^15.1.0";
  * import assert from "node:assert/strict";
  *
- * assert.deepEqual(workloadRefinements({ numPrompts: "50" }), { numPrompts: 50 });
+ * const cmd = addBackendFlags(new Command().exitOverride());
+ * cmd.parse(["--docker-image", "img", "--extra-args", "--seed 1", "--disable-radix-cache"], { from: "user" });
+ * assert.deepEqual(backendOptionsFrom(cmd), {
+ *   extraArgs: ["--seed", "1"],
+ *   docker: { image: "img" },
+ *   enableRadixCache: false,
+ * });
  * ```
  */
-export function workloadRefinements(o: Record<string, unknown>): Record<string, unknown> {
+export function backendOptionsFrom(cmd: Command): Record<string, unknown> {
+  const opts = cmd.opts();
   const out: Record<string, unknown> = {};
-  if (typeof o.outputLen === "string") {
-    out.outputLen = parseDistribution(o.outputLen, "--output-len");
+  const seen = new Set<string>();
+  for (const f of backendFlags()) {
+    const option = new Option(f.flag);
+    const key = option.attributeName();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (cmd.getOptionValueSource(key) !== "cli") continue;
+    const raw = opts[key];
+    // A boolean pair (--x / --no-x) shares one key; a lone off flag (--disable-x) holds true when given.
+    const v = f.kind === "boolean" && !option.negate && f.sets === false ? !raw : raw;
+    let target = out;
+    for (const p of f.path.slice(0, -1)) target = (target[p] ??= {}) as Record<string, unknown>;
+    target[f.path[f.path.length - 1]] = v;
   }
-  if (typeof o.numPrompts === "string") out.numPrompts = parseNumber(o.numPrompts);
-  if (typeof o.tokenizer === "string") out.tokenizer = o.tokenizer;
   return out;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
 }

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../config/errors.ts";
-import { parseFaults, parseNumber, parseNumberList, parseSlo } from "./flags.ts";
+import { Command } from "npm:commander@^15.1.0";
+import {
+  addBackendFlags,
+  backendOptionsFrom,
+  parseFaults,
+  parseNumber,
+  parseNumberList,
+  parseSlo,
+} from "./flags.ts";
 
 Deno.test("parseNumberList() splits on commas, trims, and skips empty items", () => {
   assert.deepEqual(parseNumberList("1,2,4"), [1, 2, 4]);
@@ -95,4 +103,76 @@ Deno.test("parseFaults() throws ConfigError for a malformed item", () => {
     }, value);
   }
   assert.throws(() => parseFaults("http500=0.1,drop=0.2"), /got "drop=0.2"/);
+});
+
+function parsedBackendFlags(args: string[]): Record<string, unknown> {
+  const cmd = addBackendFlags(new Command().exitOverride().configureOutput({ writeErr: () => {} }));
+  cmd.parse(args, { from: "user" });
+  return backendOptionsFrom(cmd);
+}
+
+Deno.test("backend flags convert by their field's type: number, words, pairs, JSON, nested docker", () => {
+  assert.deepEqual(
+    parsedBackendFlags([
+      "--tensor-parallel",
+      "2",
+      "--gpu-memory-utilization",
+      "0.9",
+      "--extra-args",
+      `--seed 1 --name 'a b'`,
+      "--command",
+      "/venv/bin/vllm serve",
+      "--engine-env",
+      "CUDA_VISIBLE_DEVICES=0,1",
+      "--engine-env",
+      "HF_HOME=/hf",
+      "--speculative-config",
+      '{"method":"ngram","num_speculative_tokens":4}',
+      "--docker-image",
+      "vllm/vllm-openai:v0.11.0",
+      "--docker-args",
+      "--gpus all",
+      "--api-key-env",
+      "MY_KEY",
+    ]),
+    {
+      apiKeyEnv: "MY_KEY",
+      command: ["/venv/bin/vllm", "serve"],
+      extraArgs: ["--seed", "1", "--name", "a b"],
+      env: { CUDA_VISIBLE_DEVICES: "0,1", HF_HOME: "/hf" },
+      docker: { image: "vllm/vllm-openai:v0.11.0", args: ["--gpus", "all"] },
+      tensorParallel: 2,
+      gpuMemoryUtilization: 0.9,
+      speculativeConfig: { method: "ngram", num_speculative_tokens: 4 },
+    },
+  );
+});
+
+Deno.test("boolean backend flags: --x / --no-x pairs, a lone off flag, and nothing when not given", () => {
+  assert.deepEqual(parsedBackendFlags([]), {});
+  assert.deepEqual(parsedBackendFlags(["--enable-prefix-caching", "--no-enable-chunked-prefill"]), {
+    enablePrefixCaching: true,
+    enableChunkedPrefill: false,
+  });
+  assert.deepEqual(parsedBackendFlags(["--disable-radix-cache", "--is-embedding"]), {
+    enableRadixCache: false,
+    isEmbedding: true,
+  });
+  // The last of a pair wins, as on any command line.
+  assert.deepEqual(parsedBackendFlags(["--enable-prefix-caching", "--no-enable-prefix-caching"]), {
+    enablePrefixCaching: false,
+  });
+});
+
+Deno.test("a bad number stays NaN for the schema; bad pairs and JSON are ConfigErrors naming the flag", () => {
+  assert.ok(Number.isNaN(parsedBackendFlags(["--port", "http"]).port));
+  assert.throws(() => parsedBackendFlags(["--header", "X-Trace"]), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.equal(e.message, `Cannot start benchmark: '--header' must be name=value, got "X-Trace"`);
+    return true;
+  });
+  assert.throws(
+    () => parsedBackendFlags(["--speculative-config", "{method: ngram}"]),
+    /'--speculative-config' must be JSON, got "\{method: ngram\}"/,
+  );
 });

@@ -1,0 +1,92 @@
+/**
+ * `splleed demo`: the built-in simulator at concurrency 1, 4, 16 and 64,
+ * several trials each, its table printed and its files written.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { benchmark } from "../../runner/benchmark.ts";
+import { SAMPLE_PROMPTS } from "../../workload/prompts.ts";
+import { type CliIO, EXIT, interruptOnSignals, reportError } from "../io.ts";
+import { createProgress } from "../progress.ts";
+
+/** The options of `demo`, converted. */
+export interface DemoFlags {
+  /** `--out-dir`: where results.json, results.csv and records.jsonl go. @default "splleed-demo" */
+  outDir?: string;
+  /** `--runs`: measured requests per level per trial. @default 64 */
+  runs?: number;
+  /** `--trials`: trials per level. @default 3 */
+  trials?: number;
+  /** `--quiet`: no progress or notes on stderr. */
+  quiet?: boolean;
+}
+
+/**
+ * Runs `splleed demo`.
+ *
+ * @param flags The options given, converted.
+ * @param io Where output goes.
+ * @returns The exit code: 0, 1 (failure), 2 (bad option), 130 (interrupted).
+ *
+ * @example
+ * ```ts
+ * import { demoCommand } from "./demo.ts";
+ * import assert from "node:assert/strict";
+ *
+ * let err = "";
+ * const io = { out: () => {}, err: (s: string) => (err += s), exit: (() => { throw 0; }) as () => never, isTerminal: false, errIsTerminal: false };
+ * assert.equal(await demoCommand({ runs: 0, quiet: true }, io), 2);
+ * assert.match(err, /'runs' must be a positive integer, got 0/);
+ * ```
+ */
+export async function demoCommand(flags: DemoFlags, io: CliIO): Promise<number> {
+  const dir = flags.outDir ?? "splleed-demo";
+  const quiet = flags.quiet === true;
+  if (!quiet) {
+    io.err(
+      "splleed demo: the built-in simulator (realistic profile 'small', saturating at 32 sequences),\n" +
+        "closed-loop concurrency 1, 4, 16 and 64, several trials per level; this takes about a minute.\n",
+    );
+  }
+  const { signal, dispose } = interruptOnSignals(io);
+  const display = createProgress(io, {
+    mode: quiet ? "quiet" : io.errIsTerminal ? "tty" : "plain",
+  });
+  try {
+    const results = await benchmark({
+      backend: { type: "simulator", profile: "small" },
+      prompts: [...SAMPLE_PROMPTS],
+      mode: "latency",
+      concurrency: [1, 4, 16, 64],
+      warmup: 4,
+      runs: flags.runs ?? 64,
+      trials: flags.trials ?? 3,
+      sampling: { maxTokens: 32, ignoreEos: true },
+      slo: { ttftMs: 100, tpotMs: 8 },
+      records: join(dir, "records.jsonl"),
+      out: join(dir, "results.json"),
+      signal,
+      onEvent: (e) => display.onEvent(e),
+    });
+    display.stop();
+    await results.save(join(dir, "results.csv"));
+    io.out(results.toTable(io.isTerminal) + "\n");
+    if (!quiet) {
+      io.err(
+        `wrote ${join(dir, "results.json")}, ${join(dir, "results.csv")} and ${
+          join(dir, "records.jsonl")
+        }\n` +
+          "next: `deno task splleed run --endpoint http://localhost:8000 --concurrency 1,4,16` against your server\n",
+      );
+    }
+    return results.interrupted ? EXIT.interrupted : EXIT.ok;
+  } catch (err) {
+    display.stop();
+    return reportError(err, io);
+  } finally {
+    display.stop();
+    dispose();
+  }
+}

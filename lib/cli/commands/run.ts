@@ -1,0 +1,122 @@
+/**
+ * `splleed run [config]`: a config file with flags over it, then either the
+ * run plan (`--dry-run`) or the benchmark, its table or JSON on stdout and
+ * its progress on stderr.
+ *
+ * @module
+ */
+
+import { applyOverrides, type RunFlags } from "../../config/overrides.ts";
+import { readConfigFile } from "../../config/parse.ts";
+import type { BenchmarkSpecInput } from "../../config/benchmark.ts";
+// TODO(report/plan.ts): import { renderPlan } from "../../report/plan.ts";
+import { benchmark, type BenchmarkOptions } from "../../runner/benchmark.ts";
+import { planRun } from "../../runner/plan.ts";
+import { SAMPLE_PROMPTS } from "../../workload/prompts.ts";
+import { type CliIO, EXIT, interruptOnSignals, reportError } from "../io.ts";
+import { createProgress } from "../progress.ts";
+
+/** The options of `run`: those that shape the benchmark, and those of the command line alone. */
+export interface RunCommandFlags extends RunFlags {
+  /** `--json`: the results (or, with `--dry-run`, the plan) as JSON on stdout. */
+  json?: boolean;
+  /** `--quiet`: no progress on stderr. @default the config file's `quiet`, else false */
+  quiet?: boolean;
+  /** `--dry-run`: print the plan and exit. */
+  dryRun?: boolean;
+}
+
+/**
+ * The specification of a run: the config file (its `quiet`, which is the
+ * display's, taken out) with the flags over it, and the built-in sample
+ * prompts when nothing names a workload (with a note on stderr).
+ */
+async function specOf(
+  configPath: string | undefined,
+  flags: RunCommandFlags,
+  io: CliIO,
+): Promise<{ spec: BenchmarkSpecInput; quiet: boolean }> {
+  const file = configPath !== undefined ? await readConfigFile(configPath) : undefined;
+  let quiet = flags.quiet;
+  if (file && "quiet" in file) {
+    quiet ??= file.quiet === true;
+    delete file.quiet;
+  }
+  const spec = applyOverrides(file, flags);
+  if (spec.prompts === undefined && spec.workload === undefined && spec.trace === undefined) {
+    spec.prompts = [...SAMPLE_PROMPTS];
+    io.err(
+      `note: no prompts given; using ${SAMPLE_PROMPTS.length} built-in sample prompts (--prompts FILE)\n`,
+    );
+  }
+  return { spec, quiet: quiet ?? false };
+}
+
+/**
+ * Runs `splleed run`.
+ *
+ * @param configPath The config file, if any (its relative paths start from its folder).
+ * @param flags The options given, converted.
+ * @param io Where output goes.
+ * @returns The exit code: 0, 1 (the run failed or its engine exited), 2 (bad
+ *   configuration), 130 (interrupted; what was measured is kept).
+ *
+ * @example
+ * ```ts
+ * import { runCommand } from "./run.ts";
+ * import assert from "node:assert/strict";
+ *
+ * let out = "", err = "";
+ * const io = { out: (s: string) => (out += s), err: (s: string) => (err += s), exit: (() => { throw 0; }) as () => never, isTerminal: false, errIsTerminal: false };
+ * const code = await runCommand(undefined, {
+ *   backend: "simulator", ttftMs: 1, itlMs: 1, runs: 2, warmup: 0, trials: 1, maxTokens: 2,
+ *   records: "/dev/null", dryRun: true, json: true,
+ * }, io);
+ * assert.equal(code, 0, err);
+ * assert.equal(JSON.parse(out).levels.length, 1);
+ * ```
+ */
+export async function runCommand(
+  configPath: string | undefined,
+  flags: RunCommandFlags,
+  io: CliIO,
+): Promise<number> {
+  let spec: BenchmarkSpecInput, quiet: boolean;
+  try {
+    ({ spec, quiet } = await specOf(configPath, flags, io));
+  } catch (err) {
+    return reportError(err, io);
+  }
+  const options = spec as unknown as BenchmarkOptions;
+  if (flags.dryRun) {
+    try {
+      const plan = await planRun(options);
+      io.out(JSON.stringify(plan, null, 2) + "\n"); // TODO: renderPlan(plan) without --json
+      return EXIT.ok;
+    } catch (err) {
+      return reportError(err, io);
+    }
+  }
+  const { signal, dispose } = interruptOnSignals(io);
+  const display = createProgress(io, {
+    mode: quiet ? "quiet" : io.errIsTerminal ? "tty" : "plain",
+  });
+  try {
+    const results = await benchmark({ ...options, signal, onEvent: (e) => display.onEvent(e) });
+    display.stop();
+    if (flags.json) io.out(JSON.stringify(results.toJSON(), null, 2) + "\n");
+    else io.out(results.toTable(io.isTerminal) + "\n");
+    if (typeof spec.out === "string" && !quiet) io.err(`saved: ${spec.out}\n`);
+    if (results.interruptionCause === "server_exit") {
+      io.err(`error: the run was cut short: ${results.interruption}\n`);
+      return EXIT.failure;
+    }
+    return results.interrupted ? EXIT.interrupted : EXIT.ok;
+  } catch (err) {
+    display.stop();
+    return reportError(err, io);
+  } finally {
+    display.stop();
+    dispose();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * What every command shares: the {@linkcode CliIO} that `cli.ts` binds to
+ * the console, the exit codes, and how an error becomes a message and a code.
+ *
+ * @module
+ */
+
+import { ConfigError } from "../config/errors.ts";
+
+/** Where the CLI writes, and how it ends the process on a second interrupt. */
+export interface CliIO {
+  /** Writes to standard output (results). */
+  out(text: string): void;
+  /** Writes to standard error (progress, warnings, errors). */
+  err(text: string): void;
+  /** Ends the process at once (a second Ctrl-C). */
+  exit(code: number): never;
+  /** Whether standard output is a terminal (for colour). */
+  isTerminal: boolean;
+  /** Whether standard error is a terminal: progress is then one line redrawn in place. */
+  errIsTerminal: boolean;
+  /** Width of the terminal on standard error, in columns (the status line is cut to fit). */
+  errColumns?(): number;
+}
+
+/**
+ * Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error,
+ * 130 interrupted (results so far are still written).
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+
+/**
+ * Writes an error to standard error and returns its exit code: 2 for a
+ * configuration error, 1 for anything else.
+ *
+ * @param err The error.
+ * @param io Where to write.
+ * @returns The exit code.
+ *
+ * @example
+ * ```ts
+ * import { EXIT, reportError } from "./io.ts";
+ * import { ConfigError } from "../config/errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * let err = "";
+ * const io = { out: () => {}, err: (s: string) => (err += s), exit: (() => { throw 0; }) as () => never, isTerminal: false, errIsTerminal: false };
+ * assert.equal(reportError(new ConfigError("benchmark", [{ path: "runs", expected: "a positive integer", received: "0" }]), io), EXIT.usage);
+ * assert.equal(reportError(new Error("connection refused"), io), EXIT.failure);
+ * assert.match(err, /^error: Cannot start benchmark: 'runs' must be a positive integer, got 0\nerror: connection refused\n$/);
+ * ```
+ */
+export function reportError(err: unknown, io: CliIO): number {
+  io.err(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  return err instanceof ConfigError ? EXIT.usage : EXIT.failure;
+}
+
+/**
+ * Installs SIGINT/SIGTERM handlers: the first aborts the signal it returns
+ * (the run stops; finished measurements are kept), the second exits at once
+ * with code 130.
+ *
+ * @param io Where the notice goes, and how to exit.
+ * @returns The signal, and a function that removes the handlers.
+ *
+ * @example
+ * ```ts
+ * import { interruptOnSignals } from "./io.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const io = { out: () => {}, err: () => {}, exit: (() => { throw 0; }) as () => never, isTerminal: false, errIsTerminal: false };
+ * const { signal, dispose } = interruptOnSignals(io);
+ * assert.equal(signal.aborted, false);
+ * dispose();
+ * ```
+ */
+export function interruptOnSignals(io: CliIO): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const handlers: [Deno.Signal, () => void][] = [];
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    const h = () => {
+      if (controller.signal.aborted) io.exit(EXIT.interrupted);
+      // On a terminal, replace the progress line rather than leave it above the message.
+      const lead = io.errIsTerminal ? "\r\x1b[2K" : "\n";
+      io.err(`${lead}${sig}: stopping; finished measurements are kept (again to quit at once)\n`);
+      controller.abort(new Error(`interrupted by ${sig}`));
+    };
+    try {
+      Deno.addSignalListener(sig, h);
+      handlers.push([sig, h]);
+    } catch {
+      // Signals not supported on this platform (SIGTERM on Windows).
+    }
+  }
+  return {
+    signal: controller.signal,
+    dispose() {
+      for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+    },
+  };
+}
