@@ -49,7 +49,7 @@ export function propsFacts(j: unknown): Record<string, unknown> {
  *
  * Without `endpoint`, it runs `llama-server --model MODEL` (a GGUF path),
  * with `--parallel`, `--ctx-size`, `--threads`, `--n-gpu-layers` and
- * `--embeddings` from the typed fields, then `extraArgs`; `binary` (or
+ * `--embeddings` from the typed fields (declared in `config/backends.ts`), then `extraArgs`; `binary` (or
  * `command`) is the path of `llama-server`, `docker` runs an image such as
  * `ghcr.io/ggml-org/llama.cpp:server` instead. Requests name the model the
  * server lists. Readiness waits through the 503s llama.cpp answers while

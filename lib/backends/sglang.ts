@@ -16,7 +16,7 @@ import { engineArgs, engineBackend, jsonProbe, managedLaunch } from "./_engine.t
  * (version and server arguments) is recorded in the results.
  *
  * Without `endpoint`, it runs `python3 -m sglang.launch_server --model-path
- * MODEL` with flags from the typed fields (`tensorParallel` → `--tp-size`,
+ * MODEL` with flags from the typed fields declared in `config/backends.ts` (`tensorParallel` → `--tp-size`,
  * `dataParallel` → `--dp-size`, `memFractionStatic`, `quantization`, `dtype`,
  * `contextLength`, `maxRunningRequests`, `chunkedPrefillSize`,
  * `enableRadixCache: false` → `--disable-radix-cache`, `isEmbedding`), then

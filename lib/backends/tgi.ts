@@ -211,7 +211,8 @@ export function infoFacts(j: unknown): Record<string, unknown> {
  *
  * Without `endpoint`, it runs `text-generation-launcher --model-id MODEL`
  * with `--quantize`, `--max-batch-total-tokens`, `--max-input-tokens`,
- * `--max-total-tokens` and `--num-shard` from the typed fields, then
+ * `--max-total-tokens` and `--num-shard` from the typed fields (declared in
+ * `config/backends.ts`), then
  * `extraArgs`; `docker` runs the `ghcr.io/huggingface/text-generation-inference`
  * image instead (its entrypoint is the launcher).
  *

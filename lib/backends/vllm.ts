@@ -16,7 +16,8 @@ import { engineArgs, engineBackend, jsonProbe, managedLaunch } from "./_engine.t
  * The server's `/version` is recorded in the results.
  *
  * With `endpoint`, it connects to a running server. Without, it runs
- * `vllm serve MODEL` with flags from the typed fields (`tensorParallel` →
+ * `vllm serve MODEL` with flags from the typed fields declared in
+ * `config/backends.ts` (`tensorParallel` →
  * `--tensor-parallel-size`, `gpuMemoryUtilization`, `quantization`, `dtype`,
  * `maxModelLen`, `maxNumSeqs`, `enablePrefixCaching`, `enableChunkedPrefill`,
  * `speculativeConfig` as JSON), then `extraArgs`; `command` replaces

@@ -22,8 +22,10 @@
  * @module
  */
 
-import type { LiveStats } from "../metrics/live.ts";
 import type { BenchmarkEvent } from "../runner/benchmark.ts";
+
+/** The live figures a run publishes once, in its `live` event (polled by the display). */
+type LiveStats = Extract<BenchmarkEvent, { type: "live" }>["stats"];
 
 /** How progress is shown: a redrawn line, periodic lines, or nothing. */
 export type ProgressMode = "tty" | "plain" | "quiet";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PROFILE_NAMES } from "../sim/profiles.ts";
+import { PROFILE_NAMES } from "./sim.ts";
 import { ConfigError } from "./errors.ts";
 import { parseBenchmarkSpec, parseConfigText, readConfigFile } from "./parse.ts";
 
