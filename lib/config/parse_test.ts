@@ -54,7 +54,11 @@ Deno.test("parseBenchmarkSpec() applies the defaults", () => {
   assert.equal(spec.requestTimeoutMs, 600_000);
   assert.equal(spec.slo, undefined);
   assert.deepEqual(spec.backend, BASE.backend);
-  assert.deepEqual(spec.prompts, ["hello"]);
+  assert.deepEqual(
+    spec.workload,
+    { source: "inline", prompts: ["hello"] },
+    "prompts become a workload",
+  );
 });
 
 Deno.test("parseBenchmarkSpec() keeps given values and fills partial sampling", () => {
