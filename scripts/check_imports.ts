@@ -19,7 +19,7 @@ import ts from "npm:typescript@^6.0.3";
 import { dirname, join, relative, resolve } from "node:path";
 
 /** The rules, by id (each problem names one). */
-export const RULES = {
+const RULES = {
   "folder-imports": "a lib/ folder imports only the folders its row in ALLOWED names",
   "no-rule": "every lib/ folder has a row in ALLOWED",
   "adapter-import": "a core imports an adapter folder only through its interface and registry",
@@ -58,13 +58,13 @@ export interface Problem {
  * stats → analysis → report; runner/ wires. Type-only imports count like
  * any other (the rule is about what depends on what).
  */
-export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   stats: [], // pure functions in, numbers out: nothing else from lib/
   util: [], // the smallest helpers (bytes, seeded random): a leaf
   clock: [], // monotonic time and precise waits: a leaf
   record: ["util"], // RequestRecord and its JSONL sink: below every stage that measures
   config: ["util"], // schemas and plain data: every stage reads it, it reads no stage
-  http: ["util"], // the HTTP/1.1 client transports: below backends and sim
+  http: ["util"], // HTTP/1.1 parsing and the client transports: below backends and sim
   workload: ["config", "util", "clock"], // what to send; knows nothing of load, backends or HTTP
   load: ["config", "util", "clock"], // when to send: emits ticks, knows nothing of HTTP
   backends: ["config", "util", "clock", "http", "record"], // how to send; knows nothing of schedules
@@ -87,7 +87,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
  * its own folder, only these files of it may be imported, so that adding an
  * engine (SGLang) never touches the runner.
  */
-export const ADAPTERS: Readonly<Record<string, readonly string[]>> = {
+const ADAPTERS: Readonly<Record<string, readonly string[]>> = {
   backends: ["backend.ts", "registry.ts"], // the Backend interface and the one registry
   servers: ["server.ts"], // startServer; the process details stay inside
 };
@@ -97,7 +97,7 @@ export const ADAPTERS: Readonly<Record<string, readonly string[]>> = {
  * `console`, no file, process or network module of node:, and no clock
  * reads (they never measure).
  */
-export const PURE_FOLDERS: readonly string[] = ["stats", "analysis", "report"];
+const PURE_FOLDERS: readonly string[] = ["stats", "analysis", "report"];
 
 /** node: modules that do I/O (forbidden in {@linkcode PURE_FOLDERS}). */
 const NODE_IO = /^node:(fs|fs\/promises|child_process|net|http|https|http2|dgram|os|process)$/;
