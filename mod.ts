@@ -88,12 +88,9 @@ export type { EngineModel } from "./lib/sim/profiles.ts";
 export { loadWorkload, workloadTokenizer } from "./lib/workload/load.ts";
 export { loadTokenizer } from "./lib/workload/load_tokenizer.ts";
 export type { Tokenizer } from "./lib/workload/tokenizer.ts";
-export {
-  addObservedOutput,
-  compareFingerprints,
-  fingerprint,
-  renderFingerprint,
-} from "./lib/workload/fingerprint.ts";
+export { addObservedOutput, fingerprint } from "./lib/workload/fingerprint.ts";
+export { compareFingerprints } from "./lib/analysis/fingerprint.ts";
+export { renderFingerprint } from "./lib/report/fingerprint.ts";
 export type { WorkloadFingerprint } from "./lib/workload/fingerprint.ts";
 export { hubFetcher } from "./lib/workload/hub.ts";
 export type { HubFetcher } from "./lib/workload/hub.ts";

@@ -2,12 +2,17 @@
  * The benchmark specification: every option of `benchmark()` and of a
  * `splleed run` config file, validated by one zod schema.
  *
+ * What to send has one form once parsed: the older `prompts` field (a list,
+ * or `{ file }`) and the `workload` list shorthand become a `workload`
+ * source object (`{ source: "inline", prompts }`, or `{ source: "file",
+ * path, format: "prompts" }`); the parsed specification has no `prompts`.
+ *
  * @module
  */
 
 import { z } from "npm:zod@^4.6.7";
 import { backendConfigSchema } from "./backends.ts";
-import { workloadSchema } from "./workload.ts";
+import { workloadSchema, type WorkloadSource, type WorkloadSpec } from "./workload.ts";
 
 const positiveInt = z.number().int({ error: "a positive integer" }).positive({
   error: "a positive integer",
@@ -52,6 +57,37 @@ export const promptsSchema = z.union([
 /** Prompts as a list or a file reference. */
 export type PromptsSpec = z.input<typeof promptsSchema>;
 
+/**
+ * The `workload` source object that a `prompts` field, or a `workload`
+ * list, stands for.
+ *
+ * @param prompts The older `prompts` field (validated), or nothing.
+ * @param workload The `workload` field (validated), or nothing.
+ * @returns `workload` as an object, the `prompts` field as a source, or `undefined` when neither is given.
+ *
+ * @example
+ * ```ts
+ * import { normalizeWorkload } from "./benchmark.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(normalizeWorkload(["a"]), { source: "inline", prompts: ["a"] });
+ * assert.deepEqual(normalizeWorkload({ file: "p.txt" }), { source: "file", path: "p.txt", format: "prompts" });
+ * assert.deepEqual(normalizeWorkload(undefined, ["b"]), { source: "inline", prompts: ["b"] });
+ * assert.equal(normalizeWorkload(), undefined);
+ * ```
+ */
+export function normalizeWorkload(
+  prompts?: PromptsSpec,
+  workload?: WorkloadSpec,
+): WorkloadSource | undefined {
+  if (workload !== undefined) {
+    return Array.isArray(workload) ? { source: "inline", prompts: [...workload] } : workload;
+  }
+  if (prompts === undefined) return undefined;
+  if (Array.isArray(prompts)) return { source: "inline", prompts: [...prompts] };
+  return { source: "file", path: prompts.file, format: "prompts" };
+}
+
 /** The shape of an `HttpTransport` object, checked by duck typing (config does not import lib/http). */
 interface TransportObject {
   name: string;
@@ -73,7 +109,7 @@ export const benchmarkSpecSchema = z.strictObject({
     z.custom<object>(isBackendObject, { message: "a backend (openai(), vllm(), simulator())" }),
     backendConfigSchema,
   ], { error: "a backend (openai(), vllm(), simulator()) or backend data ({ type: ... })" }),
-  /** The prompts; request i uses prompt i modulo their number. Or give `workload`. */
+  /** The prompts; request i uses prompt i modulo their number. Or give `workload`. Becomes `workload` when parsed. */
   prompts: promptsSchema.optional(),
   /** What to send: files, ShareGPT, Hugging Face datasets, synthetic lengths, prefix sharing (`docs/workloads.md`). */
   workload: workloadSchema.optional(),
@@ -237,8 +273,10 @@ export const benchmarkSpecSchema = z.strictObject({
       input: s.concurrency,
     });
   }
-}).transform((s) => ({
+}).transform(({ prompts, workload, ...s }) => ({
   ...s,
+  /** What to send, as one source object (`prompts` becomes one); absent only for a trace. */
+  workload: normalizeWorkload(prompts, workload),
   // 10 measured requests per trial, unless a serve level is bounded by time.
   runs: s.runs ??
     (s.trace !== undefined || (s.mode === "serve" && s.durationS !== undefined) ? undefined : 10),
@@ -246,5 +284,5 @@ export const benchmarkSpecSchema = z.strictObject({
 
 /** The specification as a user writes it. */
 export type BenchmarkSpecInput = z.input<typeof benchmarkSpecSchema>;
-/** The specification with defaults applied. */
+/** The specification with defaults applied; `prompts` is folded into `workload`. */
 export type BenchmarkSpec = z.output<typeof benchmarkSpecSchema>;

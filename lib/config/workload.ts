@@ -204,8 +204,14 @@ export const workloadSourceSchema = z.discriminatedUnion("source", [
     source: z.literal("file"),
     /** Its path (relative to the config file, or the working directory). */
     path: z.string().min(1),
-    /** `text`: one prompt a line; `json`: an array of strings or objects; `jsonl`: one object a line; `csv`: a header row and a column. @default from the extension, else text */
-    format: z.enum(["text", "json", "jsonl", "csv"]).optional(),
+    /**
+     * `text`: one prompt a line; `json`: an array of strings or objects;
+     * `jsonl`: one object a line; `csv`: a header row and a column;
+     * `prompts`: the older `prompts: { file }` field's (text, or JSONL
+     * objects with `prompt` when the name ends in .jsonl or .ndjson), which
+     * the spec schema turns that field into. @default from the extension, else text
+     */
+    format: z.enum(["text", "json", "jsonl", "csv", "prompts"]).optional(),
     /** The field or column holding the prompt (json, jsonl, csv). @default "prompt" */
     column: z.string().min(1).optional(),
     ...common,

@@ -1,9 +1,22 @@
 /**
- * Preparing what a run sends: loading the workload (or trace), its
- * tokenizer, and its fingerprint. Tokenizers are large (the default o200k
- * ranks take about 100 MB of heap), so this runs in a short-lived worker:
- * the measuring thread's heap stays small and its garbage collections short,
- * and the tokenizer is freed when the worker ends.
+ * Preparing what a run sends: loading the workload (or trace) and its
+ * fingerprint.
+ *
+ * Where: {@linkcode prepareWorkload} prepares a light workload (inline
+ * prompts, a small file, a few hundred generated prompts) in this thread,
+ * and a heavy one ({@linkcode workerReason}: a named Hugging Face
+ * tokenizer, a dataset, a large file, thousands of requests) in a
+ * short-lived worker, so the measuring thread's heap stays small and its
+ * garbage collections short, and the tokenizer and the file's text are
+ * freed when the worker ends. A worker costs a fresh isolate and the
+ * workload modules loaded again (about 0.1 s of CPU), which a light
+ * workload does not need.
+ *
+ * Tokenizers: a workload's named tokenizer is loaded to count lengths; the
+ * bundled default only when a source makes prompts with it or the
+ * fingerprint's token statistics are not in the cache (see
+ * `lib/workload/fingerprint.ts`): a repeated run of the same prompts loads
+ * none.
  *
  * @module
  */
@@ -11,27 +24,29 @@
 import { isAbsolute, join } from "node:path";
 import type { Sampling } from "../config/benchmark.ts";
 import { ConfigError, type ConfigIssue } from "../config/errors.ts";
-import type { PromptsSpec } from "../config/benchmark.ts";
 import type { WorkloadSpecInput } from "../config/workload.ts";
+import { type EnvLookup, processEnv, splleedCacheDir } from "../workload/cache_dir.ts";
 import { fingerprint, type WorkloadFingerprint } from "../workload/fingerprint.ts";
-import { loadWorkload, workloadTokenizer } from "../workload/load.ts";
+import { loadWorkload, namedTokenizer } from "../workload/load.ts";
+import { loadTokenizer } from "../workload/load_tokenizer.ts";
+import { defaultTokenizer, type Tokenizer } from "../workload/tokenizer.ts";
 import { parseTrace } from "../workload/trace.ts";
 import type { Workload } from "../workload/types.ts";
 
-/** What to prepare. */
+/** What to prepare (structured-cloneable: it is posted to the worker). */
 export interface PrepareRequest {
-  /** The spec's `prompts`. */
-  prompts?: PromptsSpec;
-  /** The spec's `workload`. */
+  /** The spec's `workload` (the parsed spec has folded `prompts` into it). */
   workload?: WorkloadSpecInput;
   /** The spec's `trace`. */
   trace?: { path: string; speed: number };
-  /** Base folder of relative paths. */
+  /** Base folder of relative paths. @default the working directory */
   baseDir?: string;
   /** The run's seed. */
   seed: number;
   /** Sampling parameters (for the fingerprint). */
   sampling: Sampling;
+  /** The splleed cache folder (datasets, tokenizers, fingerprint token statistics); `null`: keep no fingerprint statistics. @default splleedCacheDir(), or null when it cannot be found */
+  cacheDir?: string | null;
 }
 
 /** The prepared workload. */
@@ -44,10 +59,104 @@ export interface Prepared {
   trace?: { offsetsMs: Float64Array; meanRate: number | null };
 }
 
+/** What {@linkcode prepareHere} uses that cannot be posted to a worker (tests pass their own). */
+export interface PrepareDeps {
+  /** Loads the bundled default tokenizer. @default defaultTokenizer */
+  defaultTokenizer?: () => Promise<Tokenizer>;
+  /** Environment lookup (cache folder, HF_HUB_OFFLINE). @default the process environment */
+  env?: EnvLookup;
+}
+
+/** Requests (or generated prompts) from which the workload is prepared in a worker. */
+export const WORKER_MIN_REQUESTS = 1_000;
+/** File size (bytes) from which a workload file or trace is read in a worker. */
+export const WORKER_MIN_FILE_BYTES = 1 << 20;
+
+/**
+ * Why a workload is heavy enough for a worker, or `null` when it is light
+ * (see the module doc). Reads nothing but the size of a named file.
+ *
+ * @param req What to prepare (validated or not: an invalid one is light, and fails where it is prepared).
+ * @returns The reason, in words, or `null`.
+ *
+ * @example
+ * ```ts
+ * import { workerReason } from "./prepare_workload.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const sampling = { maxTokens: 8, temperature: 0, topP: 1, ignoreEos: false };
+ * assert.equal(await workerReason({ workload: ["a", "b"], seed: 0, sampling }), null);
+ * assert.equal(
+ *   await workerReason({ workload: { source: "hf", dataset: "org/ds" }, seed: 0, sampling }),
+ *   'the "hf" source reads a dataset',
+ * );
+ * ```
+ */
+export async function workerReason(req: PrepareRequest): Promise<string | null> {
+  const fileReason = async (path: string) => {
+    const p = req.baseDir && !isAbsolute(path) ? join(req.baseDir, path) : path;
+    const size = await Deno.stat(p).then((s) => s.size, () => 0);
+    return size >= WORKER_MIN_FILE_BYTES
+      ? `${path} is ${(size / (1 << 20)).toFixed(1)} MiB (from ${WORKER_MIN_FILE_BYTES >> 20} MiB)`
+      : null;
+  };
+  if (req.trace) return await fileReason(req.trace.path);
+  const w = req.workload;
+  if (typeof w !== "object" || w === null) return null;
+  if (Array.isArray(w)) {
+    return w.length >= WORKER_MIN_REQUESTS ? `${w.length} prompts` : null;
+  }
+  const o = w as Record<string, unknown>;
+  const tokenizer = namedTokenizer(w);
+  if (tokenizer !== undefined) return `it names the tokenizer ${tokenizer}`;
+  if (o.source === "sharegpt" || o.source === "hf" || o.source === "parquet") {
+    return `the ${JSON.stringify(o.source)} source reads a dataset`;
+  }
+  const n = [o.numPrompts, o.count, Array.isArray(o.prompts) ? o.prompts.length : undefined]
+    .find((x) => typeof x === "number");
+  if (typeof n === "number" && n >= WORKER_MIN_REQUESTS) {
+    return `${n} requests (from ${WORKER_MIN_REQUESTS})`;
+  }
+  if (o.source === "file" && typeof o.path === "string") return await fileReason(o.path);
+  return null;
+}
+
+/**
+ * Prepares the workload where it is cheapest: in this thread when it is
+ * light, else in a worker ({@linkcode workerReason}). The result is the same
+ * either way.
+ *
+ * @param req What to prepare.
+ * @param deps Default tokenizer loader and environment, for a light workload (a worker uses its own).
+ * @returns Workload, fingerprint, trace timing.
+ * @throws {ConfigError} When a source is invalid or unreadable.
+ *
+ * @example
+ * ```ts
+ * import { prepareWorkload } from "./prepare_workload.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const p = await prepareWorkload({
+ *   workload: { source: "inline", prompts: ["a", "b"] }, seed: 0, cacheDir: null,
+ *   sampling: { maxTokens: 8, temperature: 0, topP: 1, ignoreEos: false },
+ * });
+ * assert.equal(p.fingerprint.promptCount, 2);
+ * ```
+ */
+export async function prepareWorkload(
+  req: PrepareRequest,
+  deps: PrepareDeps = {},
+): Promise<Prepared> {
+  return (await workerReason(req)) === null
+    ? await prepareHere(req, deps)
+    : await prepareInWorker(req);
+}
+
 /**
  * Prepares the workload in this thread.
  *
  * @param req What to prepare.
+ * @param deps Default tokenizer loader and environment.
  * @returns Workload, fingerprint, trace timing.
  * @throws {ConfigError} When a source is invalid or unreadable.
  *
@@ -57,16 +166,18 @@ export interface Prepared {
  * import assert from "node:assert/strict";
  *
  * const p = await prepareHere({
- *   prompts: ["a", "b"], seed: 0,
+ *   workload: ["a", "b"], seed: 0, cacheDir: null,
  *   sampling: { maxTokens: 8, temperature: 0, topP: 1, ignoreEos: false },
  * });
  * assert.equal(p.workload.items.length, 2);
  * assert.equal(p.fingerprint.promptCount, 2);
  * ```
  */
-export async function prepareHere(req: PrepareRequest): Promise<Prepared> {
-  const fields = { prompts: req.prompts, workload: req.workload };
-  const tokenizer = await workloadTokenizer(fields, { baseDir: req.baseDir });
+export async function prepareHere(req: PrepareRequest, deps: PrepareDeps = {}): Promise<Prepared> {
+  const env = deps.env ?? processEnv;
+  const cacheDir = req.cacheDir !== undefined ? req.cacheDir : cacheDirOrNull(env);
+  let loaded: Tokenizer | undefined;
+  const loadDefault = async () => loaded ??= await (deps.defaultTokenizer ?? defaultTokenizer)();
   if (req.trace) {
     const path = req.baseDir && !isAbsolute(req.trace.path)
       ? join(req.baseDir, req.trace.path)
@@ -81,6 +192,7 @@ export async function prepareHere(req: PrepareRequest): Promise<Prepared> {
         received: `${JSON.stringify(path)} (${err instanceof Error ? err.message : err})`,
       }]);
     }
+    const tokenizer = await loadDefault();
     const trace = parseTrace(text, path, { tokenizer, speed: req.trace.speed, seed: req.seed });
     const workload: Workload = {
       items: trace.items,
@@ -93,12 +205,36 @@ export async function prepareHere(req: PrepareRequest): Promise<Prepared> {
       trace: { offsetsMs: trace.offsetsMs, meanRate: trace.meanRate },
     };
   }
-  const workload = await loadWorkload(fields, {
+  const name = namedTokenizer(req.workload);
+  const named = name === undefined ? undefined : await loadTokenizer(name, {
+    baseDir: req.baseDir,
+    cacheDir: cacheDir ?? undefined,
+    env,
+  });
+  const workload = await loadWorkload(req.workload as WorkloadSpecInput, {
     baseDir: req.baseDir,
     seed: req.seed,
-    tokenizer,
+    tokenizer: named,
+    defaultTokenizer: loadDefault,
+    cacheDir: cacheDir ?? undefined,
+    env,
   });
-  return { workload, fingerprint: await fingerprint(workload, req.sampling, tokenizer) };
+  return {
+    workload,
+    fingerprint: await fingerprint(workload, req.sampling, named ?? loaded, {
+      cacheDir,
+      defaultTokenizer: loadDefault,
+    }),
+  };
+}
+
+/** The splleed cache folder, or null when no variable names one. */
+function cacheDirOrNull(env: EnvLookup): string | null {
+  try {
+    return splleedCacheDir(env);
+  } catch {
+    return null;
+  }
 }
 
 /** A failure sent back from the worker. */
@@ -120,7 +256,7 @@ interface WorkerFailure {
  * import assert from "node:assert/strict";
  *
  * const p = await prepareInWorker({
- *   prompts: ["hello"], seed: 0,
+ *   workload: ["hello"], seed: 0, cacheDir: null,
  *   sampling: { maxTokens: 8, temperature: 0, topP: 1, ignoreEos: false },
  * });
  * assert.equal(p.workload.items[0].prompt, "hello");

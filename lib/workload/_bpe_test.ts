@@ -80,7 +80,8 @@ Deno.test("bytePairEncoder: lowest rank merges first, leftmost on ties", () => {
 Deno.test("bytePairEncoder: a malformed rank line is a TypeError naming it", () => {
   assert.throws(
     () => bytePairEncoder({ pat_str: "\\S+", special_tokens: {}, bpe_ranks: "! x YQ==" }),
-    (e: unknown) => e instanceof TypeError && /must start with "! OFFSET", got "! x YQ=="/.test(e.message),
+    (e: unknown) =>
+      e instanceof TypeError && /must start with "! OFFSET", got "! x YQ=="/.test(e.message),
   );
 });
 

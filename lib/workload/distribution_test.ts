@@ -75,32 +75,32 @@ Deno.test("distributionSchema accepts numbers, strings and objects; reports bad 
   assert.throws(() => validate(distributionSchema, 0, "benchmark", "inputLen"), ConfigError);
 });
 
-Deno.test("distributionSampler(): same seed same draws; values are integers within bounds", () => {
+Deno.test("distributionSampler(): same seed same draws; values are integers within bounds", async () => {
   const dists = [
     { dist: "uniform", min: 3, max: 9 },
     { dist: "normal", mean: 100, std: 30, max: 150 },
     { dist: "lognormal", mean: 100, std: 80, max: 400 },
   ] as const;
   for (const d of dists) {
-    const a = distributionSampler(d, seededRandom(5));
-    const b = distributionSampler(d, seededRandom(5));
+    const a = await distributionSampler(d, seededRandom(5));
+    const b = await distributionSampler(d, seededRandom(5));
     const xs = Array.from({ length: 2000 }, () => a());
     assert.deepEqual(xs, Array.from({ length: 2000 }, () => b()), d.dist);
     const max = d.max;
     assert.ok(xs.every((x) => Number.isInteger(x) && x >= 1 && x <= max), d.dist);
-    const c = distributionSampler(d, seededRandom(6));
+    const c = await distributionSampler(d, seededRandom(6));
     assert.notDeepEqual(xs, Array.from({ length: 2000 }, () => c()), d.dist);
   }
 });
 
-Deno.test("distributionSampler(): uniform covers its range; normal and lognormal hit their mean and std", () => {
-  const u = distributionSampler({ dist: "uniform", min: 3, max: 9 }, seededRandom(1));
+Deno.test("distributionSampler(): uniform covers its range; normal and lognormal hit their mean and std", async () => {
+  const u = await distributionSampler({ dist: "uniform", min: 3, max: 9 }, seededRandom(1));
   const seen = new Set(Array.from({ length: 2000 }, () => u()));
   assert.deepEqual([...seen].sort((a, b) => a - b), [3, 4, 5, 6, 7, 8, 9]);
   // 20,000 draws: the standard error of the mean is std/141, so 2% of the
   // mean is far outside sampling noise; std within 5% likewise.
   for (const kind of ["normal", "lognormal"] as const) {
-    const draw = distributionSampler({ dist: kind, mean: 512, std: 128 }, seededRandom(2));
+    const draw = await distributionSampler({ dist: kind, mean: 512, std: 128 }, seededRandom(2));
     const xs = Array.from({ length: 20_000 }, () => draw());
     const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
     const std = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1));
@@ -108,7 +108,10 @@ Deno.test("distributionSampler(): uniform covers its range; normal and lognormal
     assert.ok(Math.abs(std - 128) < 128 * 0.05, `${kind} std ${std}`);
   }
   // Clamped below at 1: a normal with most of its mass below 0.
-  const low = distributionSampler({ dist: "normal", mean: 1, std: 50 }, seededRandom(3));
+  const low = await distributionSampler({ dist: "normal", mean: 1, std: 50 }, seededRandom(3));
   assert.ok(Array.from({ length: 1000 }, () => low()).every((x) => x >= 1));
-  assert.equal(distributionSampler({ dist: "normal", mean: 40, std: 0 }, seededRandom(0))(), 40);
+  assert.equal(
+    (await distributionSampler({ dist: "normal", mean: 40, std: 0 }, seededRandom(0)))(),
+    40,
+  );
 });

@@ -1,8 +1,12 @@
 /**
- * Prompt files: text (one prompt a line), JSON (an array of strings or of
- * objects), JSONL (one object a line) and CSV (a header row; the prompt in a
- * named column). Objects hold `prompt` (or the field named by `column`) or
- * an OpenAI `messages` history, and optionally `output_len`.
+ * The `file` source: prompt files in text (one prompt a line), JSON (an
+ * array of strings or of objects), JSONL (one object a line) and CSV (a
+ * header row; the prompt in a named column). Objects hold `prompt` (or the
+ * field named by `column`) or an OpenAI `messages` history, and optionally
+ * `output_len`. Format `prompts` is the older `prompts: { file }` field's
+ * (text, or JSONL objects with `prompt` when the name ends in `.jsonl` or
+ * `.ndjson`, with that field's errors): the spec schema turns that field
+ * into this source.
  *
  * @module
  */
@@ -10,6 +14,52 @@
 import { parse as parseCsv } from "npm:csv-parse@^7.0.3/sync";
 import { ConfigError } from "../config/errors.ts";
 import { type Draft, lastTurn, toMessages } from "./conversation.ts";
+import { parsePromptsText } from "./prompts.ts";
+import { requestsWorkload } from "./requests.ts";
+import type { SourceLoader } from "./source.ts";
+
+/**
+ * Loads a prompt file.
+ *
+ * @param w The validated source (`path`, `format`, `column`).
+ * @param ctx The context (the path is resolved against its base folder).
+ * @returns The workload; the description has `path`, and `format` and `column` when given.
+ * @throws {ConfigError} When the file cannot be read or does not fit its format.
+ *
+ * @example
+ * ```ts
+ * import { fileSource } from "./file_source.ts";
+ * import { sourceContext } from "./source.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/p.txt`, "one\ntwo\n");
+ * const w = await fileSource({ source: "file", path: "p.txt" }, sourceContext({ baseDir: dir }));
+ * assert.deepEqual(w.items, [{ prompt: "one" }, { prompt: "two" }]);
+ * assert.deepEqual(w.description, { source: "file", path: "p.txt", count: 2 });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export const fileSource: SourceLoader<"file"> = async (w, ctx) => {
+  const older = w.format === "prompts";
+  let text: string;
+  try {
+    text = await Deno.readTextFile(ctx.path(w.path));
+  } catch (err) {
+    throw new ConfigError("benchmark", [{
+      path: older ? "prompts.file" : "workload.path",
+      expected: "a readable file",
+      received: `${JSON.stringify(w.path)} (${err instanceof Error ? err.message : err})`,
+    }]);
+  }
+  const drafts = w.format === "prompts"
+    ? parsePromptsText(text, w.path).map((prompt) => ({ item: { prompt } }))
+    : parseWorkloadFile(text, w.path, { format: w.format, column: w.column });
+  const description: Record<string, unknown> = { path: w.path };
+  if (w.format) description.format = w.format;
+  if (w.column) description.column = w.column;
+  return await requestsWorkload({ drafts, description }, w, ctx);
+};
 
 /** A prompt file's format. */
 export type FileFormat = "text" | "json" | "jsonl" | "csv";

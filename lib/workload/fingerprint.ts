@@ -2,14 +2,25 @@
  * Workload fingerprints: a few numbers that say what a run sent (how many
  * prompts, how long, how much they share, what was asked of the engine),
  * and a SHA-256 of the exact requests and sampling parameters, so two
- * results can be checked to be like for like before they are compared.
+ * results can be checked to be like for like before they are compared
+ * (`compareFingerprints` in `lib/analysis/`; `renderFingerprint` in
+ * `lib/report/`).
+ *
+ * Token counts need a tokenizer. When the caller has one (the workload's
+ * own, or the default that made synthetic prompts) it is used. Otherwise the
+ * bundled default is loaded only when the token statistics of these exact
+ * items are not in the cache (`<cache>/fingerprints/`, keyed by the items'
+ * SHA-256 and the tokenizer's name): a second run of the same prompts loads
+ * no tokenizer and gets the same fingerprint, field for field.
  *
  * @module
  */
 
-import type { TokenizerInfo, Workload } from "./types.ts";
+import { join } from "node:path";
+import { nearestRankSorted, sortedCopy } from "../stats/quantile.ts";
 import { itemText } from "./item_text.ts";
-import type { Tokenizer } from "./tokenizer.ts";
+import { DEFAULT_TOKENIZER_NAME, defaultTokenizer, type Tokenizer } from "./tokenizer.ts";
+import type { TokenizerInfo, Workload, WorkloadItem } from "./types.ts";
 
 /** Nearest-rank percentiles of a list of lengths, in tokens. */
 export interface LengthPercentiles {
@@ -51,9 +62,9 @@ export interface WorkloadFingerprint {
   tokenizer: TokenizerInfo;
   /** The sampling parameters. */
   sampling: Record<string, unknown>;
-  /** SHA-256 (hex) of the canonical JSON (sorted keys) of `{ items, sampling }`. */
+  /** SHA-256 (hex) of the canonical JSON (sorted keys) of `{ items, sampling }`, items without their `inputLen` counts. */
   sha256: string;
-  /** SHA-256 (hex) of the canonical JSON of the items alone. */
+  /** SHA-256 (hex) of the canonical JSON of the items alone (without `inputLen`): equal for the same requests, whatever counted them. */
   itemsSha256: string;
 }
 
@@ -62,18 +73,32 @@ export const SYSTEM_PROMPT_MIN_SHARE = 0.8;
 /** Shortest shared prefix, in tokens, that counts as a system prompt. */
 export const SYSTEM_PROMPT_MIN_TOKENS = 16;
 
+/** Options of {@linkcode fingerprint}. */
+export interface FingerprintOptions {
+  /** The splleed cache folder, whose `fingerprints/` keeps token statistics when no tokenizer is given; `null`: none kept. @default null */
+  cacheDir?: string | null;
+  /** Loads the bundled default tokenizer, when no tokenizer is given and the cache lacks these items. @default defaultTokenizer */
+  defaultTokenizer?: () => Promise<Tokenizer>;
+}
+
+/** The fields counted with a tokenizer. */
+type TokenStats = Pick<WorkloadFingerprint, "inputLen" | "commonPrefix" | "systemPrompt">;
+
+/** Bumped when the token statistics are computed differently, so older cache entries are not read. */
+const TOKEN_STATS_VERSION = 1;
+
 /**
  * Fingerprints a workload.
  *
  * @param workload The loaded workload.
  * @param sampling The sampling parameters sent with every request.
- * @param tokenizer Counts the lengths (the workload's, or the default).
- * @returns The fingerprint.
+ * @param tokenizer Counts the lengths; absent: the bundled default, loaded only when the cache (`options.cacheDir`) lacks these items' counts.
+ * @param options The cache folder and the default tokenizer's loader.
+ * @returns The fingerprint (the same, field for field, whether the counts came from a tokenizer or the cache).
  *
  * @example
  * ```ts
  * import { fingerprint } from "./fingerprint.ts";
- * import { defaultTokenizer } from "./tokenizer.ts";
  * import assert from "node:assert/strict";
  *
  * const system = "You are a careful assistant. Answer briefly, cite sources, and never guess.";
@@ -82,44 +107,119 @@ export const SYSTEM_PROMPT_MIN_TOKENS = 16;
  *   tokenizer: null,
  *   description: {},
  * };
- * const fp = await fingerprint(workload, { maxTokens: 64 }, await defaultTokenizer());
+ * const fp = await fingerprint(workload, { maxTokens: 64 });
  * assert.equal(fp.promptCount, 3);
  * assert.equal(fp.systemPromptDetected, true);
  * assert.equal(fp.commonPrefix.share, 1);
  * assert.deepEqual(fp.outputLenRequested, { p50: 64, p95: 64, p99: 64 });
+ * assert.deepEqual(fp.tokenizer, { name: "o200k_base", kind: "default" });
  * assert.match(fp.sha256, /^[0-9a-f]{64}$/);
  * ```
  */
 export async function fingerprint(
   workload: Workload,
   sampling: SamplingParams,
-  tokenizer: Tokenizer,
+  tokenizer?: Tokenizer,
+  options: FingerprintOptions = {},
 ): Promise<WorkloadFingerprint> {
   const items = workload.items;
-  const seqs = items.map((it) => tokenizer.encode(itemText(it)));
+  const sent = items.map(withoutCounts);
   const maxTokens = typeof sampling.maxTokens === "number" ? sampling.maxTokens : undefined;
   const requested = items.map((it) => it.outputLen ?? maxTokens);
   const known = requested.every((x) => x !== undefined);
   const cleanSampling = canonicalValue(sampling) as Record<string, unknown>;
-  const prefix = prefixStats(seqs);
-  let systemPrompt = prefix.system;
-  if (systemPrompt === null) systemPrompt = systemMessage(workload, tokenizer);
+  const itemsSha256 = await sha256Hex(canonicalJson(sent));
+  let info: TokenizerInfo;
+  let stats: TokenStats;
+  if (tokenizer !== undefined) {
+    info = tokenizer.info;
+    stats = tokenStats(workload, tokenizer);
+  } else {
+    const load = options.defaultTokenizer ?? defaultTokenizer;
+    const cacheDir = options.cacheDir ?? null;
+    const file = cacheDir === null ? null : join(
+      cacheDir,
+      "fingerprints",
+      `${DEFAULT_TOKENIZER_NAME}-v${TOKEN_STATS_VERSION}-${itemsSha256}.json`,
+    );
+    const cached = file === null ? null : await readStats(file);
+    if (cached !== null) {
+      info = { name: DEFAULT_TOKENIZER_NAME, kind: "default" };
+      stats = cached;
+    } else {
+      const tok = await load();
+      info = tok.info;
+      stats = tokenStats(workload, tok);
+      if (file !== null && tok.info.name === DEFAULT_TOKENIZER_NAME) await writeStats(file, stats);
+    }
+  }
   const fp: WorkloadFingerprint = {
     promptCount: items.length,
-    inputLen: percentiles(seqs.map((s) => s.length)),
+    inputLen: stats.inputLen,
     outputLenRequested: known && items.length > 0 ? percentiles(requested as number[]) : null,
-    commonPrefix: prefix.common,
-    systemPromptDetected: systemPrompt !== null,
-    systemPrompt,
-    tokenizer: { ...tokenizer.info },
+    commonPrefix: stats.commonPrefix,
+    systemPromptDetected: stats.systemPrompt !== null,
+    systemPrompt: stats.systemPrompt,
+    tokenizer: { ...info },
     sampling: cleanSampling,
-    sha256: await sha256Hex(canonicalJson({ items, sampling: cleanSampling })),
-    itemsSha256: await sha256Hex(canonicalJson(items)),
+    sha256: await sha256Hex(canonicalJson({ items: sent, sampling: cleanSampling })),
+    itemsSha256,
   };
   if (workload.idealPrefixHitRatio !== undefined) {
     fp.idealPrefixHitRatio = workload.idealPrefixHitRatio;
   }
   return fp;
+}
+
+/** An item as sent: without `inputLen`, which only says how some tokenizer counted it. */
+function withoutCounts(item: WorkloadItem): Omit<WorkloadItem, "inputLen"> {
+  const { inputLen: _n, ...rest } = item;
+  return rest;
+}
+
+/** The token-counted fields of a fingerprint. */
+function tokenStats(workload: Workload, tokenizer: Tokenizer): TokenStats {
+  const seqs = workload.items.map((it) => tokenizer.encode(itemText(it)));
+  const prefix = prefixStats(seqs);
+  return {
+    inputLen: percentiles(seqs.map((s) => s.length)),
+    commonPrefix: prefix.common,
+    systemPrompt: prefix.system ?? systemMessage(workload, tokenizer),
+  };
+}
+
+async function readStats(file: string): Promise<TokenStats | null> {
+  try {
+    const v = JSON.parse(await Deno.readTextFile(file));
+    const pct = (p: unknown) =>
+      typeof p === "object" && p !== null &&
+      ["p50", "p95", "p99"].every((k) => Number.isFinite((p as Record<string, unknown>)[k]));
+    const share = (x: unknown) =>
+      typeof x === "object" && x !== null &&
+      Number.isFinite((x as { tokens?: unknown }).tokens) &&
+      Number.isFinite((x as { share?: unknown }).share);
+    if (
+      pct(v?.inputLen) && share(v?.commonPrefix) &&
+      (v.systemPrompt === null || share(v.systemPrompt))
+    ) {
+      return { inputLen: v.inputLen, commonPrefix: v.commonPrefix, systemPrompt: v.systemPrompt };
+    }
+  } catch {
+    // Absent or damaged: count again.
+  }
+  return null;
+}
+
+/** Keeps statistics for the next run; a cache that cannot be written is only slower. */
+async function writeStats(file: string, stats: TokenStats): Promise<void> {
+  const tmp = `${file}.${crypto.randomUUID()}.tmp`;
+  try {
+    await Deno.mkdir(join(file, ".."), { recursive: true });
+    await Deno.writeTextFile(tmp, JSON.stringify(stats));
+    await Deno.rename(tmp, file);
+  } catch {
+    await Deno.remove(tmp).catch(() => {});
+  }
 }
 
 /**
@@ -150,140 +250,6 @@ export function addObservedOutput(
     ...fp,
     outputLenObserved: { ...percentiles(observedOutputLens), count: observedOutputLens.length },
   };
-}
-
-/**
- * Lists how two fingerprints differ, in words; empty when the runs sent the
- * same requests with the same sampling, counted with the same tokenizer.
- * Observed output lengths count as a difference when both are known and
- * their medians differ by more than 10%.
- *
- * @param a One fingerprint (say, the baseline).
- * @param b The other.
- * @returns One line per difference, `a` before `b`.
- *
- * @example
- * ```ts
- * import { compareFingerprints, fingerprint } from "./fingerprint.ts";
- * import { defaultTokenizer } from "./tokenizer.ts";
- * import assert from "node:assert/strict";
- *
- * const tok = await defaultTokenizer();
- * const w = { items: [{ prompt: "hi" }], tokenizer: null, description: {} };
- * const a = await fingerprint(w, { maxTokens: 64, temperature: 0 }, tok);
- * const b = await fingerprint(w, { maxTokens: 64, temperature: 0.7 }, tok);
- * assert.deepEqual(compareFingerprints(a, a), []);
- * assert.deepEqual(compareFingerprints(a, b), ["sampling.temperature: 0 vs 0.7"]);
- * ```
- */
-export function compareFingerprints(a: WorkloadFingerprint, b: WorkloadFingerprint): string[] {
-  const out: string[] = [];
-  const pct = (p: LengthPercentiles | null | undefined) =>
-    p ? `${p.p50}/${p.p95}/${p.p99}` : "engine default";
-  if (a.tokenizer.name !== b.tokenizer.name || a.tokenizer.kind !== b.tokenizer.kind) {
-    out.push(
-      `tokenizer: ${a.tokenizer.name} (${a.tokenizer.kind}) vs ${b.tokenizer.name} (${b.tokenizer.kind}); lengths are not comparable`,
-    );
-  }
-  if (a.itemsSha256 !== b.itemsSha256) {
-    out.push(`prompts differ (items sha256 ${short(a.itemsSha256)} vs ${short(b.itemsSha256)})`);
-  }
-  if (a.promptCount !== b.promptCount) {
-    out.push(`prompt count: ${a.promptCount} vs ${b.promptCount}`);
-  }
-  if (pct(a.inputLen) !== pct(b.inputLen)) {
-    out.push(`input length p50/p95/p99: ${pct(a.inputLen)} vs ${pct(b.inputLen)} tok`);
-  }
-  if (pct(a.outputLenRequested) !== pct(b.outputLenRequested)) {
-    out.push(
-      `requested output p50/p95/p99: ${pct(a.outputLenRequested)} vs ${
-        pct(b.outputLenRequested)
-      } tok`,
-    );
-  }
-  if (
-    a.commonPrefix.tokens !== b.commonPrefix.tokens || a.commonPrefix.share !== b.commonPrefix.share
-  ) {
-    out.push(`common prefix: ${prefixText(a.commonPrefix)} vs ${prefixText(b.commonPrefix)}`);
-  }
-  if (a.systemPromptDetected !== b.systemPromptDetected) {
-    out.push(
-      `system prompt: ${a.systemPromptDetected ? "detected" : "none"} vs ${
-        b.systemPromptDetected ? "detected" : "none"
-      }`,
-    );
-  }
-  if (a.idealPrefixHitRatio !== b.idealPrefixHitRatio) {
-    const r = (x?: number) => x === undefined ? "n/a" : `${(x * 100).toFixed(1)}%`;
-    out.push(`ideal prefix hit ratio: ${r(a.idealPrefixHitRatio)} vs ${r(b.idealPrefixHitRatio)}`);
-  }
-  const keys = [...new Set([...Object.keys(a.sampling), ...Object.keys(b.sampling)])].sort();
-  for (const k of keys) {
-    const x = canonicalJson(a.sampling[k]), y = canonicalJson(b.sampling[k]);
-    if (x !== y) out.push(`sampling.${k}: ${x ?? "unset"} vs ${y ?? "unset"}`);
-  }
-  if (out.length === 0 && a.sha256 !== b.sha256) {
-    out.push(`requests differ (sha256 ${short(a.sha256)} vs ${short(b.sha256)})`);
-  }
-  const oa = a.outputLenObserved, ob = b.outputLenObserved;
-  if (oa && ob && Math.abs(oa.p50 - ob.p50) > 0.1 * Math.max(oa.p50, ob.p50)) {
-    out.push(`observed output p50/p95/p99: ${pct(oa)} vs ${pct(ob)} tok`);
-  }
-  return out;
-}
-
-/**
- * Renders a fingerprint in a few lines for the console.
- *
- * @param fp The fingerprint.
- * @returns Lines joined by `\n`, no trailing newline.
- *
- * @example
- * ```ts
- * import { fingerprint, renderFingerprint } from "./fingerprint.ts";
- * import { defaultTokenizer } from "./tokenizer.ts";
- * import assert from "node:assert/strict";
- *
- * const w = { items: [{ prompt: "hi" }, { prompt: "hello there" }], tokenizer: null, description: {} };
- * const text = renderFingerprint(await fingerprint(w, { maxTokens: 128 }, await defaultTokenizer()));
- * assert.match(text, /^workload: 2 prompts · input p50\/p95\/p99 1\/2\/2 tok · output 128 tok requested/);
- * assert.match(text, /tokenizer o200k_base \(default\)/);
- * ```
- */
-export function renderFingerprint(fp: WorkloadFingerprint): string {
-  const pct = (p: LengthPercentiles) =>
-    p.p50 === p.p95 && p.p95 === p.p99 ? `${p.p50}` : `p50/p95/p99 ${p.p50}/${p.p95}/${p.p99}`;
-  const first = [
-    `workload: ${fp.promptCount} prompt${fp.promptCount === 1 ? "" : "s"}`,
-    `input ${pct(fp.inputLen)} tok`,
-    fp.outputLenRequested === null
-      ? "output: engine default"
-      : `output ${pct(fp.outputLenRequested)} tok requested`,
-  ];
-  if (fp.outputLenObserved) first.push(`observed ${pct(fp.outputLenObserved)} tok`);
-  const second: string[] = [];
-  if (fp.systemPrompt) {
-    second.push(
-      `system prompt detected (${fp.systemPrompt.tokens} tok, ${
-        percent(fp.systemPrompt.share)
-      } of prompts)`,
-    );
-  }
-  if (
-    fp.commonPrefix.tokens > 0 &&
-    (fp.systemPrompt === null || fp.commonPrefix.tokens !== fp.systemPrompt.tokens ||
-      fp.commonPrefix.share !== fp.systemPrompt.share)
-  ) {
-    second.push(`common prefix ${prefixText(fp.commonPrefix)}`);
-  }
-  if (fp.idealPrefixHitRatio !== undefined) {
-    second.push(`ideal prefix-cache hit ratio ${percent(fp.idealPrefixHitRatio)}`);
-  }
-  const tok = `tokenizer ${fp.tokenizer.name}${
-    fp.tokenizer.kind === "default" ? " (default)" : ""
-  }`;
-  second.push(tok, `sha256 ${short(fp.sha256)}`);
-  return `${first.join(" · ")}\n  ${second.join(" · ")}`;
 }
 
 /**
@@ -324,24 +290,15 @@ async function sha256Hex(text: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Nearest-rank percentiles. */
+/** Nearest-rank percentiles (integers stay integers); zeros for no values. */
 function percentiles(values: readonly number[]): LengthPercentiles {
   if (values.length === 0) return { p50: 0, p95: 0, p99: 0 };
-  const s = [...values].sort((x, y) => x - y);
-  const at = (q: number) => s[Math.max(0, Math.ceil(q * s.length) - 1)];
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
-}
-
-function short(hex: string): string {
-  return hex.slice(0, 12);
-}
-
-function percent(x: number): string {
-  return `${Math.round(x * 100)}%`;
-}
-
-function prefixText(p: { tokens: number; share: number }): string {
-  return p.tokens === 0 ? "none" : `${p.tokens} tok (${percent(p.share)} of prompts)`;
+  const s = sortedCopy(values);
+  return {
+    p50: nearestRankSorted(s, 0.5),
+    p95: nearestRankSorted(s, 0.95),
+    p99: nearestRankSorted(s, 0.99),
+  };
 }
 
 function compareSeqs(a: readonly number[], b: readonly number[]): number {

@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
-import { tinyTokenizer } from "./_test_helpers.ts";
-import {
-  addObservedOutput,
-  compareFingerprints,
-  fingerprint,
-  renderFingerprint,
-  type SamplingParams,
-} from "./fingerprint.ts";
+import { join } from "node:path";
+import { tinyTokenizer, withTempDir } from "./_test_helpers.ts";
+import { addObservedOutput, fingerprint, type SamplingParams } from "./fingerprint.ts";
 import { loadWorkload } from "./load.ts";
-import { defaultTokenizer } from "./tokenizer.ts";
+import { defaultTokenizer, type Tokenizer } from "./tokenizer.ts";
 import type { Workload, WorkloadItem } from "./types.ts";
 
 const sampling = { maxTokens: 128, temperature: 0, topP: 1, ignoreEos: false };
@@ -19,7 +14,19 @@ const wl = (items: WorkloadItem[], extra: Partial<Workload> = {}): Workload => (
   ...extra,
 });
 
-Deno.test("the fingerprint changes when any prompt or sampling parameter changes, and only then", async () => {
+/** A default-tokenizer loader that counts its calls. */
+function countingLoader(): { load: () => Promise<Tokenizer>; calls: () => number } {
+  let n = 0;
+  return {
+    load: () => {
+      n++;
+      return defaultTokenizer();
+    },
+    calls: () => n,
+  };
+}
+
+Deno.test("the hash changes when any prompt or sampling parameter changes, and only then", async () => {
   const tok = await defaultTokenizer();
   const items: WorkloadItem[] = [
     { prompt: "What is a GPU?" },
@@ -34,7 +41,7 @@ Deno.test("the fingerprint changes when any prompt or sampling parameter changes
     tok,
   );
   assert.equal(reordered.sha256, base.sha256);
-  assert.deepEqual(compareFingerprints(base, reordered), []);
+  assert.deepEqual(reordered, base);
 
   const variants: [string, WorkloadItem[], SamplingParams][] = [
     ["one prompt's text", [{ prompt: "What is a TPU?" }, items[1], items[2]], sampling],
@@ -45,6 +52,10 @@ Deno.test("the fingerprint changes when any prompt or sampling parameter changes
     }], sampling],
     ["the order", [items[1], items[0], items[2]], sampling],
     ["one prompt fewer", items.slice(0, 2), sampling],
+    ["a think time", [items[0], items[1], {
+      ...items[2],
+      conversation: { id: 0, turn: 1, thinkMs: 5 },
+    }], sampling],
     ["maxTokens", items, { ...sampling, maxTokens: 129 }],
     ["temperature", items, { ...sampling, temperature: 0.7 }],
     ["topP", items, { ...sampling, topP: 0.9 }],
@@ -56,36 +67,23 @@ Deno.test("the fingerprint changes when any prompt or sampling parameter changes
     const fp = await fingerprint(wl(its), s, tok);
     assert.ok(!seen.has(fp.sha256), `sha256 must change with ${what}`);
     seen.add(fp.sha256);
-    assert.ok(compareFingerprints(base, fp).length > 0, `a difference is reported for ${what}`);
+    assert.equal(fp.itemsSha256 === base.itemsSha256, its === items, `itemsSha256 and ${what}`);
   }
 });
 
-Deno.test("compareFingerprints() says what differs in words", async () => {
-  const tok = await defaultTokenizer();
-  const a = await fingerprint(wl([{ prompt: "a b c" }, { prompt: "d e f" }]), sampling, tok);
-  const b = await fingerprint(
-    wl([{ prompt: "a b c" }, { prompt: "d e f g h" }, { prompt: "x" }]),
-    { ...sampling, temperature: 1 },
-    tok,
-  );
-  const diff = compareFingerprints(a, b);
-  assert.ok(
-    diff.some((d) => /^prompts differ \(items sha256 [0-9a-f]{12} vs [0-9a-f]{12}\)$/.test(d)),
-    diff.join("\n"),
-  );
-  assert.ok(diff.includes("prompt count: 2 vs 3"), diff.join("\n"));
-  assert.ok(diff.includes("sampling.temperature: 0 vs 1"), diff.join("\n"));
-  assert.ok(diff.some((d) => d.startsWith("input length p50/p95/p99: 3/3/3 vs ")), diff.join("\n"));
-  const other = await fingerprint(
-    wl([{ prompt: "a b c" }, { prompt: "d e f" }]),
+Deno.test("the hashes leave out inputLen: the same requests counted by another tokenizer hash the same", async () => {
+  const items: WorkloadItem[] = [{ prompt: "alpha beta" }, { prompt: "gamma" }];
+  const plain = await fingerprint(wl(items), sampling, await defaultTokenizer());
+  const tiny = await tinyTokenizer();
+  const counted = await fingerprint(
+    wl(items.map((it) => ({ ...it, inputLen: tiny.encode(it.prompt).length }))),
     sampling,
-    await tinyTokenizer(),
+    tiny,
   );
-  assert.ok(
-    compareFingerprints(a, other).some((d) =>
-      /^tokenizer: o200k_base \(default\) vs tiny \(hf\)/.test(d)
-    ),
-  );
+  assert.equal(counted.sha256, plain.sha256);
+  assert.equal(counted.itemsSha256, plain.itemsSha256);
+  assert.deepEqual(counted.tokenizer, { name: "tiny", kind: "hf" });
+  assert.notDeepEqual(counted.inputLen, plain.inputLen, "the counts themselves differ");
 });
 
 Deno.test("percentiles of input and requested output lengths; requested falls back to maxTokens", async () => {
@@ -95,17 +93,23 @@ Deno.test("percentiles of input and requested output lengths; requested falls ba
     ...(i < 10 ? { outputLen: 7 } : {}),
   }));
   const fp = await fingerprint(wl(items), { maxTokens: 256 }, tok);
+  // Nearest rank: the 50th, 95th and 99th of 1..100 tokens.
   assert.deepEqual(fp.inputLen, { p50: 50, p95: 95, p99: 99 });
   assert.deepEqual(fp.outputLenRequested, { p50: 256, p95: 256, p99: 256 });
   const none = await fingerprint(wl(items.slice(20)), {}, tok);
   assert.equal(none.outputLenRequested, null);
-  assert.match(renderFingerprint(none), /output: engine default/);
+  const some = await fingerprint(wl(items.slice(0, 20)), { maxTokens: 256 }, tok);
+  assert.deepEqual(some.outputLenRequested, { p50: 7, p95: 256, p99: 256 });
 });
 
 Deno.test("a prefix-sharing workload reports the expected common prefix and ideal hit ratio", async () => {
   const tok = await defaultTokenizer();
   const one = await loadWorkload({
-    workload: { source: "prefix", groups: 1, prefixTokens: 64, inputLen: 32, count: 20 },
+    source: "prefix",
+    groups: 1,
+    prefixTokens: 64,
+    inputLen: 32,
+    count: 20,
   });
   const fp1 = await fingerprint(one, sampling, tok);
   assert.deepEqual(fp1.commonPrefix, { tokens: 64, share: 1 });
@@ -114,13 +118,11 @@ Deno.test("a prefix-sharing workload reports the expected common prefix and idea
   assert.equal(fp1.idealPrefixHitRatio, (19 * 64) / (20 * 96));
 
   const four = await loadWorkload({
-    workload: {
-      source: "prefix",
-      groups: 4,
-      prefixTokens: 40,
-      inputLen: "uniform:10,30",
-      count: 40,
-    },
+    source: "prefix",
+    groups: 4,
+    prefixTokens: 40,
+    inputLen: "uniform:10,30",
+    count: 40,
   });
   const fp4 = await fingerprint(four, sampling, tok);
   // Four groups of ten: each group's 40-token prefix is shared by a quarter.
@@ -128,8 +130,6 @@ Deno.test("a prefix-sharing workload reports the expected common prefix and idea
   assert.equal(fp4.systemPromptDetected, false);
   const total = four.items.reduce((s, i) => s + i.inputLen!, 0);
   assert.equal(fp4.idealPrefixHitRatio, (36 * 40) / total);
-  assert.match(renderFingerprint(fp4), /common prefix 40 tok \(25% of prompts\)/);
-  assert.match(renderFingerprint(fp4), /ideal prefix-cache hit ratio \d+%/);
 });
 
 Deno.test("system prompt detection: 80% sharing 16+ tokens, or a shared system message", async () => {
@@ -175,38 +175,83 @@ Deno.test("system prompt detection: 80% sharing 16+ tokens, or a shared system m
   assert.deepEqual(distinct.commonPrefix, { tokens: 0, share: 0 });
 });
 
-Deno.test("observed output lengths: added after the run, rendered, and compared when the medians differ >10%", async () => {
-  const tok = await defaultTokenizer();
-  const fp = await fingerprint(wl([{ prompt: "a" }, { prompt: "b" }]), sampling, tok);
+Deno.test("addObservedOutput(): nearest-rank percentiles of what the engine produced, on a copy", async () => {
+  const fp = await fingerprint(wl([{ prompt: "a" }, { prompt: "b" }]), sampling);
   const full = addObservedOutput(fp, Array.from({ length: 100 }, () => 128));
   const early = addObservedOutput(fp, Array.from({ length: 100 }, (_, i) => 20 + i));
   assert.deepEqual(full.outputLenObserved, { p50: 128, p95: 128, p99: 128, count: 100 });
+  assert.deepEqual(early.outputLenObserved, { p50: 69, p95: 114, p99: 118, count: 100 });
   assert.equal(fp.outputLenObserved, undefined, "the input is not changed");
   assert.equal(full.sha256, fp.sha256);
-  assert.deepEqual(compareFingerprints(fp, full), []);
-  assert.deepEqual(compareFingerprints(full, early), [
-    "observed output p50/p95/p99: 128/128/128 vs 69/114/118 tok",
-  ]);
-  assert.match(renderFingerprint(early), /observed p50\/p95\/p99 69\/114\/118 tok/);
   assert.deepEqual(addObservedOutput(fp, []), fp);
 });
 
-Deno.test("renderFingerprint(): a couple of lines with counts, lengths, prefix, tokenizer and hash", async () => {
-  const tok = await defaultTokenizer();
-  const system =
-    "You are a careful assistant. Answer in one sentence and cite the source you used.";
-  const items = Array.from({ length: 200 }, (_, i) => ({
-    prompt: `${system} Question ${i}: ${"why ".repeat(i % 7)}?`,
-  }));
-  const fp = await fingerprint(wl(items), sampling, tok);
-  const text = renderFingerprint(fp);
-  const lines = text.split("\n");
-  assert.equal(lines.length, 2);
-  assert.match(
-    lines[0],
-    /^workload: 200 prompts · input p50\/p95\/p99 \d+\/\d+\/\d+ tok · output 128 tok requested$/,
-  );
-  assert.match(lines[1], /system prompt detected \(\d+ tok, 100% of prompts\)/);
-  assert.match(lines[1], /tokenizer o200k_base \(default\) · sha256 [0-9a-f]{12}$/);
-  assert.ok(!/common prefix/.test(text), "the same prefix is not reported twice");
+// --- no tokenizer given: the default, or the cache -------------------------------
+
+Deno.test("no tokenizer given: counted with the default, and equal to a fingerprint given it", async () => {
+  const w = wl([{ prompt: "What is a GPU?" }, { prompt: "What is a TPU?" }]);
+  const counter = countingLoader();
+  const lazy = await fingerprint(w, sampling, undefined, { defaultTokenizer: counter.load });
+  assert.equal(counter.calls(), 1);
+  assert.deepEqual(lazy, await fingerprint(w, sampling, await defaultTokenizer()));
+  assert.deepEqual(lazy.tokenizer, { name: "o200k_base", kind: "default" });
+});
+
+Deno.test("the cache: a second fingerprint of the same items loads no tokenizer and is equal field for field", async () => {
+  await withTempDir(async (cacheDir) => {
+    const w = wl([
+      { prompt: "You are terse. What is a GPU?" },
+      { prompt: "You are terse. What is a TPU?" },
+    ]);
+    const counter = countingLoader();
+    const options = { cacheDir, defaultTokenizer: counter.load };
+    const first = await fingerprint(w, sampling, undefined, options);
+    assert.equal(counter.calls(), 1, "the first run counts with the tokenizer");
+    const files = [...Deno.readDirSync(join(cacheDir, "fingerprints"))].map((e) => e.name);
+    assert.deepEqual(files, [`o200k_base-v1-${first.itemsSha256}.json`]);
+
+    const second = await fingerprint(w, { ...sampling, temperature: 1 }, undefined, options);
+    assert.equal(counter.calls(), 1, "the second run reads the counts back");
+    assert.deepEqual({ ...second, sampling: first.sampling, sha256: first.sha256 }, first);
+
+    // Other items: counted again.
+    await fingerprint(wl([{ prompt: "other" }]), sampling, undefined, options);
+    assert.equal(counter.calls(), 2);
+
+    // A damaged entry is counted again (and rewritten), never trusted.
+    const file = join(cacheDir, "fingerprints", files[0]);
+    await Deno.writeTextFile(file, '{"inputLen": {"p50": "x"}}');
+    const again = await fingerprint(w, sampling, undefined, options);
+    assert.equal(counter.calls(), 3);
+    assert.deepEqual(again, first);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(file)).inputLen, first.inputLen);
+  });
+});
+
+Deno.test("the cache is only kept for the default tokenizer, and an unwritable one is only slower", async () => {
+  await withTempDir(async (dir) => {
+    const w = wl([{ prompt: "a b" }]);
+    // A loader that gives another tokenizer: its counts are not filed under o200k_base.
+    const tiny = await tinyTokenizer();
+    const fp = await fingerprint(w, sampling, undefined, {
+      cacheDir: dir,
+      defaultTokenizer: () => Promise.resolve(tiny),
+    });
+    assert.equal(fp.tokenizer.name, "tiny");
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+    // A cache folder that is a file: nothing is kept, the fingerprint is the same.
+    const notDir = join(dir, "file");
+    await Deno.writeTextFile(notDir, "");
+    const counter = countingLoader();
+    const a = await fingerprint(w, sampling, undefined, {
+      cacheDir: notDir,
+      defaultTokenizer: counter.load,
+    });
+    const b = await fingerprint(w, sampling, undefined, {
+      cacheDir: notDir,
+      defaultTokenizer: counter.load,
+    });
+    assert.deepEqual(a, b);
+    assert.equal(counter.calls(), 2);
+  });
 });

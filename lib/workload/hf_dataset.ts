@@ -1,5 +1,5 @@
 /**
- * Hugging Face datasets by name: the parquet files of one split, found in
+ * The `hf` source: Hugging Face datasets by name: the parquet files of one split, found in
  * the repository at `revision` (default `main`) or else in the Hub's own
  * parquet conversion (`refs/convert/parquet`), downloaded once into
  * `<cache>/datasets/<org>/<name>/<revision>/` and read from there on every
@@ -12,6 +12,48 @@
 import { join } from "node:path";
 import { ConfigError } from "../config/errors.ts";
 import type { HubFetcher } from "./hub.ts";
+import { parquetWorkload } from "./parquet.ts";
+import type { SourceLoader } from "./source.ts";
+
+/**
+ * Loads a Hugging Face dataset split (from the cache, else downloaded once
+ * through the context's fetcher) and reads it as parquet.
+ *
+ * @param w The validated source.
+ * @param ctx The context (cache folder, fetcher).
+ * @returns The workload; the description has `dataset`, `split`, `revision`, `config`, `fromCache` and `column`.
+ * @throws {ConfigError} When the split is neither cached nor downloadable, or cannot be read.
+ *
+ * @example Offline, a split not in the cache
+ * ```ts
+ * import { hfSource } from "./hf_dataset.ts";
+ * import { sourceContext } from "./source.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const cacheDir = await Deno.makeTempDir();
+ * await assert.rejects(
+ *   hfSource(
+ *     { source: "hf", dataset: "org/ds", split: "train", multiTurn: false },
+ *     sourceContext({ cacheDir: () => cacheDir, fetcher: null }),
+ *   ),
+ *   /not cached, and downloads are off/,
+ * );
+ * await Deno.remove(cacheDir, { recursive: true });
+ * ```
+ */
+export const hfSource: SourceLoader<"hf"> = async (w, ctx) => {
+  const got = await fetchHfDataset(
+    { dataset: w.dataset, split: w.split, config: w.config, revision: w.revision },
+    { cacheDir: ctx.cacheDir(), fetcher: ctx.fetcher },
+  );
+  return await parquetWorkload(got.files, w, ctx, {
+    dataset: w.dataset,
+    split: w.split,
+    revision: got.revision,
+    ...(w.config ? { config: w.config } : {}),
+    fromCache: got.fromCache,
+  });
+};
 
 /** The parquet conversion the Hub keeps of every public dataset. */
 export const PARQUET_CONVERSION_REVISION = "refs/convert/parquet";

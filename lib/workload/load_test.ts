@@ -27,30 +27,21 @@ const noNet: HubFetcher = {
   download: () => Promise.reject(new Error("no network in tests")),
 };
 
-// --- the older `prompts` field -------------------------------------------------
+// --- one form: a workload ----------------------------------------------------
 
-Deno.test("old prompts: an inline list becomes items with just a prompt", async () => {
-  const w = await loadWorkload({ prompts: ["a", "b"] });
+Deno.test("loadWorkload() of nothing is a ConfigError naming 'workload'", async () => {
+  const none = await rejectsConfig(loadWorkload(undefined as never));
+  assert.equal(none.issues[0].path, "workload");
+  assert.match(none.message, /'workload' must be a workload/);
+});
+
+Deno.test("inline prompts load without any tokenizer, and say so", async () => {
+  const w = await loadWorkload({ source: "inline", prompts: ["a", "b"] }, {
+    defaultTokenizer: () => Promise.reject(new Error("the default tokenizer must not load")),
+  });
   assert.deepEqual(w.items, [{ prompt: "a" }, { prompt: "b" }]);
   assert.equal(w.tokenizer, null);
   assert.deepEqual(w.description, { source: "inline", count: 2 });
-});
-
-Deno.test("old prompts: { file } reads text or JSONL with prompt, relative to baseDir", async () => {
-  await withTempDir(async (dir) => {
-    await writeFiles(dir, { "p.txt": "x\ny\n", "p.jsonl": '{"prompt":"z"}\n' });
-    const t = await loadWorkload({ prompts: { file: "p.txt" } }, { baseDir: dir });
-    assert.deepEqual(t.items, [{ prompt: "x" }, { prompt: "y" }]);
-    const j = await loadWorkload({ prompts: { file: join(dir, "p.jsonl") } });
-    assert.deepEqual(j.items, [{ prompt: "z" }]);
-  });
-});
-
-Deno.test("prompts and workload together, or neither, is a ConfigError", async () => {
-  const both = await rejectsConfig(loadWorkload({ prompts: ["a"], workload: ["b"] }));
-  assert.equal(both.issues[0].path, "workload");
-  const none = await rejectsConfig(loadWorkload({}));
-  assert.match(none.message, /'workload' must be a workload/);
 });
 
 // --- validation ---------------------------------------------------------------
@@ -69,7 +60,7 @@ Deno.test("an invalid workload names the field, what it must be and what was giv
     [[], /'workload' must be/],
   ];
   for (const [workload, re] of cases) {
-    const e = await rejectsConfig(loadWorkload({ workload: workload as never }));
+    const e = await rejectsConfig(loadWorkload(workload as never));
     assert.match(e.message, re, JSON.stringify(workload));
   }
 });
@@ -78,14 +69,12 @@ Deno.test("an invalid workload names the field, what it must be and what was giv
 
 Deno.test("inline: strings, prompts with output lengths, and chat histories", async () => {
   const w = await loadWorkload({
-    workload: {
-      source: "inline",
-      prompts: [
-        "plain",
-        { prompt: "sized", outputLen: 9 },
-        { messages: [{ role: "system", content: "s" }, { role: "user", content: "u" }] },
-      ],
-    },
+    source: "inline",
+    prompts: [
+      "plain",
+      { prompt: "sized", outputLen: 9 },
+      { messages: [{ role: "system", content: "s" }, { role: "user", content: "u" }] },
+    ],
   });
   assert.deepEqual(w.items, [
     { prompt: "plain" },
@@ -93,7 +82,7 @@ Deno.test("inline: strings, prompts with output lengths, and chat histories", as
     { prompt: "u", messages: [{ role: "system", content: "s" }, { role: "user", content: "u" }] },
   ]);
   // The bare-list shorthand.
-  assert.deepEqual((await loadWorkload({ workload: ["p"] })).items, [{ prompt: "p" }]);
+  assert.deepEqual((await loadWorkload(["p"])).items, [{ prompt: "p" }]);
 });
 
 Deno.test("file: each format loads through loadWorkload, with format from the extension", async () => {
@@ -106,7 +95,7 @@ Deno.test("file: each format loads through loadWorkload, with format from the ex
       "e.data": '{"prompt":"one"}\n',
     });
     const load = (workload: Record<string, unknown>) =>
-      loadWorkload({ workload: { source: "file", ...workload } as never }, { baseDir: dir })
+      loadWorkload({ source: "file", ...workload } as never, { baseDir: dir })
         .then((w) => w.items);
     assert.deepEqual(await load({ path: "a.txt" }), [{ prompt: "one" }, { prompt: "two" }]);
     assert.deepEqual(await load({ path: "b.json" }), [
@@ -137,7 +126,7 @@ Deno.test("file: each format loads through loadWorkload, with format from the ex
 Deno.test("numPrompts samples with the seed: same seed same prompts, another seed others, no repeats", async () => {
   const prompts = Array.from({ length: 50 }, (_, i) => `prompt ${i}`);
   const load = (seed: number) =>
-    loadWorkload({ workload: { source: "inline", prompts, numPrompts: 20, seed } })
+    loadWorkload({ source: "inline", prompts, numPrompts: 20, seed })
       .then((w) => w.items.map((i) => i.prompt));
   const a = await load(1);
   assert.deepEqual(a, await load(1));
@@ -145,13 +134,11 @@ Deno.test("numPrompts samples with the seed: same seed same prompts, another see
   assert.equal(a.length, 20);
   assert.equal(new Set(a).size, 20, "without replacement");
   // The run's seed applies when the workload names none; the workload's wins.
-  const run = await loadWorkload({ workload: { source: "inline", prompts, numPrompts: 20 } }, {
+  const run = await loadWorkload({ source: "inline", prompts, numPrompts: 20 }, {
     seed: 1,
   });
   assert.deepEqual(run.items.map((i) => i.prompt), a);
-  const own = await loadWorkload({
-    workload: { source: "inline", prompts, numPrompts: 20, seed: 2 },
-  }, {
+  const own = await loadWorkload({ source: "inline", prompts, numPrompts: 20, seed: 2 }, {
     seed: 1,
   });
   assert.notDeepEqual(own.items.map((i) => i.prompt), a);
@@ -159,7 +146,10 @@ Deno.test("numPrompts samples with the seed: same seed same prompts, another see
 
 Deno.test("numPrompts larger than the source oversamples: every item once, the rest drawn again", async () => {
   const w = await loadWorkload({
-    workload: { source: "inline", prompts: ["a", "b", "c"], numPrompts: 8, seed: 3 },
+    source: "inline",
+    prompts: ["a", "b", "c"],
+    numPrompts: 8,
+    seed: 3,
   });
   const got = w.items.map((i) => i.prompt);
   assert.equal(got.length, 8);
@@ -169,12 +159,10 @@ Deno.test("numPrompts larger than the source oversamples: every item once, the r
 
 Deno.test("synthetic: the same seed gives the same prompts; lengths are exact with the tokenizer used", async () => {
   const spec = {
-    workload: {
-      source: "synthetic" as const,
-      inputLen: "uniform:20,80",
-      outputLen: "normal:64,16",
-      count: 12,
-    },
+    source: "synthetic" as const,
+    inputLen: "uniform:20,80",
+    outputLen: "normal:64,16",
+    count: 12,
   };
   const a = await loadWorkload(spec, { seed: 5 });
   const b = await loadWorkload(spec, { seed: 5 });
@@ -186,18 +174,16 @@ Deno.test("synthetic: the same seed gives the same prompts; lengths are exact wi
   assert.deepEqual(a.tokenizer, { name: "o200k_base", kind: "default" });
   assert.equal(a.description.inputLen, "uniform:20,80");
   // numPrompts wins over count for generated sources.
-  const n = await loadWorkload({ workload: { ...spec.workload, numPrompts: 3 } });
+  const n = await loadWorkload({ ...spec, numPrompts: 3 });
   assert.equal(n.items.length, 3);
 });
 
 Deno.test("synthetic with a named tokenizer.json: exact lengths with that tokenizer", async () => {
   const w = await loadWorkload({
-    workload: {
-      source: "synthetic",
-      inputLen: { dist: "lognormal", mean: 40, std: 10 },
-      count: 10,
-      tokenizer: testdata("tiny_bpe_tokenizer.json"),
-    },
+    source: "synthetic",
+    inputLen: { dist: "lognormal", mean: 40, std: 10 },
+    count: 10,
+    tokenizer: testdata("tiny_bpe_tokenizer.json"),
   });
   const tok = await tinyTokenizer();
   assert.equal(w.tokenizer?.kind, "hf");
@@ -207,9 +193,7 @@ Deno.test("synthetic with a named tokenizer.json: exact lengths with that tokeni
 Deno.test("outputLen overrides every item's output length, seeded", async () => {
   await withTempDir(async (dir) => {
     await writeFiles(dir, { "p.jsonl": '{"prompt":"a","output_len":3}\n{"prompt":"b"}\n' });
-    const spec = {
-      workload: { source: "file" as const, path: "p.jsonl", outputLen: "uniform:100,200" },
-    };
+    const spec = { source: "file" as const, path: "p.jsonl", outputLen: "uniform:100,200" };
     const w = await loadWorkload(spec, { baseDir: dir });
     assert.ok(w.items.every((i) => i.outputLen! >= 100 && i.outputLen! <= 200));
     assert.deepEqual(w.items, (await loadWorkload(spec, { baseDir: dir })).items);
@@ -219,9 +203,7 @@ Deno.test("outputLen overrides every item's output length, seeded", async () => 
 // --- ShareGPT -----------------------------------------------------------------
 
 Deno.test("sharegpt: the first human turn of each conversation; entries without one are skipped", async () => {
-  const w = await loadWorkload({
-    workload: { source: "sharegpt", path: testdata("sharegpt.json") },
-  });
+  const w = await loadWorkload({ source: "sharegpt", path: testdata("sharegpt.json") });
   assert.deepEqual(w.items.map((i) => i.prompt), [
     "What is the capital of France?",
     "Name a prime number.",
@@ -240,11 +222,9 @@ Deno.test("sharegpt: the first human turn of each conversation; entries without 
 
 Deno.test("sharegpt with a tokenizer: output length is the recorded answer's token length", async () => {
   const w = await loadWorkload({
-    workload: {
-      source: "sharegpt",
-      path: testdata("sharegpt.json"),
-      tokenizer: testdata("tiny_bpe_tokenizer.json"),
-    },
+    source: "sharegpt",
+    path: testdata("sharegpt.json"),
+    tokenizer: testdata("tiny_bpe_tokenizer.json"),
   });
   const tok = await tinyTokenizer();
   assert.equal(w.items[0].outputLen, tok.encode("The capital of France is Paris.").length);
@@ -255,12 +235,10 @@ Deno.test("sharegpt with a tokenizer: output length is the recorded answer's tok
 
 Deno.test("sharegpt multi-turn: one request per human turn, history in order with recorded answers", async () => {
   const w = await loadWorkload({
-    workload: {
-      source: "sharegpt",
-      path: testdata("sharegpt.json"),
-      multiTurn: true,
-      thinkMs: 250,
-    },
+    source: "sharegpt",
+    path: testdata("sharegpt.json"),
+    multiTurn: true,
+    thinkMs: 250,
   });
   assert.deepEqual(
     w.items.map((i) => i.conversation),
@@ -293,14 +271,12 @@ Deno.test("sharegpt multi-turn: one request per human turn, history in order wit
 
 Deno.test("sharegpt multi-turn with numPrompts samples whole conversations, turns kept in order", async () => {
   const w = await loadWorkload({
-    workload: {
-      source: "sharegpt",
-      path: testdata("sharegpt.json"),
-      multiTurn: true,
-      numPrompts: 2,
-      seed: 4,
-      thinkMs: "uniform:100,200",
-    },
+    source: "sharegpt",
+    path: testdata("sharegpt.json"),
+    multiTurn: true,
+    numPrompts: 2,
+    seed: 4,
+    thinkMs: "uniform:100,200",
   });
   const ids = w.items.map((i) => i.conversation!.id);
   assert.deepEqual(ids, [...ids].sort((a, b) => a - b), "conversations are contiguous");
@@ -320,8 +296,7 @@ Deno.test("sharegpt: a file that is not a ShareGPT array is a ConfigError", asyn
       "broken.json": '[{"conversations": [',
       "none.json": '[{"x": 1}]',
     });
-    const load = (path: string) =>
-      loadWorkload({ workload: { source: "sharegpt", path } }, { baseDir: dir });
+    const load = (path: string) => loadWorkload({ source: "sharegpt", path }, { baseDir: dir });
     assert.match((await rejectsConfig(load("obj.json"))).message, /not an array/);
     assert.match((await rejectsConfig(load("empty.json"))).message, /an empty file/);
     assert.match((await rejectsConfig(load("broken.json"))).message, /invalid JSON/);
@@ -344,7 +319,7 @@ Deno.test("parquet: a local file loads its prompt column and output_len", async 
         { name: "output_len", data: [10, 20, 30], type: "INT32" },
       ]),
     });
-    const w = await loadWorkload({ workload: { source: "parquet", path: "d.parquet" } }, {
+    const w = await loadWorkload({ source: "parquet", path: "d.parquet" }, {
       baseDir: dir,
     });
     assert.deepEqual(w.items, [
@@ -367,12 +342,12 @@ Deno.test("parquet: a conversation column, a folder of files, and multi-turn", a
       "ds/part-1.parquet": parquet([{ name: "conversations", data: [conv("c")] }]),
       "ds/part-0.parquet": parquet([{ name: "conversations", data: [conv("a"), conv("b")] }]),
     });
-    const single = await loadWorkload({ workload: { source: "parquet", path: "ds" } }, {
+    const single = await loadWorkload({ source: "parquet", path: "ds" }, {
       baseDir: dir,
     });
     assert.deepEqual(single.items.map((i) => i.prompt), ["a", "b", "c"]);
     const multi = await loadWorkload(
-      { workload: { source: "parquet", path: "ds", multiTurn: true } },
+      { source: "parquet", path: "ds", multiTurn: true },
       { baseDir: dir },
     );
     assert.deepEqual(multi.items.map((i) => i.prompt), [
@@ -394,7 +369,7 @@ Deno.test("parquet: a missing column names the columns present; a non-parquet fi
       "bad.parquet": "not parquet at all",
     });
     const load = (w: Record<string, unknown>) =>
-      loadWorkload({ workload: { source: "parquet", ...w } as never }, { baseDir: dir });
+      loadWorkload({ source: "parquet", ...w } as never, { baseDir: dir });
     const named = await rejectsConfig(load({ path: "d.parquet", column: "prompt" }));
     assert.match(
       named.message,
@@ -452,7 +427,7 @@ Deno.test("hf: downloads the split's parquet files once, then loads offline from
         }]),
       },
     }, log);
-    const spec = { workload: { source: "hf" as const, dataset: "org/ds" } };
+    const spec = { source: "hf" as const, dataset: "org/ds" };
     const first = await loadWorkload(spec, { cacheDir, fetcher: hub });
     assert.deepEqual(first.items.map((i) => i.prompt), ["t0", "t1", "t2"]);
     assert.equal(first.description.fromCache, false);
@@ -468,7 +443,7 @@ Deno.test("hf: downloads the split's parquet files once, then loads offline from
         .isFile,
     );
     const test = await loadWorkload(
-      { workload: { source: "hf", dataset: "org/ds", split: "test" } },
+      { source: "hf", dataset: "org/ds", split: "test" },
       { cacheDir, fetcher: hub },
     );
     assert.deepEqual(test.items, [{ prompt: "x" }]);
@@ -484,14 +459,14 @@ Deno.test("hf: falls back to the Hub's parquet conversion; a missing split lists
         "default/train/0000.parquet": parquet([{ name: "question", data: ["q"], type: "STRING" }]),
       },
     }, log);
-    const w = await loadWorkload({ workload: { source: "hf", dataset: "org/conv" } }, {
+    const w = await loadWorkload({ source: "hf", dataset: "org/conv" }, {
       cacheDir,
       fetcher: hub,
     });
     assert.deepEqual(w.items, [{ prompt: "q" }]);
     assert.equal(w.description.revision, "refs/convert/parquet");
     const e = await rejectsConfig(loadWorkload(
-      { workload: { source: "hf", dataset: "org/conv", split: "validation" } },
+      { source: "hf", dataset: "org/conv", split: "validation" },
       { cacheDir, fetcher: hub },
     ));
     assert.equal(e.issues[0].path, "workload.split");
@@ -502,7 +477,7 @@ Deno.test("hf: falls back to the Hub's parquet conversion; a missing split lists
 Deno.test("hf: not cached and no network is a ConfigError naming the cache and the offline way", async () => {
   await withTempDir(async (cacheDir) => {
     const e = await rejectsConfig(loadWorkload(
-      { workload: { source: "hf", dataset: "org/absent" } },
+      { source: "hf", dataset: "org/absent" },
       { cacheDir, fetcher: noNet },
     ));
     assert.equal(e.issues[0].path, "workload.dataset");
@@ -510,12 +485,12 @@ Deno.test("hf: not cached and no network is a ConfigError naming the cache and t
     assert.match(e.message, /source: "parquet", path/);
     assert.match(e.message, /no network in tests/);
     const off = await rejectsConfig(loadWorkload(
-      { workload: { source: "hf", dataset: "org/absent" } },
+      { source: "hf", dataset: "org/absent" },
       { cacheDir, env: (n) => (n === "HF_HUB_OFFLINE" ? "1" : undefined) },
     ));
     assert.match(off.message, /downloads are off/);
     const bad = await rejectsConfig(loadWorkload(
-      { workload: { source: "hf", dataset: "../etc" } },
+      { source: "hf", dataset: "../etc" },
       { cacheDir, fetcher: noNet },
     ));
     assert.match(bad.message, /a Hugging Face dataset id/);
@@ -523,7 +498,7 @@ Deno.test("hf: not cached and no network is a ConfigError naming the cache and t
 });
 
 Deno.test("errors are ConfigErrors (exit code 2), never bare exceptions", async () => {
-  const e = await loadWorkload({ workload: { source: "file", path: "/nonexistent/x.txt" } })
+  const e = await loadWorkload({ source: "file", path: "/nonexistent/x.txt" })
     .catch((err) => err);
   assert.ok(e instanceof ConfigError);
 });

@@ -1,5 +1,5 @@
 /**
- * Parquet files (what Hugging Face datasets are stored as), read with
+ * The `parquet` source: parquet files (what Hugging Face datasets are stored as), read with
  * `hyparquet` and every common codec (`hyparquet-compressors`: snappy,
  * gzip, zstd, brotli, lz4). One column holds the prompt (text) or the
  * conversation (ShareGPT turns or OpenAI messages); an `output_len` column,
@@ -17,8 +17,103 @@ import {
 } from "npm:hyparquet@^1.31.5";
 import { compressors } from "npm:hyparquet-compressors@^1.1.2";
 import { ConfigError } from "../config/errors.ts";
-import { toMessages } from "./conversation.ts";
-import type { ChatMessage } from "./types.ts";
+import type { WorkloadSource } from "../config/workload.ts";
+import { type Draft, toMessages } from "./conversation.ts";
+import { requestsWorkload } from "./requests.ts";
+import type { SourceContext, SourceLoader } from "./source.ts";
+import type { ChatMessage, Workload } from "./types.ts";
+
+/**
+ * Loads a local parquet file, or a folder of them.
+ *
+ * @param w The validated source.
+ * @param ctx The context.
+ * @returns The workload; the description has `path` and the `column` used.
+ * @throws {ConfigError} When the path holds no readable parquet file or the column is missing.
+ *
+ * @example
+ * ```ts
+ * import { parquetSource } from "./parquet.ts";
+ * import { sourceContext } from "./source.ts";
+ * import { parquetWriteBuffer } from "npm:hyparquet-writer@^0.17.0";
+ * import assert from "node:assert/strict";
+ *
+ * const file = await Deno.makeTempFile({ suffix: ".parquet" });
+ * await Deno.writeFile(file, new Uint8Array(parquetWriteBuffer({
+ *   columnData: [{ name: "question", data: ["a?", "b?"], type: "STRING" }],
+ * })));
+ * const w = await parquetSource(
+ *   { source: "parquet", path: file, multiTurn: false },
+ *   sourceContext(),
+ * );
+ * assert.deepEqual(w.items, [{ prompt: "a?" }, { prompt: "b?" }]);
+ * assert.equal(w.description.column, "question");
+ * await Deno.remove(file);
+ * ```
+ */
+export const parquetSource: SourceLoader<"parquet"> = async (w, ctx) => {
+  const files = await parquetFiles(ctx.path(w.path));
+  return await parquetWorkload(files, w, ctx, { path: w.path });
+};
+
+/**
+ * The workload in parquet files (the `parquet` and `hf` sources): the
+ * column's text rows as requests, or its conversations.
+ *
+ * @param files Parquet files, read in this order.
+ * @param w The validated source (`column`, `multiTurn`, ...).
+ * @param ctx The context.
+ * @param description The source's own description fields.
+ * @returns The workload; the description gains the `column` used and `skipped` rows.
+ * @throws {ConfigError} When a file cannot be read, lacks the column, or `multiTurn` is asked of a text column.
+ *
+ * @example
+ * ```ts
+ * import { parquetWorkload } from "./parquet.ts";
+ * import { sourceContext } from "./source.ts";
+ * import { parquetWriteBuffer } from "npm:hyparquet-writer@^0.17.0";
+ * import assert from "node:assert/strict";
+ *
+ * const file = await Deno.makeTempFile({ suffix: ".parquet" });
+ * await Deno.writeFile(file, new Uint8Array(parquetWriteBuffer({
+ *   columnData: [{ name: "prompt", data: ["x", ""], type: "STRING" }],
+ * })));
+ * const w = await parquetWorkload([file], { source: "parquet", path: file, multiTurn: false }, sourceContext(), {});
+ * assert.deepEqual(w.items, [{ prompt: "x" }]);
+ * assert.equal(w.description.skipped, 1);
+ * await Deno.remove(file);
+ * ```
+ */
+export async function parquetWorkload(
+  files: readonly string[],
+  w: Extract<WorkloadSource, { source: "parquet" | "hf" }>,
+  ctx: SourceContext,
+  description: Record<string, unknown>,
+): Promise<Workload> {
+  const rows = await readParquet(files, w.column);
+  const desc: Record<string, unknown> = { ...description, column: rows.column };
+  if (rows.skipped > 0) desc.skipped = rows.skipped;
+  const drafts: Draft[] = [];
+  const conversations: ChatMessage[][] = [];
+  for (const e of rows.entries) {
+    if ("conversation" in e) conversations.push(e.conversation);
+    else {
+      drafts.push({
+        item: e.outputLen === undefined
+          ? { prompt: e.prompt }
+          : { prompt: e.prompt, outputLen: e.outputLen },
+      });
+    }
+  }
+  if (w.multiTurn && drafts.length > 0) {
+    throw new ConfigError("benchmark", [{
+      path: "workload.multiTurn",
+      expected: "false for a column of plain prompts (multi-turn needs conversations)",
+      received: `true (column ${JSON.stringify(rows.column)} holds text)`,
+    }]);
+  }
+  return await requestsWorkload({ drafts, conversations, description: desc }, w, ctx);
+}
 
 /** Columns tried, in order, when none is named. */
 export const DEFAULT_COLUMNS: readonly string[] = [

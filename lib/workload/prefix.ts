@@ -1,5 +1,5 @@
 /**
- * Prefix-sharing workloads for prefix-cache studies: `groups` distinct
+ * The `prefix` source: prefix-sharing workloads for prefix-cache studies: `groups` distinct
  * shared prefixes of exactly `prefixTokens` tokens; prompt i is the prefix
  * of group i modulo `groups` followed by a suffix of its own. The ideal
  * prefix-cache hit ratio is what a perfect cache would reuse: every
@@ -11,9 +11,59 @@
 import type { Distribution } from "../config/workload.ts";
 import type { Random } from "../util/random.ts";
 import { distributionSampler } from "./distribution.ts";
-import { synthesizeText } from "./synthetic.ts";
+import { lengthError, SALT, type SourceLoader } from "./source.ts";
+import { generatedDescription, synthesizeText } from "./synthetic.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 import type { WorkloadItem } from "./types.ts";
+
+/**
+ * Makes `numPrompts ?? count` prefix-sharing prompts with the named
+ * tokenizer, else the bundled default.
+ *
+ * @param w The validated source.
+ * @param ctx The context.
+ * @returns The workload with its `idealPrefixHitRatio`; the description adds `groups` and `prefixTokens`.
+ * @throws {ConfigError} When the tokenizer cannot meet a length exactly.
+ *
+ * @example
+ * ```ts
+ * import { prefixSource } from "./prefix.ts";
+ * import { sourceContext } from "./source.ts";
+ * import { defaultTokenizer } from "./tokenizer.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const w = await prefixSource(
+ *   { source: "prefix", groups: 1, prefixTokens: 8, inputLen: 4, count: 2 },
+ *   sourceContext({ defaultTokenizer }),
+ * );
+ * assert.equal(w.idealPrefixHitRatio, 8 / 24);
+ * assert.equal(w.description.groups, 1);
+ * ```
+ */
+export const prefixSource: SourceLoader<"prefix"> = async (w, ctx) => {
+  const tok = await ctx.tokenizer();
+  const count = w.numPrompts ?? w.count!;
+  const description = generatedDescription(w, ctx.seed, tok, count);
+  Object.assign(description, { groups: w.groups, prefixTokens: w.prefixTokens });
+  try {
+    const made = await prefixItems(tok, {
+      groups: w.groups,
+      prefixTokens: w.prefixTokens,
+      inputLen: w.inputLen,
+      outputLen: w.outputLen,
+      count,
+      rng: ctx.random(SALT.make),
+    });
+    return {
+      items: made.items,
+      tokenizer: tok.info,
+      description,
+      idealPrefixHitRatio: made.idealPrefixHitRatio,
+    };
+  } catch (err) {
+    throw lengthError(err, w.inputLen, tok);
+  }
+};
 
 /** Options of {@linkcode prefixItems}. */
 export interface PrefixOptions {
@@ -57,13 +107,16 @@ export interface PrefixWorkload {
  * import assert from "node:assert/strict";
  *
  * const tok = await defaultTokenizer();
- * const w = prefixItems(tok, { groups: 2, prefixTokens: 30, inputLen: 10, count: 4, rng: seededRandom(0) });
+ * const w = await prefixItems(tok, { groups: 2, prefixTokens: 30, inputLen: 10, count: 4, rng: seededRandom(0) });
  * // 4 prompts of 40 tokens; prompts 2 and 3 reuse their group's 30 prefix tokens.
  * assert.equal(w.idealPrefixHitRatio, (2 * 30) / (4 * 40));
  * assert.deepEqual(tok.encode(w.items[2].prompt).slice(0, 30), tok.encode(w.items[0].prompt).slice(0, 30));
  * ```
  */
-export function prefixItems(tok: Tokenizer, options: PrefixOptions): PrefixWorkload {
+export async function prefixItems(
+  tok: Tokenizer,
+  options: PrefixOptions,
+): Promise<PrefixWorkload> {
   const { groups, prefixTokens, count, rng } = options;
   const prefixes: number[][] = [];
   const firsts = new Set<number>();
@@ -81,10 +134,10 @@ export function prefixItems(tok: Tokenizer, options: PrefixOptions): PrefixWorkl
     firsts.add(ids[0]);
     prefixes.push(ids);
   }
-  const sufLen = distributionSampler(options.inputLen, rng);
+  const sufLen = await distributionSampler(options.inputLen, rng);
   const outLen = options.outputLen === undefined
     ? undefined
-    : distributionSampler(options.outputLen, rng);
+    : await distributionSampler(options.outputLen, rng);
   const seen = new Set<string>();
   const items: WorkloadItem[] = [];
   let shared = 0, total = 0;

@@ -1,11 +1,12 @@
 /**
- * Prompt sources: an inline list, or a file with one prompt a line (text) or
- * one JSON object with a `prompt` field a line (JSONL).
+ * The older `prompts: { file }` field's file format: one prompt a line
+ * (text), or one JSON object with a `prompt` field a line (JSONL, by the
+ * `.jsonl` or `.ndjson` name); the `file` source reads it as format
+ * `prompts`. Also a few sample prompts.
  *
  * @module
  */
 
-import type { PromptsSpec } from "../config/benchmark.ts";
 import { ConfigError } from "../config/errors.ts";
 
 /**
@@ -60,36 +61,6 @@ export function parsePromptsText(text: string, fileName: string): string[] {
     }]);
   }
   return out;
-}
-
-/**
- * Resolves a prompts specification to the list of prompts.
- *
- * @param spec A list, or `{ file }`.
- * @returns The prompts.
- * @throws {ConfigError} When the file cannot be read or holds no valid prompt.
- *
- * @example
- * ```ts
- * import { loadPrompts } from "./prompts.ts";
- * import assert from "node:assert/strict";
- *
- * assert.deepEqual(await loadPrompts(["hi"]), ["hi"]);
- * ```
- */
-export async function loadPrompts(spec: PromptsSpec): Promise<string[]> {
-  if (Array.isArray(spec)) return [...spec];
-  let text: string;
-  try {
-    text = await Deno.readTextFile(spec.file);
-  } catch (err) {
-    throw new ConfigError("benchmark", [{
-      path: "prompts.file",
-      expected: "a readable file",
-      received: `${JSON.stringify(spec.file)} (${err instanceof Error ? err.message : err})`,
-    }]);
-  }
-  return parsePromptsText(text, spec.file);
 }
 
 /** A few varied prompts for the demo and quick tries. */

@@ -1,7 +1,21 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { normalizeWorkload, type PromptsSpec } from "../config/benchmark.ts";
 import { ConfigError } from "../config/errors.ts";
-import { loadPrompts, parsePromptsText } from "./prompts.ts";
+import { loadWorkload } from "./load.ts";
+import { parsePromptsText } from "./prompts.ts";
+
+/**
+ * The older `prompts` field as a run loads it: normalised into a workload
+ * source by the spec schema, then loaded by that source. The assertions
+ * below are those `loadPrompts` (which read the field before) passed, errors
+ * included.
+ */
+async function loadPrompts(spec: PromptsSpec): Promise<string[]> {
+  const w = normalizeWorkload(spec);
+  assert.ok(w !== undefined);
+  return (await loadWorkload(w)).items.map((it) => it.prompt);
+}
 
 /** Writes `text` to a file named `name` in a fresh temp dir and runs `fn` with its path. */
 async function withFile(
@@ -30,7 +44,7 @@ async function rejectsConfig(p: Promise<unknown>): Promise<ConfigError> {
   assert.fail("expected a ConfigError");
 }
 
-Deno.test("loadPrompts() returns an inline list as a copy", async () => {
+Deno.test("prompts: an inline list is used as a copy", async () => {
   const list = ["a", "b"];
   const got = await loadPrompts(list);
   assert.deepEqual(got, ["a", "b"]);
@@ -38,7 +52,7 @@ Deno.test("loadPrompts() returns an inline list as a copy", async () => {
   assert.deepEqual(list, ["a", "b"]);
 });
 
-Deno.test("loadPrompts() reads a text file, one prompt a line, skipping blank lines", async () => {
+Deno.test("prompts: { file } reads a text file, one prompt a line, skipping blank lines", async () => {
   const text = "What is 2+2?\n\n   \nTell me a joke.\r\n  keep my spaces  \n\n";
   await withFile("prompts.txt", text, async (path) => {
     assert.deepEqual(await loadPrompts({ file: path }), [
@@ -49,7 +63,7 @@ Deno.test("loadPrompts() reads a text file, one prompt a line, skipping blank li
   });
 });
 
-Deno.test("loadPrompts() reads a JSONL file's prompt fields, skipping blank lines", async () => {
+Deno.test("prompts: { file } reads a JSONL file's prompt fields, skipping blank lines", async () => {
   const text = [
     JSON.stringify({ prompt: "first", id: 1 }),
     "",
@@ -69,13 +83,13 @@ Deno.test("loadPrompts() reads a JSONL file's prompt fields, skipping blank line
   }
 });
 
-Deno.test("loadPrompts() reads a .txt file as text even when its lines look like JSON", async () => {
+Deno.test("prompts: { file } reads a .txt file as text even when its lines look like JSON", async () => {
   await withFile("p.txt", '{"prompt":"x"}\n', async (path) => {
     assert.deepEqual(await loadPrompts({ file: path }), ['{"prompt":"x"}']);
   });
 });
 
-Deno.test("loadPrompts() names the line of a bad JSONL line", async () => {
+Deno.test("prompts: { file } names the line of a bad JSONL line", async () => {
   const bad = [
     "not json at all", // invalid JSON
     '{"text": "no prompt field"}', // no prompt
@@ -108,7 +122,7 @@ Deno.test("parsePromptsText() shortens a long bad line in the error", () => {
   });
 });
 
-Deno.test("loadPrompts() rejects a file with no prompts", async () => {
+Deno.test("prompts: { file } rejects a file with no prompts", async () => {
   for (const [name, text] of [["empty.txt", ""], ["blank.txt", "\n  \n\r\n"], ["e.jsonl", "\n"]]) {
     await withFile(name, text, async (path) => {
       const err = await rejectsConfig(loadPrompts({ file: path }));
@@ -119,7 +133,7 @@ Deno.test("loadPrompts() rejects a file with no prompts", async () => {
   }
 });
 
-Deno.test("loadPrompts() names the path of a missing file", async () => {
+Deno.test("prompts: { file } names the path of a missing file", async () => {
   const dir = await Deno.makeTempDir({ prefix: "splleed_prompts_test_" });
   try {
     const path = join(dir, "does_not_exist.txt");

@@ -1,5 +1,5 @@
 /**
- * ShareGPT-style JSON files: `[{ "conversations": [{ "from": "human" |
+ * The `sharegpt` source: ShareGPT-style JSON files: `[{ "conversations": [{ "from": "human" |
  * "gpt" | "system", "value": "..." }] }]`, the format of the ShareGPT dumps
  * `vllm bench serve` uses by default. The file is parsed as a stream, one
  * conversation at a time, so dumps larger than a JavaScript string can hold
@@ -11,7 +11,39 @@
 import { JSONParser } from "npm:@streamparser/json@^0.0.26";
 import { ConfigError } from "../config/errors.ts";
 import { toMessages } from "./conversation.ts";
+import { requestsWorkload } from "./requests.ts";
+import type { SourceLoader } from "./source.ts";
 import type { ChatMessage } from "./types.ts";
+
+/**
+ * Loads a ShareGPT file: one request per conversation (its first user
+ * turn), or with `multiTurn` one per user turn.
+ *
+ * @param w The validated source.
+ * @param ctx The context.
+ * @returns The workload; the description has `path`, and `skipped` when entries were skipped.
+ * @throws {ConfigError} When the file cannot be read or holds no conversation.
+ *
+ * @example
+ * ```ts
+ * import { sharegptSource } from "./sharegpt.ts";
+ * import { sourceContext } from "./source.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const w = await sharegptSource(
+ *   { source: "sharegpt", path: "testdata/sharegpt.json", multiTurn: false, numPrompts: 2 },
+ *   sourceContext({ baseDir: new URL(".", import.meta.url).pathname }),
+ * );
+ * assert.equal(w.items.length, 2);
+ * assert.equal(w.description.path, "testdata/sharegpt.json");
+ * ```
+ */
+export const sharegptSource: SourceLoader<"sharegpt"> = async (w, ctx) => {
+  const r = await readShareGpt(ctx.path(w.path));
+  const description: Record<string, unknown> = { path: w.path };
+  if (r.skipped > 0) description.skipped = r.skipped;
+  return await requestsWorkload({ conversations: r.conversations, description }, w, ctx);
+};
 
 /** What {@linkcode readShareGpt} found. */
 export interface ShareGptFile {

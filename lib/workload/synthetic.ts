@@ -1,5 +1,5 @@
 /**
- * Synthetic prompts of exact token lengths. Random words of the tokenizer's
+ * The `synthetic` source: prompts of exact token lengths. Random words of the tokenizer's
  * own vocabulary are decoded to text, and the text is re-encoded and
  * trimmed or extended until the re-encoded length is exactly the target, so
  * a server with the same tokenizer sees the intended number of tokens (no
@@ -10,9 +10,87 @@
 
 import type { Distribution } from "../config/workload.ts";
 import type { Random } from "../util/random.ts";
-import { distributionSampler } from "./distribution.ts";
+import { distributionSampler, formatDistribution } from "./distribution.ts";
+import { lengthError, SALT, type SourceLoader, type SourceOf } from "./source.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 import type { WorkloadItem } from "./types.ts";
+
+/**
+ * Makes `numPrompts ?? count` synthetic prompts with the named tokenizer,
+ * else the bundled default.
+ *
+ * @param w The validated source.
+ * @param ctx The context.
+ * @returns The workload, `tokenizer` the one that made it; the description has the seed, lengths, tokenizer and count.
+ * @throws {ConfigError} When the tokenizer cannot meet a length exactly.
+ *
+ * @example
+ * ```ts
+ * import { syntheticSource } from "./synthetic.ts";
+ * import { sourceContext } from "./source.ts";
+ * import { defaultTokenizer } from "./tokenizer.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const w = await syntheticSource(
+ *   { source: "synthetic", inputLen: 12, count: 2 },
+ *   sourceContext({ defaultTokenizer }),
+ * );
+ * assert.deepEqual(w.items.map((it) => it.inputLen), [12, 12]);
+ * assert.equal(w.description.tokenizer, "o200k_base");
+ * ```
+ */
+export const syntheticSource: SourceLoader<"synthetic"> = async (w, ctx) => {
+  const tok = await ctx.tokenizer();
+  const count = w.numPrompts ?? w.count!;
+  const description = generatedDescription(w, ctx.seed, tok, count);
+  try {
+    const items = await syntheticItems(tok, {
+      count,
+      inputLen: w.inputLen,
+      outputLen: w.outputLen,
+      rng: ctx.random(SALT.make),
+    });
+    return { items, tokenizer: tok.info, description };
+  } catch (err) {
+    throw lengthError(err, w.inputLen, tok);
+  }
+};
+
+/**
+ * The description of a generated workload (synthetic, prefix).
+ *
+ * @param w The validated source.
+ * @param seed The seed used.
+ * @param tok The tokenizer that made it.
+ * @param count How many prompts.
+ * @returns `{ source, seed, numPrompts?, inputLen, outputLen?, tokenizer, count }`.
+ *
+ * @example
+ * ```ts
+ * import { generatedDescription } from "./synthetic.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const tok = { info: { name: "t", kind: "hf" as const }, encode: () => [], decode: () => "" };
+ * assert.deepEqual(
+ *   generatedDescription({ source: "synthetic", inputLen: { dist: "uniform", min: 1, max: 4 }, count: 2 }, 0, tok, 2),
+ *   { source: "synthetic", seed: 0, inputLen: "uniform:1,4", tokenizer: "t", count: 2 },
+ * );
+ * ```
+ */
+export function generatedDescription(
+  w: SourceOf<"synthetic" | "prefix">,
+  seed: number,
+  tok: Tokenizer,
+  count: number,
+): Record<string, unknown> {
+  const description: Record<string, unknown> = { source: w.source, seed };
+  if (w.numPrompts !== undefined) description.numPrompts = w.numPrompts;
+  description.inputLen = formatDistribution(w.inputLen);
+  if (w.outputLen !== undefined) description.outputLen = formatDistribution(w.outputLen);
+  description.tokenizer = tok.info.name;
+  description.count = count;
+  return description;
+}
 
 /** Vocabulary words per tokenizer (built once each). */
 const pools = new WeakMap<Tokenizer, number[]>();
@@ -169,18 +247,21 @@ export interface SyntheticOptions {
  * import assert from "node:assert/strict";
  *
  * const tok = await defaultTokenizer();
- * const items = syntheticItems(tok, { count: 3, inputLen: 20, outputLen: 8, rng: seededRandom(0) });
+ * const items = await syntheticItems(tok, { count: 3, inputLen: 20, outputLen: 8, rng: seededRandom(0) });
  * for (const it of items) {
  *   assert.equal(tok.encode(it.prompt).length, 20);
  *   assert.equal(it.outputLen, 8);
  * }
  * ```
  */
-export function syntheticItems(tok: Tokenizer, options: SyntheticOptions): WorkloadItem[] {
-  const inLen = distributionSampler(options.inputLen, options.rng);
+export async function syntheticItems(
+  tok: Tokenizer,
+  options: SyntheticOptions,
+): Promise<WorkloadItem[]> {
+  const inLen = await distributionSampler(options.inputLen, options.rng);
   const outLen = options.outputLen === undefined
     ? undefined
-    : distributionSampler(options.outputLen, options.rng);
+    : await distributionSampler(options.outputLen, options.rng);
   const items: WorkloadItem[] = [];
   for (let i = 0; i < options.count; i++) {
     const n = inLen();

@@ -50,7 +50,7 @@ Deno.test("wordTokens() falls back to a word bank for a tokenizer that does not 
 
 Deno.test("syntheticItems(): lengths follow the distribution, and the text has exactly that many tokens", async () => {
   const tok = await defaultTokenizer();
-  const items = syntheticItems(tok, {
+  const items = await syntheticItems(tok, {
     count: 40,
     inputLen: { dist: "uniform", min: 10, max: 200 },
     outputLen: { dist: "normal", mean: 64, std: 8 },
@@ -67,7 +67,7 @@ Deno.test("syntheticItems(): lengths follow the distribution, and the text has e
 
 Deno.test("prefixItems(): each prompt starts with its group's prefix tokens; the ideal hit ratio counts first prompts as misses", async () => {
   const tok = await tinyTokenizer();
-  const w = prefixItems(tok, {
+  const w = await prefixItems(tok, {
     groups: 3,
     prefixTokens: 24,
     inputLen: 8,
@@ -89,7 +89,7 @@ Deno.test("prefixItems(): each prompt starts with its group's prefix tokens; the
 
 Deno.test("prefixItems(): more groups than prompts uses one group a prompt (no reuse)", async () => {
   const tok = await defaultTokenizer();
-  const w = prefixItems(tok, {
+  const w = await prefixItems(tok, {
     groups: 8,
     prefixTokens: 5,
     inputLen: 5,

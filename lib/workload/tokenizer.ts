@@ -81,6 +81,28 @@ export const DEFAULT_TOKENIZER_NAME = "o200k_base";
 
 let defaultTokenizerRef: WeakRef<Tokenizer> | undefined;
 let defaultTokenizerPending: Promise<Tokenizer> | undefined;
+let defaultTokenizerAsked = 0;
+
+/**
+ * How many times {@linkcode defaultTokenizer} was called in this isolate:
+ * what shows that a path (preparing inline prompts whose counts are cached,
+ * say) asks for no tokenizer at all.
+ *
+ * @returns The number of calls so far.
+ *
+ * @example
+ * ```ts
+ * import { defaultTokenizer, defaultTokenizerRequests } from "./tokenizer.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const before = defaultTokenizerRequests();
+ * await defaultTokenizer();
+ * assert.equal(defaultTokenizerRequests(), before + 1);
+ * ```
+ */
+export function defaultTokenizerRequests(): number {
+  return defaultTokenizerAsked;
+}
 
 /**
  * The bundled default: o200k_base (the ranks `js-tiktoken` ships), offline,
@@ -102,6 +124,7 @@ let defaultTokenizerPending: Promise<Tokenizer> | undefined;
  * ```
  */
 export function defaultTokenizer(): Promise<Tokenizer> {
+  defaultTokenizerAsked++;
   const held = defaultTokenizerRef?.deref();
   if (held !== undefined) return Promise.resolve(held);
   defaultTokenizerPending ??= (async () => {

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { type BenchmarkSpec, type BenchmarkSpecInput, benchmarkSpecSchema } from "./benchmark.ts";
+import { ConfigError, validate } from "./errors.ts";
+
+const backend = { type: "simulator" as const };
+const parse = (input: BenchmarkSpecInput): BenchmarkSpec =>
+  validate(benchmarkSpecSchema, input, "benchmark");
+
+Deno.test("prompts: a list becomes an inline workload; the parsed spec has no prompts", () => {
+  const spec = parse({ backend, prompts: ["a", "b"] });
+  assert.deepEqual(spec.workload, { source: "inline", prompts: ["a", "b"] });
+  assert.ok(!("prompts" in spec), "no prompts field in the output");
+});
+
+Deno.test("prompts: { file } becomes the file source in the older format (text, or JSONL with prompt)", () => {
+  const spec = parse({ backend, prompts: { file: "/data/p.jsonl" } });
+  assert.deepEqual(spec.workload, { source: "file", path: "/data/p.jsonl", format: "prompts" });
+  assert.ok(!("prompts" in spec));
+});
+
+Deno.test("workload: the list shorthand becomes an inline source; an object stays as it is, with defaults", () => {
+  assert.deepEqual(parse({ backend, workload: ["x"] }).workload, {
+    source: "inline",
+    prompts: ["x"],
+  });
+  assert.deepEqual(
+    parse({ backend, workload: { source: "sharegpt", path: "s.json", numPrompts: 5 } }).workload,
+    { source: "sharegpt", path: "s.json", numPrompts: 5, multiTurn: false },
+  );
+});
+
+Deno.test("a trace gives the requests: no workload in the output, and no prompts", () => {
+  const spec = parse({ backend, mode: "serve", trace: { path: "/t.jsonl" } });
+  assert.equal(spec.workload, undefined);
+  assert.ok(!("prompts" in spec));
+});
+
+Deno.test("both prompts and workload, or neither, are errors as before", () => {
+  const both = () => parse({ backend, prompts: ["a"], workload: ["b"] });
+  assert.throws(both, (e: unknown) =>
+    e instanceof ConfigError &&
+    /'workload' must be absent when 'prompts' is given \(one source of requests\)/.test(e.message));
+  const none = () => parse({ backend });
+  assert.throws(none, (e: unknown) =>
+    e instanceof ConfigError &&
+    /'prompts' must be given \(a list of prompts or \{ file \}\), or a 'workload'/.test(e.message));
+  const traced = () => parse({ backend, mode: "serve", trace: { path: "/t" }, prompts: ["a"] });
+  assert.throws(traced, /'prompts' must be absent when replaying a trace/);
+});
+
+Deno.test("a parsed spec parses again to itself (the output is a valid input)", () => {
+  for (
+    const input of [
+      { backend, prompts: ["a"] },
+      { backend, prompts: { file: "/p.txt" } },
+      { backend, workload: { source: "synthetic", inputLen: "uniform:1,4", count: 2 } },
+    ] as BenchmarkSpecInput[]
+  ) {
+    const once = parse(input);
+    assert.deepEqual(parse(once as BenchmarkSpecInput), once);
+  }
+});
