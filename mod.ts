@@ -42,7 +42,23 @@
 
 export { benchmark } from "./lib/runner/benchmark.ts";
 export type { BenchmarkEvent, BenchmarkOptions } from "./lib/runner/benchmark.ts";
+export { planRun } from "./lib/runner/plan.ts";
+export type {
+  LevelEndEvent,
+  LevelStartEvent,
+  RunEndEvent,
+  RunObserver,
+  RunStartEvent,
+  TrialEndEvent,
+  TrialStartEvent,
+} from "./lib/runner/observer.ts";
+export type { LevelLoad, PlannedLevel, PlannedSweep, RunPlan } from "./lib/results/plan.ts";
 export { BenchmarkResults } from "./lib/runner/results.ts";
+export { parseResults, readResults } from "./lib/results/read.ts";
+export { readRecords, readRecordsHeader } from "./lib/results/records.ts";
+export type { ReadRecordsOptions, RunLine } from "./lib/results/records.ts";
+export { ResultsFormatError } from "./lib/results/errors.ts";
+export type { ResultsFormatProblem, ResultsIssue } from "./lib/results/errors.ts";
 export type { LevelResult, ResultsDocument, TrialResult } from "./lib/results/document.ts";
 export type { MetricSummary } from "./lib/stats/summary.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { renderFingerprint } from "../workload/fingerprint.ts";
+import { renderFingerprint } from "./fingerprint.ts";
 import Table from "npm:cli-table3@^0.6.5";
 import { METRIC_IDS } from "../metrics/ids.ts";
 import type { ResultsDocument } from "../results/document.ts";

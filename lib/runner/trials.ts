@@ -1,0 +1,122 @@
+/**
+ * Running one level: its warm-up, then its trials, each a run of the
+ * level's load pattern whose ticks the issuer turns into requests; the
+ * observers hear of every step, and the metrics observer gives each trial
+ * its result.
+ *
+ * @module
+ */
+
+import type { BenchmarkSpec } from "../config/benchmark.ts";
+import { levelPattern } from "../load/level_pattern.ts";
+import type { LevelResult, TrialResult } from "../results/document.ts";
+import type { PlannedLevel } from "../results/plan.ts";
+import { summarizeLevel } from "./document.ts";
+import type { RequestIssuer } from "./issue.ts";
+import type { Observers } from "./observer.ts";
+import type { TrialMetricsObserver } from "./observers.ts";
+
+/** What running a level needs. */
+export interface LevelContext {
+  /** The specification. */
+  spec: BenchmarkSpec;
+  /** Sends the requests. */
+  issuer: RequestIssuer;
+  /** Every observer of the run (the metrics observer among them). */
+  observers: Observers;
+  /** The metrics observer, which gives each trial its result. */
+  metrics: TrialMetricsObserver;
+  /** The run's abort signal. */
+  signal: AbortSignal;
+  /** A replayed trace's send offsets, ms. */
+  traceOffsetsMs?: Float64Array;
+  /** Levels planned (for a sweep: the most probes). */
+  levels: number;
+  /** Reports a warning (to the results and the observers). */
+  warn(message: string): void;
+}
+
+/**
+ * A seed per (level, trial): trials of a random plan are independent draws,
+ * and the same `seed` reproduces all of them.
+ *
+ * @param seed The run's seed.
+ * @param level Level index.
+ * @param trial Trial index (-1 for warm-up).
+ * @returns The seed of that run of the pattern.
+ *
+ * @example
+ * ```ts
+ * import { trialSeed } from "./trials.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(trialSeed(1, 0, 0), trialSeed(1, 0, 0));
+ * assert.notEqual(trialSeed(1, 0, 0), trialSeed(1, 0, 1));
+ * ```
+ */
+export function trialSeed(seed: number, level: number, trial: number): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (const v of [level, trial + 2]) {
+    h = Math.imul(h ^ v, 0x85ebca6b) >>> 0;
+    h = (h ^ (h >>> 13)) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * Runs a level: warm-up, then trials until all ran or the run is aborted.
+ *
+ * @param ctx What the level needs.
+ * @param level The level.
+ * @returns Its result, or null when no trial measured anything (aborted first).
+ */
+export async function runLevel(
+  ctx: LevelContext,
+  level: PlannedLevel,
+): Promise<LevelResult | null> {
+  const { spec, issuer, observers, signal } = ctx;
+  await observers.emit("onLevelStart", { level, levels: ctx.levels });
+  const pattern = (total: number | undefined, trial: number) =>
+    levelPattern(level.load, {
+      total,
+      seed: trialSeed(spec.seed, level.index, trial),
+      durationS: level.durationS ?? undefined,
+      traceOffsetsMs: ctx.traceOffsetsMs,
+    });
+  if (level.warmupRequests > 0 && !signal.aborted) {
+    await pattern(level.warmupRequests, -1).run(issuer.forRun("warmup", level.index, -1), signal);
+  }
+  const trials: TrialResult[] = [];
+  for (let t = 0; t < level.trials && !signal.aborted; t++) {
+    const p = pattern(level.requestsPerTrial ?? undefined, t);
+    await observers.emit("onTrialStart", { level, trial: t, startMs: performance.now() });
+    const report = await p.run(issuer.forRun("measure", level.index, t), signal);
+    const empty = ctx.metrics.count === 0;
+    const result = ctx.metrics.finish(
+      { level, planned: p.total },
+      !signal.aborted,
+      report.notIssued,
+    );
+    await observers.emit("onTrialEnd", { level, trial: t, result });
+    if (empty && signal.aborted) break;
+    if (result.load?.fellBehind) ctx.warn(fellBehindMessage(level, t, result));
+    trials.push(result);
+  }
+  if (trials.length === 0) return null;
+  const result = summarizeLevel(level, trials, spec.confidenceLevel);
+  await observers.emit("onLevelEnd", { level, result });
+  return result;
+}
+
+function fellBehindMessage(level: PlannedLevel, trial: number, r: TrialResult): string {
+  const load = r.load!;
+  const rate = level.requestRate === "inf" || level.requestRate === undefined
+    ? "inf"
+    : `${level.requestRate}/s`;
+  return `rate ${rate} trial ${trial + 1}: the client fell behind ` +
+    `(achieved ${load.achievedRate?.toFixed(1)} req/s of ${
+      load.plannedRate?.toFixed(1)
+    } planned; ` +
+    `schedule lag p99 ${load.scheduleLagMs?.p99.toFixed(2)} ms): latencies at this load are ` +
+    "measured at a lower load than asked; use fewer streams per client or a faster machine";
+}
