@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
 import type { WorkloadFingerprint } from "../results/document.ts";
-import { tinyTokenizer } from "../workload/_test_helpers.ts";
 import { addObservedOutput, fingerprint, type SamplingParams } from "../workload/fingerprint.ts";
-import { defaultTokenizer } from "../workload/tokenizer.ts";
+import { defaultTokenizer, hfTokenizer, type Tokenizer } from "../workload/tokenizer.ts";
 import type { Workload, WorkloadItem } from "../workload/types.ts";
 import { compareFingerprints } from "./fingerprint.ts";
+
+/** The tiny byte-level BPE tokenizer of the workload tests (named "tiny"). */
+async function tinyTokenizer(): Promise<Tokenizer> {
+  const file = new URL("../workload/testdata/tiny_bpe_tokenizer.json", import.meta.url);
+  return hfTokenizer(JSON.parse(await Deno.readTextFile(file)), "tiny");
+}
 
 const sampling = { maxTokens: 128, temperature: 0, topP: 1, ignoreEos: false };
 const wl = (items: WorkloadItem[], extra: Partial<Workload> = {}): Workload => ({

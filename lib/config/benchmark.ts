@@ -54,6 +54,20 @@ export const promptsSchema = z.union([
   z.strictObject({ file: z.string().min(1) }),
 ], { error: "a list of prompts or { file: PATH }" });
 
+/** A few varied prompts: what `splleed run` and `demo` send when no prompts are given. */
+export const SAMPLE_PROMPTS: readonly string[] = [
+  "What is the capital of France?",
+  "Explain quantum computing briefly.",
+  "Write a haiku about a GPU running out of memory.",
+  "Summarize the causes of the French Revolution in three sentences.",
+  "List five uses of a binary search tree and say when each is a good choice.",
+  "Translate 'the batch is full, please wait' into Spanish, German and Japanese.",
+  "Describe how continuous batching improves the throughput of an inference server, " +
+  "and what it does to the latency of the first token when the server is busy.",
+  "Give a step-by-step plan to profile a slow web service, from reproducing the problem " +
+  "to confirming the fix, including which tools to use at each step and what to look for.",
+];
+
 /** Prompts as a list or a file reference. */
 export type PromptsSpec = z.input<typeof promptsSchema>;
 

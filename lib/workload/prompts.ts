@@ -2,7 +2,7 @@
  * The older `prompts: { file }` field's file format: one prompt a line
  * (text), or one JSON object with a `prompt` field a line (JSONL, by the
  * `.jsonl` or `.ndjson` name); the `file` source reads it as format
- * `prompts`. Also a few sample prompts.
+ * `prompts`. Also re-exports the sample prompts.
  *
  * @module
  */
@@ -63,16 +63,5 @@ export function parsePromptsText(text: string, fileName: string): string[] {
   return out;
 }
 
-/** A few varied prompts for the demo and quick tries. */
-export const SAMPLE_PROMPTS: readonly string[] = [
-  "What is the capital of France?",
-  "Explain quantum computing briefly.",
-  "Write a haiku about a GPU running out of memory.",
-  "Summarize the causes of the French Revolution in three sentences.",
-  "List five uses of a binary search tree and say when each is a good choice.",
-  "Translate 'the batch is full, please wait' into Spanish, German and Japanese.",
-  "Describe how continuous batching improves the throughput of an inference server, " +
-  "and what it does to the latency of the first token when the server is busy.",
-  "Give a step-by-step plan to profile a slow web service, from reproducing the problem " +
-  "to confirming the fix, including which tools to use at each step and what to look for.",
-];
+/** A few varied prompts for the demo and quick tries (declared in the config, which the CLI may import). */
+export { SAMPLE_PROMPTS } from "../config/benchmark.ts";
