@@ -11,8 +11,9 @@
 
 import type { Backend } from "../backends/backend.ts";
 import type { BackendConfig } from "../config/backends.ts";
-import type { BenchmarkSpecInput } from "../config/benchmark.ts";
-import type { PreparedRequest } from "../backends/backend.ts";
+import type { BenchmarkSpec, BenchmarkSpecInput } from "../config/benchmark.ts";
+import type { SaturationSearch } from "../load/search.ts";
+import type { RunPlan } from "../results/plan.ts";
 import type { HttpTransport } from "../http/transport.ts";
 import { clockAnchor } from "../clock/clock.ts";
 import type { LevelResult } from "../results/document.ts";
@@ -33,7 +34,7 @@ import { makePlan, resolveRun, sweepLevel } from "./plan.ts";
 import { BenchmarkResults } from "./results.ts";
 import { openSession, type Session } from "./session.ts";
 import { levelPasses, searchFor } from "./sweep.ts";
-import { runLevel } from "./trials.ts";
+import { type LevelContext, runLevel } from "./trials.ts";
 
 export type { BenchmarkEvent } from "./events.ts";
 export { recordsPathFor } from "./plan.ts";
@@ -99,111 +100,133 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
   const resolved = await resolveRun(options);
   const { spec, backend, prepared } = resolved;
   const plan = makePlan(resolved);
+  const fp0 = prepared.fingerprint;
+  onEvent?.({ type: "workload", fingerprint: fp0, text: renderFingerprint(fp0) });
   const warnings: string[] = [];
-  onEvent?.({
-    type: "workload",
-    fingerprint: prepared.fingerprint,
-    text: renderFingerprint(prepared.fingerprint),
-  });
   for (const message of plan.warnings) {
     warnings.push(message);
     onEvent?.({ type: "warning", message });
   }
-
   const startedAt = new Date();
   const recordsFile = plan.records === "temp"
     ? Deno.makeTempFileSync({ prefix: "splleed-", suffix: ".records.jsonl" })
     : plan.records;
   const records = recordsFile === null ? null : new RecordsObserver(recordsFile);
-  let session: Session | undefined;
-  const levels: LevelResult[] = [];
-  const search = searchFor(spec);
   const outputs = new OutputLengthsObserver();
+  const search = searchFor(spec);
+  const levels: LevelResult[] = [];
+  let session: Session | undefined;
   let observers: Observers | undefined;
   try {
     session = await openSession(spec, backend);
-    const client = session.client;
-    const metrics = new TrialMetricsObserver(
-      spec.slo ?? spec.sweep?.slo,
-      client.api === "embeddings",
-    );
-    const live = new LiveObserver(spec.trials);
-    observers = new Observers([
-      ...(records ? [records] : []),
-      metrics,
-      outputs,
-      live,
-      ...(options.observers ?? []),
-      ...(onEvent ? [eventsObserver(onEvent, live.stats)] : []),
-    ], (m) => warn(m));
-    const obs = observers;
-    const warn = (message: string) => {
-      warnings.push(message);
-      obs.warning(message);
-    };
-    for (const w of client.warnings ?? []) warn(w);
-    const prepared0: PreparedRequest[] = prepared.workload.items.map((it) => client.prepare(it));
+    const first = [...(records ? [records] : []), outputs];
+    const run = observe(session, plan, spec, options, first, warnings);
+    observers = run.observers;
+    for (const w of session.client.warnings ?? []) run.warn(w);
     const anchor = clockAnchor();
-    await obs.emit("onRunStart", {
+    await observers.emit("onRunStart", {
       plan,
-      backend: { kind: backend.kind, model: client.model, endpoint: session.endpoint },
+      backend: { kind: backend.kind, model: session.client.model, endpoint: session.endpoint },
       recordsFile,
       clock: { originMs: anchor.monoMs, originEpochMs: anchor.epochMs },
     });
-    const ctx = {
+    const ctx: LevelContext = {
       spec,
       issuer: new RequestIssuer({
-        client,
-        prepared: prepared0,
+        client: session.client,
+        prepared: prepared.workload.items.map((it) => session!.client.prepare(it)),
         items: prepared.workload.items,
-        observers: obs,
+        observers,
         timeoutMs: plan.requestTimeoutMs,
         signal: session.signal,
       }),
-      observers: obs,
-      metrics,
+      observers,
+      metrics: run.metrics,
       signal: session.signal,
       traceOffsetsMs: prepared.trace?.offsetsMs,
       levels: search ? spec.sweep!.maxProbes : plan.levels.length,
-      warn,
+      warn: run.warn,
     };
-    for (let li = 0; !session.signal.aborted; li++) {
-      const load = search ? search.next() : null;
-      if (search ? load === null : li >= plan.levels.length) break;
-      const level = search ? sweepLevel(spec, li, load!) : plan.levels[li];
-      const result = await runLevel(ctx, level);
-      if (result === null) continue;
-      levels.push(result);
-      if (search && !session.signal.aborted) {
-        search.report(load!, levelPasses(result, spec.sweep!.attainment));
-      }
-    }
+    await runLevels(ctx, plan, search, levels);
   } finally {
     records?.close();
     await session?.close();
   }
-
-  const fp = outputs.lengths.length > 0
-    ? addObservedOutput(prepared.fingerprint, outputs.lengths)
-    : prepared.fingerprint;
   const doc = buildDocument({
     spec,
     backend,
-    client: session?.client,
-    engineInfo: session?.engine?.info,
-    transport: session!.transport.name,
+    client: session.client,
+    engineInfo: session.engine?.info,
+    transport: session.transport.name,
     workload: prepared.workload,
-    fingerprint: fp,
+    fingerprint: outputs.lengths.length > 0 ? addObservedOutput(fp0, outputs.lengths) : fp0,
     startedAt,
-    interruption: session!.interruption(),
-    cause: session!.cause,
+    interruption: session.interruption(),
+    cause: session.cause,
     warnings,
     recordsFile,
     levels,
     search,
   });
-  await observers?.emit("onRunEnd", { results: doc });
+  await observers.emit("onRunEnd", { results: doc });
   const results = new BenchmarkResults(doc);
   if (spec.out) await results.save(spec.out);
   return results;
+}
+
+/**
+ * The run's observers, in the order they hear events: the records file and
+ * other given built-ins first (what is on disk is never behind what others
+ * saw), then the metrics, the live figures, the caller's observers and the
+ * `onEvent` adapter.
+ */
+function observe(
+  session: Session,
+  plan: RunPlan,
+  spec: BenchmarkSpec,
+  options: BenchmarkOptions,
+  first: RunObserver[],
+  warnings: string[],
+): {
+  observers: Observers;
+  metrics: TrialMetricsObserver;
+  warn(m: string): void;
+} {
+  const metrics = new TrialMetricsObserver(
+    plan.slo ?? undefined,
+    session.client.api === "embeddings",
+  );
+  const live = new LiveObserver(spec.trials);
+  const observers = new Observers([
+    ...first,
+    metrics,
+    live,
+    ...(options.observers ?? []),
+    ...(options.onEvent ? [eventsObserver(options.onEvent, live.stats)] : []),
+  ], (m) => warn(m));
+  const warn = (message: string) => {
+    warnings.push(message);
+    observers.warning(message);
+  };
+  return { observers, metrics, warn };
+}
+
+/** Runs the plan's levels in order, or the probes a saturation search chooses. */
+async function runLevels(
+  ctx: LevelContext,
+  plan: RunPlan,
+  search: SaturationSearch | undefined,
+  out: LevelResult[],
+): Promise<void> {
+  for (let li = 0; !ctx.signal.aborted; li++) {
+    const load = search ? search.next() : null;
+    if (search ? load === null : li >= plan.levels.length) break;
+    const level = search ? sweepLevel(ctx.spec, li, load!) : plan.levels[li];
+    const result = await runLevel(ctx, level);
+    if (result === null) continue;
+    out.push(result);
+    if (search && !ctx.signal.aborted) {
+      search.report(load!, levelPasses(result, ctx.spec.sweep!.attainment));
+    }
+  }
 }
