@@ -13,6 +13,7 @@
  * deno task bench --only 1,4        # some scenarios
  * deno task bench --reps 7 --long   # 7 runs; hold 4,096 streams for 10 minutes
  * deno task bench --smoke           # one tiny run of each (checks the harness works)
+ * deno task bench --only 7          # start-up cost of a short run
  * ```
  *
  * Results go to `bench/out/latest.json` and `bench/out/latest.md`.
@@ -776,6 +777,54 @@ if (want("6")) {
     figure: "client CPU per token",
     unit: "µs",
     spread: fig(recOff, (r) => r.cpuUsPerToken),
+  });
+}
+
+// 7. Start-up: the fixed cost of a short run (module loading, workload
+// preparation, connecting, one request), and of `--help`, in a fresh
+// process each time (bench/startup.ts runs the CLI's main and reports the
+// process's CPU, every thread included).
+if (want("7")) {
+  interface Startup {
+    code: number;
+    cpuS: number;
+    wallS: number;
+  }
+  const startup = (args: string[]) =>
+    jsonOf<Startup>(pinned(0, ["run", "-A", `${HERE}startup.ts`, ...args]), "startup");
+  const startupReps = smoke ? 1 : Math.max(reps, 7);
+  const short = ["--runs", "1", "--warmup", "0", "--trials", "1", "--max-tokens", "2", "-q"];
+  const cases: [string, (endpoint: string) => string[]][] = [
+    ["splleed --help", () => ["--help"]],
+    ["run, 1 request, connect (8 sample prompts)", (e) => ["run", "--endpoint", e, ...short]],
+    [
+      "run, 1 request, managed simulator worker",
+      () => ["run", "--backend", "simulator", "--ttft-ms", "1", "--itl-ms", "1", ...short],
+    ],
+  ];
+  await withServer({ ttftMs: 0, itlMs: 0 }, async (endpoint) => {
+    for (const [setup, args] of cases) {
+      const res: Startup[] = [];
+      for (let i = 0; i < startupReps; i++) res.push(await startup(args(endpoint)));
+      const cpu = spread(res.map((r) => r.cpuS));
+      const target = setup.startsWith("run") ? "≤ 0.6 s" : undefined;
+      row({
+        scenario: "7",
+        setup,
+        figure: "process CPU (user + system)",
+        unit: "s",
+        spread: cpu,
+        target,
+        met: target ? cpu.median <= 0.6 : undefined,
+      });
+      row({
+        scenario: "7",
+        setup,
+        figure: "wall time to exit",
+        unit: "s",
+        spread: spread(res.map((r) => r.wallS)),
+      });
+    }
   });
 }
 
