@@ -10,7 +10,7 @@
  * @module
  */
 
-import { PROFILE_NAMES, type ProfileName } from "../config/sim.ts";
+import type { ProfileName } from "../config/sim.ts";
 
 /** Parameters of the simulated continuous-batching engine. */
 export interface EngineModel {
@@ -77,10 +77,3 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<EngineModel>>> = {
     kvReadMsPerKToken: 0.03,
   },
 } satisfies Record<ProfileName, EngineModel>;
-
-/**
- * Names of the built-in profiles: re-exported from `lib/config/sim.ts`,
- * where they are defined, for `lib/config/parse_test.ts` until it imports
- * them from there.
- */
-export { PROFILE_NAMES };
