@@ -30,7 +30,7 @@ Deno.test("multi-turn ShareGPT: turns follow their predecessors by the think tim
     multiTurn: true,
     thinkMs: 40,
   };
-  const loaded = await loadWorkload({ workload });
+  const loaded = await loadWorkload(workload);
   const items = loaded.items;
   assert.ok(items.some((it) => it.conversation!.turn >= 2), "the fixture has long conversations");
   const later = items.find((it) => it.conversation!.turn === 1)!;
