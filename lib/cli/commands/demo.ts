@@ -6,8 +6,8 @@
  */
 
 import { join } from "node:path";
+import { SAMPLE_PROMPTS } from "../../config/benchmark.ts";
 import { benchmark } from "../../runner/benchmark.ts";
-import { SAMPLE_PROMPTS } from "../../workload/prompts.ts";
 import { type CliIO, EXIT, interruptOnSignals, reportError } from "../io.ts";
 import { createProgress } from "../progress.ts";
 

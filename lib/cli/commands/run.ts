@@ -8,11 +8,10 @@
 
 import { applyOverrides, type RunFlags } from "../../config/overrides.ts";
 import { readConfigFile } from "../../config/parse.ts";
-import type { BenchmarkSpecInput } from "../../config/benchmark.ts";
-// TODO(report/plan.ts): import { renderPlan } from "../../report/plan.ts";
+import { type BenchmarkSpecInput, SAMPLE_PROMPTS } from "../../config/benchmark.ts";
+import { renderPlan } from "../../report/plan.ts";
 import { benchmark, type BenchmarkOptions } from "../../runner/benchmark.ts";
 import { planRun } from "../../runner/plan.ts";
-import { SAMPLE_PROMPTS } from "../../workload/prompts.ts";
 import { type CliIO, EXIT, interruptOnSignals, reportError } from "../io.ts";
 import { createProgress } from "../progress.ts";
 
@@ -91,7 +90,7 @@ export async function runCommand(
   if (flags.dryRun) {
     try {
       const plan = await planRun(options);
-      io.out(JSON.stringify(plan, null, 2) + "\n"); // TODO: renderPlan(plan) without --json
+      io.out(flags.json ? JSON.stringify(plan, null, 2) + "\n" : renderPlan(plan) + "\n");
       return EXIT.ok;
     } catch (err) {
       return reportError(err, io);
