@@ -279,6 +279,11 @@ Deno.test("--dry-run prints the plan and exits 0 without starting an engine or s
     assert.equal(plan.levels.length, 2);
     assert.equal(plan.totalRequests, 2 * 2 * 5);
     assert.equal(plan.backend.managed, true);
+    assert.match(
+      JSON.stringify(plan),
+      /--tensor-parallel-size/,
+      "the engine's command line is planned",
+    );
     await assert.rejects(Deno.stat(`${dir}/r.json`), "nothing ran, nothing saved");
     await assert.rejects(Deno.stat(`${dir}/r.records.jsonl`), "no records file");
 
@@ -298,7 +303,10 @@ Deno.test("--dry-run prints the plan and exits 0 without starting an engine or s
       "--dry-run",
     ]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /\S/);
+    assert.match(text.stdout, /^engine +openai at http:\/\/127\.0\.0\.1:9$/m);
+    assert.match(text.stdout, /^r=2\/s .*open loop/m);
+    assert.match(text.stdout, /^r=8\/s .*open loop/m);
+    assert.match(text.stdout, /^total +60 measured requests$/m, "2 rates x 3 trials x 10 runs");
     // A bad configuration still exits 2 before any plan.
     const bad = await runCli(["run", "--backend", "simulator", "--trials", "0", "--dry-run"]);
     assert.equal(bad.code, 2);
