@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ChunkedDecoder } from "../lib/http/_http1.ts";
+import { ChunkedDecoder } from "../lib/http/http1_parse.ts";
 import { StreamReader } from "../lib/backends/openai_compat.ts";
 import { newRecord } from "../lib/record/record.ts";
 

@@ -7,24 +7,21 @@
 import assert from "node:assert/strict";
 import { simulator } from "../lib/backends/simulator.ts";
 import { benchmark } from "../lib/runner/benchmark.ts";
-import { startServer } from "../lib/servers/server.ts";
+import { startSimulatorWorker } from "../lib/sim/in_process.ts";
 import { openai } from "../lib/backends/openai.ts";
 import { readRecords } from "./_helpers.ts";
 
 Deno.test("500s, 429s and dropped streams are counted by reason and kept out of latency statistics", async () => {
   const dir = await Deno.makeTempDir();
   // Run the simulator ourselves so that its own counters can be read afterwards.
-  const server = await startServer({
-    kind: "simulator",
-    options: {
-      ttftMs: 20,
-      itlMs: 5,
-      faults: { http500: 0.1, http429: 0.1, drop: { probability: 0.15, afterTokens: 1 }, seed: 3 },
-    },
+  const server = await startSimulatorWorker({
+    ttftMs: 20,
+    itlMs: 5,
+    faults: { http500: 0.1, http429: 0.1, drop: { probability: 0.15, afterTokens: 1 }, seed: 3 },
   });
   try {
     const results = await benchmark({
-      backend: openai({ endpoint: server.endpoint, api: "completions" }),
+      backend: openai({ endpoint: server.url, api: "completions" }),
       prompts: ["a", "b", "c"],
       concurrency: [4],
       warmup: 0,
@@ -33,7 +30,7 @@ Deno.test("500s, 429s and dropped streams are counted by reason and kept out of 
       records: `${dir}/records.jsonl`,
       sampling: { maxTokens: 10 },
     });
-    const injected = await server.stats!() as { faults: Record<string, number>; requests: number };
+    const injected = await server.stats();
     const t = results.levels[0].trials[0];
     assert.equal(injected.requests, 120);
     assert.ok(

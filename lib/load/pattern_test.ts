@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { burst, closedLoop, type Tick } from "./pattern.ts";
 import { openLoop } from "./open_loop.ts";
-import { roundTripsDuring } from "../clock/_test_helpers.ts";
+import { roundTripsDuring } from "../clock/round_trips.ts";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
