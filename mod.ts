@@ -88,6 +88,9 @@ export type {
 export type { BenchmarkSpec, BenchmarkSpecInput, Sampling, Slo } from "./lib/config/benchmark.ts";
 export type { SimulatorOptions } from "./lib/config/sim.ts";
 export { ConfigError } from "./lib/config/errors.ts";
+export { applyOverrides } from "./lib/config/overrides.ts";
+export type { RunFlags } from "./lib/config/overrides.ts";
+export { readConfigFile } from "./lib/config/parse.ts";
 export type { ConfigIssue } from "./lib/config/errors.ts";
 
 export { startServer } from "./lib/servers/server.ts";

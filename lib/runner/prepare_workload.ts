@@ -21,7 +21,6 @@
  * @module
  */
 
-import { isAbsolute, join } from "node:path";
 import type { Sampling } from "../config/benchmark.ts";
 import { ConfigError, type ConfigIssue } from "../config/errors.ts";
 import type { WorkloadSpecInput } from "../config/workload.ts";
@@ -39,8 +38,7 @@ export interface PrepareRequest {
   workload?: WorkloadSpecInput;
   /** The spec's `trace`. */
   trace?: { path: string; speed: number };
-  /** Base folder of relative paths. @default the working directory */
-  baseDir?: string;
+  // Relative paths were resolved when the spec was parsed (lib/config/paths.ts).
   /** The run's seed. */
   seed: number;
   /** Sampling parameters (for the fingerprint). */
@@ -94,8 +92,7 @@ export const WORKER_MIN_FILE_BYTES = 1 << 20;
  */
 export async function workerReason(req: PrepareRequest): Promise<string | null> {
   const fileReason = async (path: string) => {
-    const p = req.baseDir && !isAbsolute(path) ? join(req.baseDir, path) : path;
-    const size = await Deno.stat(p).then((s) => s.size, () => 0);
+    const size = await Deno.stat(path).then((s) => s.size, () => 0);
     return size >= WORKER_MIN_FILE_BYTES
       ? `${path} is ${(size / (1 << 20)).toFixed(1)} MiB (from ${WORKER_MIN_FILE_BYTES >> 20} MiB)`
       : null;
@@ -179,9 +176,7 @@ export async function prepareHere(req: PrepareRequest, deps: PrepareDeps = {}): 
   let loaded: Tokenizer | undefined;
   const loadDefault = async () => loaded ??= await (deps.defaultTokenizer ?? defaultTokenizer)();
   if (req.trace) {
-    const path = req.baseDir && !isAbsolute(req.trace.path)
-      ? join(req.baseDir, req.trace.path)
-      : req.trace.path;
+    const path = req.trace.path;
     let text: string;
     try {
       text = await Deno.readTextFile(path);
@@ -207,12 +202,10 @@ export async function prepareHere(req: PrepareRequest, deps: PrepareDeps = {}): 
   }
   const name = namedTokenizer(req.workload);
   const named = name === undefined ? undefined : await loadTokenizer(name, {
-    baseDir: req.baseDir,
     cacheDir: cacheDir ?? undefined,
     env,
   });
   const workload = await loadWorkload(req.workload as WorkloadSpecInput, {
-    baseDir: req.baseDir,
     seed: req.seed,
     tokenizer: named,
     defaultTokenizer: loadDefault,
