@@ -14,7 +14,7 @@ import type { ProcessLaunch } from "../lib/config/launch.ts";
 import { benchmark } from "../lib/runner/benchmark.ts";
 import { startProcessServer } from "../lib/servers/process.ts";
 import { alive, readRecords, spawnCli } from "./_helpers.ts";
-import { delay } from "./_testing.ts";
+import { delay } from "../lib/util/async.ts";
 
 const FAKE = new URL("./fixtures/fake_engine.ts", import.meta.url).pathname;
 const FAKE_COMMAND = [Deno.execPath(), "run", "-A", FAKE];

@@ -6,7 +6,10 @@
  */
 
 import type { z } from "npm:zod@^4.6.7";
+import { renderValue } from "../config/errors.ts";
 import type { ResultsIssue } from "./errors.ts";
+
+export { renderValue };
 
 /** A `JSON.parse` failure, explained. */
 export interface JsonProblem {
@@ -81,32 +84,6 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
     start = i + 1;
   }
   return { line, column: offset - start + 1 };
-}
-
-/**
- * Renders a value briefly for a message: JSON, cut at 80 characters.
- *
- * @param v Any value.
- * @returns The rendering (`nothing` for undefined).
- *
- * @example
- * ```ts
- * import { renderValue } from "./_format.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(renderValue("fast"), '"fast"');
- * assert.equal(renderValue(undefined), "nothing");
- * ```
- */
-export function renderValue(v: unknown): string {
-  if (v === undefined) return "nothing";
-  let s: string;
-  try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    s = String(v);
-  }
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
 /**
