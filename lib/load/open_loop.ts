@@ -70,7 +70,7 @@ export function openLoop(options: OpenLoopOptions): LoadPattern {
     const start = performance.now() + (options.leadMs ?? 1);
     let inFlight = 0;
     let issued = 0;
-    const running: Promise<void>[] = [];
+    const running: Promise<unknown>[] = [];
     // FIFO of ticks waiting for a slot: indices and their scheduled times.
     const queue: { index: number; scheduledMs: number }[] = [];
     let qHead = 0;

@@ -17,8 +17,11 @@ export interface Tick {
   queueMs?: number;
 }
 
-/** Sends the request for a tick; resolves when it has completed (or failed). */
-export type Issue = (tick: Tick) => Promise<void>;
+/**
+ * Sends the request for a tick; resolves when it has completed (or failed).
+ * What it resolves with is the caller's (the patterns ignore it).
+ */
+export type Issue = (tick: Tick) => Promise<unknown>;
 
 /** What happened when a pattern ran. */
 export interface LoadReport {
@@ -127,7 +130,7 @@ export function burst(options: { total: number }): LoadPattern {
     concurrency: total,
     async run(issue: Issue, signal?: AbortSignal): Promise<LoadReport> {
       const t0 = performance.now();
-      const all: Promise<void>[] = [];
+      const all: Promise<unknown>[] = [];
       let issued = 0;
       for (let index = 0; index < total && !signal?.aborted; index++) {
         all.push(issue({ index, scheduledMs: t0 }));

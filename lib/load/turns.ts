@@ -10,7 +10,7 @@
  */
 
 import { sleepUntil } from "../clock/precise.ts";
-import type { Issue } from "./pattern.ts";
+import type { Issue, Tick } from "./pattern.ts";
 
 /** Where a tick sits in a conversation. */
 export interface TurnOf {
@@ -23,11 +23,18 @@ export interface TurnOf {
 }
 
 /**
+ * Sends a request for a tick and resolves when it ended, with the time it
+ * ended (`performance.now()` clock) when known.
+ */
+export type TimedIssue = (tick: Tick) => Promise<number | void>;
+
+/**
  * Wraps `issue` so that turns of a conversation go in order, each after the
- * previous one ended plus its think time. Make one per run of a pattern
+ * previous one ended (the time `issue` resolves with, else the moment it
+ * resolves) plus its think time. Make one per run of a pattern
  * (a warm-up or a trial): turns of earlier runs are not waited for.
  *
- * @param issue Sends a request (resolves when it ended).
+ * @param issue Sends a request (resolves when it ended, with its end time).
  * @param turnOf A tick index's place in its conversation, or undefined for an independent request.
  * @param signal Stops waiting when aborted.
  * @returns The gated `issue`.
@@ -50,7 +57,7 @@ export interface TurnOf {
  * ```
  */
 export function gateTurns(
-  issue: Issue,
+  issue: TimedIssue,
   turnOf: (index: number) => TurnOf | undefined,
   signal?: AbortSignal,
 ): Issue {
@@ -66,10 +73,11 @@ export function gateTurns(
       scheduledMs = (await prev) + turn.thinkMs;
       await sleepUntil(scheduledMs, signal);
     }
+    let endMs: number | void = undefined;
     try {
-      await issue({ ...tick, scheduledMs });
+      endMs = await issue({ ...tick, scheduledMs });
     } finally {
-      done(performance.now());
+      done(typeof endMs === "number" ? endMs : performance.now());
     }
   };
 }

@@ -8,7 +8,7 @@
  */
 
 import type { BackendClient, PreparedRequest } from "../backends/backend.ts";
-import { gateTurns, type TurnOf } from "../load/turns.ts";
+import { gateTurns, type TimedIssue, type TurnOf } from "../load/turns.ts";
 import type { Issue } from "../load/pattern.ts";
 import { newRecord } from "../record/record.ts";
 import type { WorkloadItem } from "../workload/types.ts";
@@ -66,7 +66,7 @@ export class RequestIssuer {
    */
   forRun(phase: "warmup" | "measure", level: number, trial: number): Issue {
     const n = this.#prepared.length;
-    const send: Issue = (tick) =>
+    const send: TimedIssue = (tick) =>
       this.#send(phase, level, trial, tick.index % n, tick.scheduledMs, tick.queueMs);
     if (!this.#multiTurn) return send;
     const items = this.#items;
@@ -91,7 +91,7 @@ export class RequestIssuer {
     promptIndex: number,
     scheduledMs: number,
     queueMs: number | undefined,
-  ): Promise<void> {
+  ): Promise<number | undefined> {
     const rec = newRecord(this.#nextId++, phase, level, trial, promptIndex, scheduledMs);
     if (queueMs !== undefined) rec.queueMs = queueMs;
     const controller = new AbortController();
@@ -110,5 +110,6 @@ export class RequestIssuer {
       this.#inFlight.delete(controller);
     }
     this.#observers.record(rec);
+    return rec.endMs ?? undefined;
   }
 }

@@ -156,7 +156,8 @@ export async function openSession(spec: BenchmarkSpec, backend: Backend): Promis
         run.abort(new Error(`interrupted by ${sig}`));
       });
       engine.died?.then((err) => {
-        if (run.signal.aborted) return;
+        // Stopped by close(): not a death during the run.
+        if (closed || run.signal.aborted) return;
         cause ??= "server_exit";
         run.abort(err);
       });
