@@ -43,6 +43,7 @@
 export { benchmark } from "./lib/runner/benchmark.ts";
 export type { BenchmarkEvent, BenchmarkOptions } from "./lib/runner/benchmark.ts";
 export { planRun } from "./lib/runner/plan.ts";
+export { renderPlan } from "./lib/report/plan.ts";
 export type {
   LevelEndEvent,
   LevelStartEvent,

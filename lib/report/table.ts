@@ -107,6 +107,11 @@ export function renderTable(doc: ResultsDocument, options: RenderTableOptions = 
   for (const r of [...reasons].sort()) {
     table.push([`failed: ${r}`, ...doc.levels.map((l) => String(l.errors[r] ?? 0))]);
   }
+  // Requests the load pattern planned but never sent (the run was cut short), as k6 counts
+  // dropped iterations: shown, never silently left out.
+  if (doc.levels.some((l) => (l.notIssued ?? 0) > 0)) {
+    table.push(["not issued", ...doc.levels.map((l) => String(l.notIssued ?? 0))]);
+  }
   lines.push(table.toString());
   lines.push(...loadDeliveredLines(doc));
   if (doc.sweep) lines.push(sweepLine(doc.sweep));

@@ -125,3 +125,17 @@ Deno.test("renderTable() prints the run's warnings under the header", () => {
   assert.match(text, /^warning: concurrency 64 exceeds runs \(8\)$/m);
   assert.doesNotMatch(renderTable(sample()), /warning:/);
 });
+
+Deno.test("requests planned but not issued (an interrupted run) get their own row", () => {
+  const level = (notIssued?: number): LevelResult => ({
+    mode: "latency",
+    concurrency: 1,
+    trials: [trial],
+    errors: {},
+    summary: { ttft_p50_ms: { value: 10, ci: null, trials: [10] } },
+    ...(notIssued !== undefined ? { notIssued } : {}),
+  });
+  const text = renderTable(doc([level(7), level()], { interrupted: true, interruption: "SIGINT" }));
+  assert.match(text, /not issued +7 +0/);
+  assert.doesNotMatch(renderTable(doc([level()])), /not issued/);
+});
