@@ -136,6 +136,6 @@ Deno.test("requests planned but not issued (an interrupted run) get their own ro
     ...(notIssued !== undefined ? { notIssued } : {}),
   });
   const text = renderTable(doc([level(7), level()], { interrupted: true, interruption: "SIGINT" }));
-  assert.match(text, /not issued +7 +0/);
+  assert.match(text, /not issued +│ +7 │ +0 │/);
   assert.doesNotMatch(renderTable(doc([level()])), /not issued/);
 });
