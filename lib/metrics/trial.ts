@@ -25,8 +25,9 @@ export interface TrialMetrics {
  *
  * Definitions (see `docs/metrics.md`): TTFT = first token chunk − sent;
  * ITL = gaps between consecutive token chunks, pooled over requests;
- * TPOT = (end − first token) / (output tokens − 1), per request with at least
- * two tokens; E2E = end − sent. Failed requests count in `requests_failed`
+ * TPOT = (last token chunk − first token) / (streamed tokens − 1), per request
+ * with at least two streamed tokens (`outputTokens − hiddenTokens`);
+ * E2E = end − sent. Failed requests count in `requests_failed`
  * and in the trial's window, never in a latency statistic. Requests with
  * reason `aborted` (the user interrupted the run) are left out entirely.
  *
@@ -117,8 +118,9 @@ export class TrialAccumulator {
     const out = rec.outputTokens ?? c.length;
     this.#outputTokens += out;
     let tpot: number | undefined;
-    if (out > 1) {
-      tpot = (rec.endMs - rec.firstTokenMs) / (out - 1);
+    const timed = out - (rec.hiddenTokens ?? 0); // tokens the stream carried
+    if (timed > 1) {
+      tpot = (c[c.length - 1] - rec.firstTokenMs) / (timed - 1);
       this.#tpot.push(tpot);
     }
     if (rec.promptTokens === null) this.#inputKnown = false;
