@@ -95,6 +95,10 @@ export function recordLine(rec: RequestRecord, originMs = 0): string {
     status: rec.status,
     ok: rec.ok,
     error: rec.error,
+    flags: rec.flags,
+    reasoningTokens: rec.reasoningTokens ?? null,
+    hiddenTokens: rec.hiddenTokens,
+    attempts: rec.attempts,
     chunkMs: rounded,
   }) + "\n";
 }

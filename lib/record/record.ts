@@ -17,6 +17,22 @@ export type TokenCountSource =
 export type FailureReason = string;
 
 /**
+ * Something about a request that a reader of its timings must know:
+ *
+ * - `not_streamed`: the token chunks were not delivered as they were
+ *   generated (every token chunk arrived in one read, or a stream request got
+ *   a body that is not `text/event-stream`): E2E and the token count hold,
+ *   TTFT, ITL and TPOT do not time generation.
+ * - `usage_zero`: the server's usage said 0 completion tokens for a stream
+ *   that carried content; the count is the chunk count (`outputTokensSource: "chunks"`).
+ * - `hidden_reasoning`: usage counted reasoning tokens the server never
+ *   streamed (`hiddenTokens` of them).
+ * - `retried`: the request was sent again on a new connection because the
+ *   first one provably never reached the server (`attempts` says how many sends).
+ */
+export type RecordFlag = "not_streamed" | "usage_zero" | "hidden_reasoning" | "retried";
+
+/**
  * One request. Times are milliseconds on the monotonic clock
  * (`performance.now()`, microsecond resolution); in the records file they are
  * written relative to the run's origin (`clock.originMs` in its `run` line).
@@ -61,6 +77,22 @@ export interface RequestRecord {
   ok: boolean;
   /** Failure reason id and detail, when `ok` is false. */
   error: { reason: FailureReason; message: string } | null;
+  /** What a reader of the timings must know (absent when nothing). */
+  flags?: RecordFlag[];
+  /**
+   * Reasoning tokens the server's usage reported
+   * (`usage.completion_tokens_details.reasoning_tokens`), included in
+   * `outputTokens`; null when not reported.
+   */
+  reasoningTokens?: number | null;
+  /**
+   * Tokens the server's usage counted but never streamed (reasoning it kept
+   * hidden), included in `outputTokens`; TPOT divides the token chunks' span
+   * by `outputTokens − hiddenTokens − 1`. Absent when none.
+   */
+  hiddenTokens?: number;
+  /** How many times the request was sent (absent: once). */
+  attempts?: number;
 }
 
 /**
@@ -111,7 +143,30 @@ export function newRecord(
     status: null,
     ok: false,
     error: null,
+    reasoningTokens: null,
   };
+}
+
+/**
+ * Adds a flag to a record (once).
+ *
+ * @param rec The record.
+ * @param flag The flag.
+ *
+ * @example
+ * ```ts
+ * import { addFlag, newRecord } from "./record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const r = newRecord(0, "measure", 0, 0, 0, 0);
+ * addFlag(r, "usage_zero");
+ * addFlag(r, "usage_zero");
+ * assert.deepEqual(r.flags, ["usage_zero"]);
+ * ```
+ */
+export function addFlag(rec: RequestRecord, flag: RecordFlag): void {
+  if (rec.flags === undefined) rec.flags = [flag];
+  else if (!rec.flags.includes(flag)) rec.flags.push(flag);
 }
 
 /**
