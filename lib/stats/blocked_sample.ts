@@ -38,6 +38,7 @@ export class BlockedSample {
   #blocks: Float32Array[] = [];
   #fill = BLOCK; // values in the last block
   #n = 0;
+  #sealed = false; // a pool: every block is a full view, no push
 
   /** Number of values. */
   get length(): number {
@@ -50,6 +51,9 @@ export class BlockedSample {
    * @param v A finite value ≥ 0 (stored as a 32-bit float; negative values are clamped to 0).
    */
   push(v: number): void {
+    if (this.#sealed) {
+      throw new TypeError("Cannot push to a pooled sample: it shares its sources' blocks");
+    }
     if (this.#fill === BLOCK) {
       this.#blocks.push(new Float32Array(BLOCK));
       this.#fill = 0;
@@ -142,7 +146,111 @@ export class BlockedSample {
     };
   }
 
+  /**
+   * The values at 0-based ranks of the ascending order, exactly, by the
+   * same two-pass radix selection as {@linkcode BlockedSample.summarize}.
+   *
+   * @param ranks Ranks in [0, length).
+   * @returns One value per rank, in the order given.
+   * @throws {RangeError} When a rank is outside [0, length).
+   *
+   * @example
+   * ```ts
+   * import { BlockedSample } from "./blocked_sample.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const s = new BlockedSample();
+   * for (const v of [4, 1, 3, 2]) s.push(v);
+   * assert.deepEqual(s.atRanks([3, 0]), [4, 1]);
+   * ```
+   */
+  atRanks(ranks: readonly number[]): number[] {
+    const n = this.#n;
+    for (const r of ranks) {
+      if (!(Number.isInteger(r) && r >= 0 && r < n)) {
+        throw new RangeError(`Cannot select from a sample: rank must be in [0, ${n}), got ${r}`);
+      }
+    }
+    if (ranks.length === 0) return [];
+    const words = this.#views().map((b) => new Uint32Array(b.buffer, b.byteOffset, b.length));
+    const hi = new Uint32Array(65536);
+    for (const w of words) for (let i = 0; i < w.length; i++) hi[w[i] >>> 16]++;
+    const order = ranks.map((r, i) => [r, i]).sort((a, b) => a[0] - b[0]);
+    const bucketOf = new Array<number>(ranks.length);
+    const within = new Array<number>(ranks.length);
+    let cum = 0, bucket = 0;
+    for (const [r, i] of order) {
+      while (cum + hi[bucket] <= r) cum += hi[bucket++];
+      bucketOf[i] = bucket;
+      within[i] = r - cum;
+    }
+    const slot = new Int32Array(65536).fill(-1);
+    const wanted = [...new Set(bucketOf)];
+    wanted.forEach((b, j) => (slot[b] = j));
+    const lo = wanted.map(() => new Uint32Array(65536));
+    for (const w of words) {
+      for (let i = 0; i < w.length; i++) {
+        const j = slot[w[i] >>> 16];
+        if (j >= 0) lo[j][w[i] & 0xffff]++;
+      }
+    }
+    const bits = new Uint32Array(1);
+    const asFloat = new Float32Array(bits.buffer);
+    return ranks.map((_, i) => {
+      const counts = lo[slot[bucketOf[i]]];
+      let c = 0, x = 0;
+      while (c + counts[x] <= within[i]) c += counts[x++];
+      bits[0] = (bucketOf[i] << 16) | x;
+      return asFloat[0];
+    });
+  }
+
+  /**
+   * Counts values at or below `x` (one pass).
+   *
+   * @param x A threshold.
+   * @returns How many values are ≤ x.
+   */
+  countAtMost(x: number): number {
+    let c = 0;
+    for (const b of this.#views()) for (let i = 0; i < b.length; i++) if (b[i] <= x) c++;
+    return c;
+  }
+
+  /**
+   * One sample holding the values of several, without copying them: the
+   * pooled inter-token gaps of a level's trials. The sources must not be
+   * pushed to afterwards (the pool shares their blocks).
+   *
+   * @param samples The samples to pool.
+   * @returns A sample of all their values.
+   *
+   * @example
+   * ```ts
+   * import { BlockedSample } from "./blocked_sample.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const a = new BlockedSample(), b = new BlockedSample();
+   * a.push(1); b.push(3); b.push(2);
+   * const all = BlockedSample.pool([a, b]);
+   * assert.equal(all.length, 3);
+   * assert.equal(all.summarize()!.p50, 2);
+   * ```
+   */
+  static pool(samples: readonly BlockedSample[]): BlockedSample {
+    const out = new BlockedSample();
+    for (const s of samples) {
+      if (s.#n === 0) continue;
+      out.#blocks.push(...s.#views());
+      out.#n += s.#n;
+    }
+    out.#sealed = true;
+    return out;
+  }
+
   #views(): Float32Array[] {
+    if (this.#sealed) return this.#blocks.slice();
+    if (this.#blocks.length === 0) return [];
     const out = this.#blocks.slice(0, -1);
     out.push(this.#blocks[this.#blocks.length - 1].subarray(0, this.#fill));
     return out;

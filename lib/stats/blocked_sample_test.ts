@@ -35,3 +35,24 @@ Deno.test("BlockedSample: empty is undefined; negatives are clamped to 0; summar
   assert.deepEqual(s.summarize(), s.summarize());
   assert.equal(s.summarize()!.p50, 1);
 });
+
+Deno.test("BlockedSample.pool() and atRanks() agree with a sorted copy across blocks", () => {
+  const parts = [70_000, 3, 65_536].map((n, k) => {
+    const s = new BlockedSample();
+    for (let i = 0; i < n; i++) s.push(((i * 7919 + k * 13) % 10007) / 7);
+    return s;
+  });
+  const all: number[] = [];
+  for (const [k, n] of [70_000, 3, 65_536].entries()) {
+    for (let i = 0; i < n; i++) all.push(Math.fround(((i * 7919 + k * 13) % 10007) / 7));
+  }
+  all.sort((a, b) => a - b);
+  const pool = BlockedSample.pool(parts);
+  assert.equal(pool.length, all.length);
+  const ranks = [0, 1, 70_002, all.length - 1];
+  assert.deepEqual(pool.atRanks(ranks), ranks.map((r) => all[r]));
+  assert.equal(pool.countAtMost(all[1000]), all.filter((v) => v <= all[1000]).length);
+  assert.equal(pool.summarize()!.max, all[all.length - 1]);
+  assert.throws(() => pool.push(1), /Cannot push to a pooled sample/);
+  assert.throws(() => pool.atRanks([all.length]), /rank must be in \[0, 135539\), got 135539/);
+});
