@@ -90,6 +90,10 @@ const metricSummarySchema = z.object({
   value: measured,
   ci: z.tuple([measured, measured]).nullable(),
   trials: z.array(z.number().nullable()),
+  basis: z.literal("pooled").optional(),
+  spread: z.object({ min: z.number(), max: z.number() }).optional(),
+  noInterval: z.object({ values: count, needed: count, trials: count.optional() }).optional(),
+  nonFinite: count.optional(),
 });
 
 const levelSchema = z.object({

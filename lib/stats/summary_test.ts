@@ -39,7 +39,7 @@ Deno.test("summarizeTrials() gives a null interval when one trial has a value", 
   assert.notEqual(s.a.ci, null);
 });
 
-Deno.test("summarizeTrials() ignores non-finite values", () => {
+Deno.test("summarizeTrials() leaves non-finite values out of the mean and counts them", () => {
   const s = summarizeTrials(
     [{ a: 1, x: NaN }, { a: NaN, x: Infinity }, { a: 3 }, { a: Infinity }],
     0.95,
@@ -48,8 +48,12 @@ Deno.test("summarizeTrials() ignores non-finite values", () => {
   assert.equal(s.a.value, 2);
   assert.ok(s.a.ci);
   assert.ok(Number.isFinite(s.a.ci[0]) && Number.isFinite(s.a.ci[1]));
-  // An id with no finite value at all has no summary (and does not throw).
-  assert.equal(s.x, undefined);
+  assert.equal(s.a.nonFinite, 2);
+  assert.deepEqual(s.a.spread, { min: 1, max: 3 });
+  // An id with no finite value at all is kept, as NaN with its count.
+  assert.ok(Number.isNaN(s.x.value));
+  assert.equal(s.x.nonFinite, 2);
+  assert.equal(s.x.ci, null);
 });
 
 Deno.test("summarizeTrials() of no trials is empty", () => {
