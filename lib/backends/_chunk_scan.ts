@@ -1,7 +1,8 @@
 /**
  * Classifying an OpenAI-compatible stream chunk from its bytes, without
- * `JSON.parse`: does it carry generated text, does it end the choice, or is it
- * something that must be parsed (usage, an error, an unfamiliar shape)?
+ * `JSON.parse`: does it carry generated output (text, reasoning, a tool call
+ * or a refusal), does it end the choice, or is it something that must be
+ * parsed (usage, an error, an unfamiliar shape)?
  *
  * `JSON.parse` of a ~250-byte vLLM chunk costs about 2 µs here, the client's
  * whole per-token budget; this scan does one pass over the bytes and leaves
@@ -11,7 +12,10 @@
  * @module
  */
 
-/** The chunk carries non-empty generated text (or reasoning). */
+/**
+ * The chunk carries generated output: non-empty `text`, `content`,
+ * `reasoning_content`, `reasoning` or `refusal`, or a non-empty `tool_calls` list.
+ */
 export const TOKEN = 1;
 /** The chunk has a non-null `finish_reason`. */
 export const FINISH = 2;
@@ -19,6 +23,8 @@ export const FINISH = 2;
 export const NEEDS_PARSE = 4;
 /** The bytes hold a line break (`\n` or `\r`): they are not one SSE data line. */
 export const LINE_BREAK = 8;
+/** The chunk's output includes non-empty `reasoning_content` or `reasoning` (always with TOKEN). */
+export const REASONING = 16;
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -49,7 +55,9 @@ const K_NONE = 0,
   K_USAGE = 5,
   K_ERROR = 6,
   K_CHOICES = 7,
-  K_OBJECT = 8;
+  K_OBJECT = 8,
+  K_TOOL_CALLS = 9,
+  K_REFUSAL = 10;
 
 const enc = new TextEncoder();
 /** Keys the scan looks at, by length (several keys can share a length). */
@@ -65,6 +73,8 @@ for (
     ["error", K_ERROR],
     ["choices", K_CHOICES],
     ["object", K_OBJECT],
+    ["tool_calls", K_TOOL_CALLS],
+    ["refusal", K_REFUSAL],
   ] as const
 ) {
   const bytes = enc.encode(name);
@@ -90,7 +100,7 @@ function keyId(b: Uint8Array, s: number, n: number): number {
  * @param b Buffer holding the chunk.
  * @param start First byte.
  * @param end One past the last byte.
- * @returns A combination of {@linkcode TOKEN}, {@linkcode FINISH} and {@linkcode NEEDS_PARSE},
+ * @returns A combination of {@linkcode TOKEN}, {@linkcode REASONING}, {@linkcode FINISH} and {@linkcode NEEDS_PARSE},
  *   or {@linkcode LINE_BREAK} alone when the bytes hold a line break. (NEEDS_PARSE may
  *   be returned before every byte was seen, so it says nothing about line breaks.)
  *
@@ -104,6 +114,7 @@ function keyId(b: Uint8Array, s: number, n: number): number {
  * assert.equal(scan('{"choices":[{"delta":{"role":"assistant","content":""}}]}'), 0);
  * assert.equal(scan('{"choices":[{"delta":{"content":"x"},"finish_reason":"stop"}]}'), TOKEN | FINISH);
  * assert.equal(scan('{"choices":[],"usage":{"completion_tokens":3}}'), NEEDS_PARSE);
+ * assert.equal(scan('{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{"}}]}}]}'), TOKEN);
  * ```
  */
 export function scanChunk(b: Uint8Array, start: number, end: number): number {
@@ -148,15 +159,28 @@ export function scanChunk(b: Uint8Array, start: number, end: number): number {
           if (v !== 91) return NEEDS_PARSE; // not a list
           choices = true;
           break;
+        case K_REASONING:
+          if (choices && v === QUOTE && b[k + 1] !== QUOTE) flags |= REASONING;
+          // falls through
         case K_TEXT:
         case K_CONTENT:
-        case K_REASONING:
+        case K_REFUSAL:
           if (choices && v === QUOTE && b[k + 1] !== QUOTE) {
             flags |= TOKEN;
             tokenValues++;
             valueAt = k;
           }
           break;
+        case K_TOOL_CALLS: {
+          // A non-empty list is output (a tool call's name or arguments).
+          let m = k + 1;
+          while (m < e && isWs(b[m])) m++;
+          if (choices && v === 91 && b[m] !== 93) {
+            flags |= TOKEN;
+            tokenValues += 2; // not a text value: no template
+          }
+          break;
+        }
         case K_FINISH:
           // Not null, and not the empty string TGI sends until the last chunk.
           if (choices && v !== 110 && !(v === QUOTE && b[k + 1] === QUOTE)) flags |= FINISH;
@@ -179,12 +203,12 @@ export function scanChunk(b: Uint8Array, start: number, end: number): number {
     }
   }
   if (!choices) return NEEDS_PARSE;
-  if (flags === TOKEN && tokenValues === 1) lastValueAt = valueAt;
+  if ((flags & ~REASONING) === TOKEN && tokenValues === 1) lastValueAt = valueAt;
   return flags;
 }
 
 /**
- * Where the last {@linkcode scanChunk} that returned exactly TOKEN, from one
+ * Where the last {@linkcode scanChunk} that returned exactly TOKEN (or TOKEN | REASONING), from one
  * non-empty text value, found that value's opening quote (else -1). Module
  * state rather than a result object, to keep the scan free of allocation.
  */
@@ -219,6 +243,7 @@ export class ChunkClassifier {
   #preLen = -1;
   #suf = new Uint8Array(0);
   #sufLen = -1;
+  #flags = TOKEN;
   #hits = 0;
   #misses = 0;
 
@@ -234,7 +259,7 @@ export class ChunkClassifier {
     if (this.#preLen >= 0) {
       if (this.#matches(b, start, end)) {
         this.#hits++;
-        return TOKEN;
+        return this.#flags;
       }
       // A stream whose chunks differ outside their text (a per-chunk
       // timestamp, say) never matches: stop trying after a few misses.
@@ -258,6 +283,7 @@ export class ChunkClassifier {
       this.#suf.set(b.subarray(j, end));
       this.#preLen = np;
       this.#sufLen = ns;
+      this.#flags = flags;
     }
     return flags;
   }

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { seededRandom } from "../util/random.ts";
-import { ChunkClassifier, FINISH, NEEDS_PARSE, scanChunk, TOKEN } from "./_chunk_scan.ts";
+import {
+  ChunkClassifier,
+  FINISH,
+  NEEDS_PARSE,
+  REASONING,
+  scanChunk,
+  TOKEN,
+} from "./_chunk_scan.ts";
 
 const enc = new TextEncoder();
 const scan = (s: string) => {
@@ -18,6 +25,8 @@ function truth(text: string): number {
     const d = c.delta ?? {};
     const s = (v: unknown) => typeof v === "string" && v !== "";
     if (s(c.text) || s(d.content) || s(d.reasoning_content) || s(d.reasoning)) f |= TOKEN;
+    if (s(d.reasoning_content) || s(d.reasoning)) f |= REASONING;
+    if (s(d.refusal) || (Array.isArray(d.tool_calls) && d.tool_calls.length > 0)) f |= TOKEN;
     if (c.finish_reason !== undefined && c.finish_reason !== null) f |= FINISH;
   }
   return f;
@@ -36,8 +45,21 @@ Deno.test("scanChunk: the shapes engines send", () => {
     0,
   );
   assert.equal(scan('{"choices":[{"delta":{"content":null,"tool_calls":[]}}]}'), 0);
-  assert.equal(scan('{"choices":[{"delta":{"reasoning_content":"hm"}}]}'), TOKEN);
-  assert.equal(scan('{"choices":[{"delta":{"reasoning":"hm"}}]}'), TOKEN);
+  assert.equal(scan('{"choices":[{"delta":{"reasoning_content":"hm"}}]}'), TOKEN | REASONING);
+  assert.equal(scan('{"choices":[{"delta":{"reasoning":"hm"}}]}'), TOKEN | REASONING);
+  // Tool calls and refusals are output too.
+  assert.equal(
+    scan(
+      '{"choices":[{"delta":{"content":null,"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"f","arguments":""}}]}}]}',
+    ),
+    TOKEN,
+  );
+  assert.equal(
+    scan('{"choices":[{"delta":{"tool_calls":[ ]},"finish_reason":"tool_calls"}]}'),
+    FINISH,
+  );
+  assert.equal(scan('{"choices":[{"delta":{"refusal":"I cannot"}}]}'), TOKEN);
+  assert.equal(scan('{"choices":[{"delta":{"refusal":null,"content":""}}]}'), 0);
   assert.equal(scan('{ "choices" : [ { "delta" : { "content" : "x" } } ] }'), TOKEN, "whitespace");
   assert.equal(
     scan('{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}'),

@@ -4,11 +4,36 @@
  * outcome of the record (HTTP error, server error, invalid, incomplete,
  * empty, or ok with its token count and the count's source).
  *
+ * Stream shapes that would make a timing lie are flagged on the record
+ * ({@linkcode RequestRecord.flags}):
+ *
+ * - **Not streamed.** When every token chunk (two or more) arrived in one
+ *   read, or the response to a stream request is not `text/event-stream`,
+ *   the server (or a proxy in front of it) buffered the output: the record
+ *   is flagged `not_streamed`. Such a request stays **ok** when its stream is
+ *   complete: it was served, its E2E and token count are right, so it counts
+ *   in throughput and E2E; its TTFT, ITL and TPOT do not time generation, and
+ *   the metrics leave flagged records out of them. A body that is not an SSE
+ *   stream and ends without an end marker (a plain JSON completion from a
+ *   server that ignores `stream: true`) is a **failure** with reason
+ *   `not_streamed` and a message that says "the server did not stream".
+ * - **Usage 0 with content.** A usage count of 0 for a stream that carried
+ *   token chunks is not believed: the count is the chunk count
+ *   (`outputTokensSource: "chunks"`), flagged `usage_zero`.
+ * - **Hidden reasoning.** When usage counts reasoning tokens
+ *   (`reasoningTokens`) and no reasoning was streamed, those tokens were
+ *   generated but never sent: `hiddenTokens` says how many (flag
+ *   `hidden_reasoning`); they stay in `outputTokens` (they were generated)
+ *   and TPOT divides by the streamed ones.
+ * - **Retried.** A request resent on a new connection because the first
+ *   provably never reached the server: `attempts`, flag `retried`, and
+ *   `sentMs` is the last attempt's send.
+ *
  * @module
  */
 
 import type { HttpTransport } from "../http/transport.ts";
-import { failRecord, type RequestRecord } from "../record/record.ts";
+import { addFlag, failRecord, type RequestRecord } from "../record/record.ts";
 import { classifyTransportError, summarizeErrorBody } from "./_errors.ts";
 
 /**
@@ -27,7 +52,19 @@ export abstract class StreamRecorder {
   protected serverError: string | null = null;
   /** The first malformed event. */
   protected invalid: string | null = null;
+  /** Reasoning tokens the server's usage reported. */
+  protected reportedReasoning: number | null = null;
+  /** Whether any reasoning output was streamed. */
+  protected streamedReasoning = false;
   #status = 0;
+  /** The response's content type, when the head had one. */
+  #contentType: string | null = null;
+  /** Reads of a 200 body so far, and the reads that held the first and last token chunk. */
+  #reads = 0;
+  #firstRead = -1;
+  #lastRead = -1;
+  /** The first bytes of a 200 body (for the message when it is not a stream). */
+  #start: Uint8Array | null = null;
   #errorBody = "";
   #errorDecoder: TextDecoder | undefined;
 
@@ -52,15 +89,30 @@ export abstract class StreamRecorder {
   }
 
   /**
+   * The request is being sent again on a new connection (the previous
+   * attempt provably never reached the server): its time is its own.
+   *
+   * @param attempt The attempt's number (2 for the first resend).
+   * @param tMs Send time of this attempt.
+   */
+  resent(attempt: number, tMs: number): void {
+    this.rec.sentMs = tMs;
+    this.rec.attempts = attempt;
+    addFlag(this.rec, "retried");
+  }
+
+  /**
    * The response head arrived.
    *
    * @param status HTTP status.
    * @param tMs Read time.
+   * @param contentType The `content-type` header, when known.
    */
-  head(status: number, tMs: number): void {
+  head(status: number, tMs: number, contentType?: string): void {
     this.#status = status;
     this.rec.status = status;
     this.rec.headersMs = tMs;
+    if (contentType !== undefined) this.#contentType = contentType;
   }
 
   /**
@@ -78,6 +130,8 @@ export abstract class StreamRecorder {
       return;
     }
     this.t = tMs;
+    this.#reads++;
+    if (this.#start === null) this.#start = bytes.slice(0, 200);
     this.feed(bytes);
   }
 
@@ -102,14 +156,34 @@ export abstract class StreamRecorder {
       failRecord(rec, "invalid_response", this.invalid, endMs);
       return;
     }
+    const notSse = this.#contentType !== null &&
+      !this.#contentType.toLowerCase().includes("text/event-stream");
+    if (notSse) addFlag(rec, "not_streamed");
     const missing = this.incomplete();
     if (missing !== null) {
+      const body = this.#start === null ? "" : new TextDecoder().decode(this.#start).trim();
+      if (notSse || (rec.chunkMs.length === 0 && (body[0] === "{" || body[0] === "["))) {
+        addFlag(rec, "not_streamed");
+        failRecord(
+          rec,
+          "not_streamed",
+          `the server did not stream: it answered the stream request with ${
+            this.#contentType === null ? "a body" : `a '${this.#contentType}' body`
+          } that is not a server-sent event stream (a server that ignores 'stream: true', ` +
+            `or a proxy that buffers): ${JSON.stringify(body.slice(0, 120))}`,
+          endMs,
+        );
+        return;
+      }
       failRecord(rec, "stream_incomplete", missing, endMs);
       return;
     }
     if (rec.chunkMs.length === 0) {
       failRecord(rec, "empty_output", "the response carried no content tokens", endMs);
       return;
+    }
+    if (rec.chunkMs.length > 1 && this.#firstRead === this.#lastRead) {
+      addFlag(rec, "not_streamed");
     }
     this.#setTokens();
     rec.ok = true;
@@ -130,17 +204,33 @@ export abstract class StreamRecorder {
   /** One token chunk, read at `this.t`. */
   protected token(): void {
     const rec = this.rec;
-    if (rec.firstTokenMs === null) rec.firstTokenMs = this.t;
+    if (rec.firstTokenMs === null) {
+      rec.firstTokenMs = this.t;
+      this.#firstRead = this.#reads;
+    }
+    this.#lastRead = this.#reads;
     rec.chunkMs.push(this.t);
   }
 
   #setTokens(): void {
     const rec = this.rec;
-    if (this.reportedTokens !== null) {
+    const chunks = rec.chunkMs.length;
+    rec.reasoningTokens = this.reportedReasoning;
+    if (this.reportedTokens !== null && this.reportedTokens > 0) {
       rec.outputTokens = this.reportedTokens;
       rec.outputTokensSource = "usage";
+      const reasoning = this.reportedReasoning ?? 0;
+      if (reasoning > 0 && !this.streamedReasoning) {
+        // Generated, counted, never sent; at most what the chunks leave unexplained.
+        const hidden = Math.min(reasoning, this.reportedTokens - chunks);
+        if (hidden > 0) {
+          rec.hiddenTokens = hidden;
+          addFlag(rec, "hidden_reasoning");
+        }
+      }
     } else {
-      rec.outputTokens = rec.chunkMs.length;
+      if (this.reportedTokens === 0 && chunks > 0) addFlag(rec, "usage_zero");
+      rec.outputTokens = chunks;
       rec.outputTokensSource = "chunks";
     }
   }
@@ -177,8 +267,9 @@ export async function sendStreaming(
     const end = await transport.send(
       { url, method: "POST", headers, body, signal },
       {
-        onHead: (status, _h, t) => recorder.head(status, t),
+        onHead: (status, h, t) => recorder.head(status, t, h.get("content-type")),
         onBody: (bytes, t) => recorder.body(bytes, t),
+        onResend: (attempt, t) => recorder.resent(attempt, t),
       },
     );
     recorder.finish(end);

@@ -13,7 +13,14 @@ import type { HttpTransport } from "../http/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
 import type { BackendClient, PreparedRequest, RequestInput } from "./backend.ts";
 import { getJson } from "./_http.ts";
-import { ChunkClassifier, FINISH, LINE_BREAK, NEEDS_PARSE, TOKEN } from "./_chunk_scan.ts";
+import {
+  ChunkClassifier,
+  FINISH,
+  LINE_BREAK,
+  NEEDS_PARSE,
+  REASONING,
+  TOKEN,
+} from "./_chunk_scan.ts";
 import { SseParser } from "./_sse.ts";
 import { sendStreaming, StreamRecorder } from "./_stream_record.ts";
 
@@ -86,8 +93,11 @@ export function buildRequestBody(
  * with their read time; call {@linkcode StreamReader.finish} at the end.
  *
  * A chunk counts as a token chunk when a choice carries non-empty `text`
- * (completions), `delta.content`, `delta.reasoning_content` or
- * `delta.reasoning` (chat); a role-only or empty chunk does not. Every event
+ * (completions), `delta.content`, `delta.reasoning_content`,
+ * `delta.reasoning` or `delta.refusal`, or a non-empty `delta.tool_calls`
+ * list (chat); a role-only or empty chunk does not. A usage of 0 completion
+ * tokens with content, reasoning tokens never streamed, and a stream that
+ * arrives all at once are flagged (see `_stream_record.ts`). Every event
  * in one read shares that read's timestamp. Events are framed and classified
  * from their bytes ({@linkcode SseParser}, {@linkcode scanChunk}); only the
  * usage chunk, errors and unfamiliar shapes are decoded and parsed.
@@ -162,6 +172,7 @@ export class StreamReader extends StreamRecorder {
 
   #apply(flags: number): void {
     if (flags & TOKEN) this.token();
+    if (flags & REASONING) this.streamedReasoning = true;
     if (flags & FINISH) this.#finishReason = true;
   }
 
@@ -194,10 +205,16 @@ export class StreamReader extends StreamRecorder {
       for (const c of choices) {
         if (c === null || typeof c !== "object") continue;
         const d = c.delta;
+        const hasDelta = d !== undefined && d !== null;
+        if (hasDelta && (nonEmpty(d.reasoning_content) || nonEmpty(d.reasoning))) {
+          token = true;
+          this.streamedReasoning = true;
+        }
         if (
           nonEmpty(c.text) ||
-          (d !== undefined && d !== null &&
-            (nonEmpty(d.content) || nonEmpty(d.reasoning_content) || nonEmpty(d.reasoning)))
+          (hasDelta &&
+            (nonEmpty(d.content) || nonEmpty(d.refusal) ||
+              (Array.isArray(d.tool_calls) && d.tool_calls.length > 0)))
         ) {
           token = true;
         }
@@ -212,6 +229,8 @@ export class StreamReader extends StreamRecorder {
     if (u !== undefined && u !== null) {
       if (typeof u.completion_tokens === "number") this.reportedTokens = u.completion_tokens;
       if (typeof u.prompt_tokens === "number") this.rec.promptTokens = u.prompt_tokens;
+      const r = u.completion_tokens_details?.reasoning_tokens;
+      if (typeof r === "number") this.reportedReasoning = r;
     }
   }
 }
@@ -236,10 +255,16 @@ interface ChunkJson {
       content?: string | null;
       reasoning_content?: string | null;
       reasoning?: string | null;
+      refusal?: string | null;
+      tool_calls?: unknown[] | null;
     } | null;
     finish_reason?: string | null;
   }[] | null;
-  usage?: { completion_tokens?: number; prompt_tokens?: number } | null;
+  usage?: {
+    completion_tokens?: number;
+    prompt_tokens?: number;
+    completion_tokens_details?: { reasoning_tokens?: number } | null;
+  } | null;
 }
 
 /**

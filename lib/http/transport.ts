@@ -34,6 +34,14 @@ export interface ResponseHandler {
    * transports reuse their read buffers.
    */
   onBody(bytes: Uint8Array, tMs: number): void;
+  /**
+   * The request is about to be sent again, on a new connection, because the
+   * previous attempt provably never reached the server (writing it failed on
+   * a reused connection). A request that may have reached the server is
+   * never resent. `attempt` is 2 for the first resend; `tMs` is this
+   * attempt's send time.
+   */
+  onResend?(attempt: number, tMs: number): void;
 }
 
 /** Why a request failed below the HTTP status level. */
