@@ -5,6 +5,15 @@
  * `Content-Length`, chunked or close-delimited bodies; no HTTP/2, no proxies
  * (use {@linkcode createFetchTransport} for those).
  *
+ * A request is sent once. An idle pooled connection keeps one read pending,
+ * so a connection the server closed while idle is known closed and never
+ * used; a request is sent again, on a new connection, only when writing it
+ * failed on a reused connection (it provably never reached the server; the
+ * handler's `onResend` is told). A connection that closes after the request
+ * was written and before any response byte fails the request
+ * (`"dropped"`, "closed ... after the request was sent"): the server may have
+ * read it and done the work, so it is never silently sent twice.
+ *
  * @module
  */
 
@@ -38,12 +47,24 @@ export interface Http1TransportOptions {
 }
 
 const encoder = new TextEncoder();
+/** Sends that may take a pooled connection (later ones connect afresh). */
+const MAX_ATTEMPTS = 8;
 
 interface PooledConn {
   conn: Deno.Conn;
   buf: Uint8Array;
   /** Requests already completed on this connection. */
   uses: number;
+  /**
+   * The read left pending while the connection is idle (into `buf`; never
+   * rejects, an error reads as the end of stream): it settles when the server
+   * closes the connection, or with the response of the next request sent on it.
+   */
+  watch: Promise<number | null> | null;
+  /** Whether the connection is in use (taken from the pool). */
+  busy: boolean;
+  /** The server closed (or wrote to) the connection while it was idle: not reusable. */
+  closed: boolean;
 }
 
 /**
@@ -121,7 +142,40 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
       });
     }
     if (url.protocol === "http:") (conn as Deno.TcpConn).setNoDelay(true);
-    return { conn, buf: new Uint8Array(bufBytes), uses: 0 };
+    return { conn, buf: new Uint8Array(bufBytes), uses: 0, watch: null, busy: true, closed: false };
+  }
+
+  /** Takes an idle connection to `origin` that the server has not closed. */
+  function take(origin: string): PooledConn | undefined {
+    const list = idle.get(origin);
+    if (list === undefined) return undefined;
+    for (;;) {
+      const pc = list.pop();
+      if (pc === undefined) return undefined;
+      if (!pc.closed) {
+        pc.busy = true;
+        pc.conn.ref();
+        return pc;
+      }
+      safeClose(pc.conn);
+    }
+  }
+
+  /** Leaves a read pending on an idle connection, to learn when the server closes it. */
+  function watch(pc: PooledConn): void {
+    pc.busy = false;
+    pc.conn.unref();
+    pc.watch = pc.conn.read(pc.buf).then(
+      (n) => {
+        // End of stream, or bytes nobody asked for: the connection is done.
+        if (!pc.busy) pc.closed = true;
+        return n;
+      },
+      () => {
+        pc.closed = true;
+        return null;
+      },
+    );
   }
 
   function release(origin: string, pc: PooledConn): void {
@@ -131,6 +185,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
       safeClose(pc.conn);
       return;
     }
+    watch(pc);
     list.push(pc);
   }
 
@@ -138,10 +193,20 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
     pc: PooledConn,
     head: Uint8Array,
     handler: ResponseHandler,
-    progress: { received: number },
+    progress: { received: number; written: boolean },
   ): Promise<{ end: number; reusable: boolean; received: number }> {
     const { conn, buf } = pc;
-    await writeAll(conn, head);
+    // A reused connection has a read pending since it went idle: it is the first read.
+    let pending = pc.watch;
+    pc.watch = null;
+    try {
+      await writeAll(conn, head);
+    } catch (err) {
+      throw new TransportError("dropped", `cannot send the request: ${errMessage(err)}`, {
+        cause: err,
+      });
+    }
+    progress.written = true;
 
     let filled = 0; // bytes of buf holding an incomplete head
     let received = 0;
@@ -152,13 +217,21 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
       if (filled === buf.length) {
         throw new TransportError("protocol", `response head larger than ${buf.length} bytes`);
       }
-      const n = await conn.read(buf.subarray(filled));
+      let n: number | null;
+      if (pending !== null) {
+        n = await pending;
+        pending = null;
+      } else {
+        n = await conn.read(buf.subarray(filled));
+      }
       t = performance.now();
       if (n === null) {
         throw new TransportError(
           "dropped",
           received === 0
-            ? "connection closed before any response byte"
+            ? `connection closed after the request was sent, before any response byte (${
+              pc.uses > 0 ? "a reused keep-alive connection" : "a new connection"
+            }; not resent: the server may have read it)`
             : `connection closed inside the response head after ${received} bytes`,
         );
       }
@@ -275,17 +348,19 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
       // Head and body go out in one write: one packet, one wake-up at the server.
       const head = encoded(request);
       const origin = url.origin;
-      // A pooled connection may have been closed by the server while idle; if
-      // it fails before any response byte arrives, retry once on a new one.
-      for (let attempt = 0;; attempt++) {
-        const pooled = attempt === 0 ? idle.get(origin)?.pop() : undefined;
+      // Idle connections the server closed are skipped by take(). A request is
+      // sent again only when writing it failed on a reused connection: it never
+      // reached the server. Anything later is a failure, never a resend.
+      for (let attempt = 1;; attempt++) {
+        const pooled = attempt <= MAX_ATTEMPTS ? take(origin) : undefined;
         const pc = pooled ?? await connectAbortable(url, signal);
+        if (attempt > 1) handler.onResend?.(attempt, performance.now());
         let current: PooledConn | undefined = pc;
         const onAbort = () => {
           if (current) safeClose(current.conn);
         };
         signal?.addEventListener("abort", onAbort, { once: true });
-        const progress = { received: 0 };
+        const progress = { received: 0, written: false };
         try {
           if (signal?.aborted) throw new TransportError(abortFailure(signal), "request aborted");
           const r = await exchange(pc, head, handler, progress);
@@ -305,7 +380,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
             `connection error: ${errMessage(err)}`,
             { cause: err },
           );
-          if (pooled !== undefined && te.failure === "dropped" && progress.received === 0) continue;
+          if (pooled !== undefined && te.failure === "dropped" && !progress.written) continue;
           throw te;
         } finally {
           signal?.removeEventListener("abort", onAbort);
