@@ -1,6 +1,8 @@
 /**
  * The flat metric ids used identically in JSON, CSV, thresholds and docs,
- * in report order. Definitions are in `docs/metrics.md`.
+ * in report order, and one table of what each means: its unit, whether
+ * larger is better, and a label for people. Definitions are in
+ * `docs/metrics.md`.
  *
  * @module
  */
@@ -9,6 +11,11 @@ import { DISTRIBUTION_STATS } from "../stats/describe.ts";
 
 /** The latency distributions, each reported as `<name>_<stat>_ms`. */
 export const LATENCY_DISTRIBUTIONS = ["ttft", "itl", "tpot", "e2e", "schedule_lag"] as const;
+
+/** The percentiles of E2E with each failed request counted as slower than any completed one. */
+export const FAILURE_ADJUSTED_METRICS = ["p50", "p90", "p95", "p99"].map(
+  (p) => `e2e_failure_adjusted_${p}_ms`,
+);
 
 /** Rates and counts, one value per trial. */
 export const SCALAR_METRICS = [
@@ -22,8 +29,15 @@ export const SCALAR_METRICS = [
   "goodput_ratio",
   "requests_completed",
   "requests_failed",
+  "requests_aborted",
   "output_tokens_total",
   "input_tokens_total",
+  "reasoning_tokens_total",
+  "requests_tokens_from_usage",
+  "requests_tokens_from_chunks",
+  "requests_not_streamed",
+  "requests_usage_zero",
+  "requests_hidden_reasoning",
   "duration_s",
 ] as const;
 
@@ -36,12 +50,148 @@ export const OPEN_LOOP_ONLY_METRICS: readonly string[] = ["achieved_request_rate
 /** Every metric id, in report order. */
 export const METRIC_IDS: readonly string[] = [
   ...LATENCY_DISTRIBUTIONS.flatMap((d) => DISTRIBUTION_STATS.map((s) => `${d}_${s}_ms`)),
+  ...FAILURE_ADJUSTED_METRICS,
   ...SCALAR_METRICS,
 ];
 
+/** What a metric measures, for every part that shows or compares it. */
+export interface MetricInfo {
+  /** The id. */
+  id: string;
+  /** Unit: `ms`, `s`, `req/s`, `tokens/s`, `inputs/s`, `requests`, `tokens` or `ratio`. */
+  unit: "ms" | "s" | "req/s" | "tokens/s" | "inputs/s" | "requests" | "tokens" | "ratio";
+  /** Which direction is better; `neither` for counts that only describe the run. */
+  better: "higher" | "lower" | "neither";
+  /** A label for people. */
+  label: string;
+}
+
+const LATENCY_LABEL: Record<string, string> = {
+  ttft: "time to first token",
+  itl: "inter-token latency",
+  tpot: "time per output token",
+  e2e: "end-to-end latency",
+  schedule_lag: "schedule lag",
+};
+
+const SCALAR_INFO: Record<typeof SCALAR_METRICS[number], Omit<MetricInfo, "id">> = {
+  request_throughput_per_sec: {
+    unit: "req/s",
+    better: "higher",
+    label: "completed requests per second",
+  },
+  achieved_request_rate_per_sec: {
+    unit: "req/s",
+    better: "higher",
+    label: "requests sent per second",
+  },
+  throughput_tokens_per_sec: {
+    unit: "tokens/s",
+    better: "higher",
+    label: "output tokens per second",
+  },
+  total_throughput_tokens_per_sec: {
+    unit: "tokens/s",
+    better: "higher",
+    label: "input and output tokens per second",
+  },
+  input_throughput_tokens_per_sec: {
+    unit: "tokens/s",
+    better: "higher",
+    label: "input tokens per second",
+  },
+  inputs_per_sec: { unit: "inputs/s", better: "higher", label: "embedded inputs per second" },
+  goodput_requests_per_sec: {
+    unit: "req/s",
+    better: "higher",
+    label: "requests meeting the objectives per second",
+  },
+  goodput_ratio: {
+    unit: "ratio",
+    better: "higher",
+    label: "share of requests meeting the objectives",
+  },
+  requests_completed: { unit: "requests", better: "higher", label: "requests completed" },
+  requests_failed: { unit: "requests", better: "lower", label: "requests failed" },
+  requests_aborted: { unit: "requests", better: "neither", label: "requests aborted by the user" },
+  output_tokens_total: { unit: "tokens", better: "neither", label: "output tokens" },
+  input_tokens_total: { unit: "tokens", better: "neither", label: "input tokens" },
+  reasoning_tokens_total: {
+    unit: "tokens",
+    better: "neither",
+    label: "reasoning tokens (server usage)",
+  },
+  requests_tokens_from_usage: {
+    unit: "requests",
+    better: "neither",
+    label: "token counts from server usage",
+  },
+  requests_tokens_from_chunks: {
+    unit: "requests",
+    better: "neither",
+    label: "token counts from chunks",
+  },
+  requests_not_streamed: { unit: "requests", better: "lower", label: "responses not streamed" },
+  requests_usage_zero: {
+    unit: "requests",
+    better: "lower",
+    label: "usage of 0 tokens with content",
+  },
+  requests_hidden_reasoning: {
+    unit: "requests",
+    better: "neither",
+    label: "requests with hidden reasoning",
+  },
+  duration_s: { unit: "s", better: "neither", label: "trial duration" },
+};
+
 /**
- * Whether larger values of a metric are better (throughputs, goodput) or
- * worse (latencies, failures). Used by comparisons and regression checks.
+ * What a metric id means: unit, better direction and label. Latency ids
+ * (`<name>_<stat>_ms`, failure-adjusted E2E) are lower-is-better in ms,
+ * except `_std_` (spread: neither).
+ *
+ * @param id A metric id.
+ * @returns Its description, or undefined for an id splleed does not produce.
+ *
+ * @example
+ * ```ts
+ * import { metricInfo } from "./ids.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(metricInfo("ttft_p99_ms"), {
+ *   id: "ttft_p99_ms", unit: "ms", better: "lower", label: "time to first token p99",
+ * });
+ * assert.equal(metricInfo("achieved_request_rate_per_sec")!.better, "higher");
+ * assert.equal(metricInfo("no_such_metric"), undefined);
+ * ```
+ */
+export function metricInfo(id: string): MetricInfo | undefined {
+  if (id in SCALAR_INFO) return { id, ...SCALAR_INFO[id as keyof typeof SCALAR_INFO] };
+  const adjusted = /^e2e_failure_adjusted_(p\d+)_ms$/.exec(id);
+  if (adjusted) {
+    return {
+      id,
+      unit: "ms",
+      better: "lower",
+      label: `end-to-end latency ${adjusted[1]}, failures as slowest`,
+    };
+  }
+  const m = /^(ttft|itl|tpot|e2e|schedule_lag)_([a-z0-9]+)_ms$/.exec(id);
+  if (m && (DISTRIBUTION_STATS as readonly string[]).includes(m[2])) {
+    return {
+      id,
+      unit: "ms",
+      better: m[2] === "std" ? "neither" : "lower",
+      label: `${LATENCY_LABEL[m[1]]} ${m[2]}`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Whether larger values of a metric are better (throughputs, rates, goodput,
+ * completions) rather than worse (latencies, failures) or neutral (counts).
+ * Used by comparisons and regression checks; from {@linkcode metricInfo}.
  *
  * @param id A metric id.
  * @returns True when larger is better.
@@ -53,8 +203,10 @@ export const METRIC_IDS: readonly string[] = [
  *
  * assert.equal(higherIsBetter("ttft_p99_ms"), false);
  * assert.equal(higherIsBetter("throughput_tokens_per_sec"), true);
+ * assert.equal(higherIsBetter("inputs_per_sec"), true);
+ * assert.equal(higherIsBetter("achieved_request_rate_per_sec"), true);
  * ```
  */
 export function higherIsBetter(id: string): boolean {
-  return /throughput|goodput|requests_completed|tokens_total/.test(id);
+  return metricInfo(id)?.better === "higher";
 }

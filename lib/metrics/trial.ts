@@ -12,6 +12,33 @@ import { BlockedSample } from "../stats/blocked_sample.ts";
 import { describeSorted, type Distribution, DISTRIBUTION_STATS } from "../stats/describe.ts";
 import { FloatList } from "./_float_list.ts";
 
+/** Record flag → the metric counting it. */
+const FLAG_METRICS = [
+  ["not_streamed", "requests_not_streamed"],
+  ["usage_zero", "requests_usage_zero"],
+  ["hidden_reasoning", "requests_hidden_reasoning"],
+] as const;
+
+/**
+ * One trial's raw samples, each sorted ascending (available after
+ * {@linkcode TrialAccumulator.result}): what a level pools for its
+ * percentiles. Keys are the latency names of `LATENCY_DISTRIBUTIONS`.
+ */
+export interface TrialSamples {
+  /** Time to first token, ms, per completed request. */
+  ttft: Float64Array;
+  /** Time per output token, ms, per completed request with two or more tokens. */
+  tpot: Float64Array;
+  /** End-to-end latency, ms, per completed request. */
+  e2e: Float64Array;
+  /** Send time − scheduled time, ms, per request. */
+  schedule_lag: Float64Array;
+  /** Inter-token gaps, ms (not independent within a request). */
+  itl: BlockedSample;
+  /** Failed requests (not aborted), for failure-adjusted percentiles. */
+  failed: number;
+}
+
 /** One trial's metrics and failures. */
 export interface TrialMetrics {
   /** Metric id → value (ids whose value is undefined for this trial are absent). */
@@ -28,8 +55,15 @@ export interface TrialMetrics {
  * TPOT = (last token chunk − first token) / (streamed tokens − 1), per request
  * with at least two streamed tokens (`outputTokens − hiddenTokens`);
  * E2E = end − sent. Failed requests count in `requests_failed`
- * and in the trial's window, never in a latency statistic. Requests with
- * reason `aborted` (the user interrupted the run) are left out entirely.
+ * and in the trial's window, never in a latency statistic (the level adds
+ * failure-adjusted E2E percentiles). Requests with reason `aborted` (the
+ * user interrupted the run; the trial is marked incomplete) are left out of
+ * every metric and only counted, in `requests_aborted`.
+ *
+ * Counts kept for warnings: `requests_tokens_from_usage` and
+ * `requests_tokens_from_chunks` (where each completed request's output
+ * token count came from), `requests_not_streamed`, `requests_usage_zero`,
+ * `requests_hidden_reasoning` (record flags) and `reasoning_tokens_total`.
  *
  * @example
  * ```ts
@@ -70,6 +104,13 @@ export class TrialAccumulator {
   #end = -Infinity;
   #errors: Record<string, number> = {};
   #embeddings: boolean;
+  #aborted = 0;
+  #fromUsage = 0;
+  #fromChunks = 0;
+  #flags: Record<string, number> = {};
+  #reasoningTokens = 0;
+  #reasoningKnown = false;
+  #done = false;
 
   /**
    * @param slo Objectives for goodput (absent: no goodput metrics).
@@ -93,7 +134,11 @@ export class TrialAccumulator {
    * @param rec A measured request (warm-up records must not be added).
    */
   add(rec: RequestRecord): void {
-    if (!rec.ok && rec.error?.reason === "aborted") return;
+    if (!rec.ok && rec.error?.reason === "aborted") {
+      this.#aborted++;
+      return;
+    }
+    for (const f of rec.flags ?? []) this.#flags[f] = (this.#flags[f] ?? 0) + 1;
     this.#lag.push(rec.sentMs - rec.scheduledMs);
     if (rec.sentMs < this.#start) this.#start = rec.sentMs;
     const end = rec.endMs ?? rec.sentMs;
@@ -117,6 +162,12 @@ export class TrialAccumulator {
     for (let i = 1; i < c.length; i++) this.#itl.push(c[i] - c[i - 1]);
     const out = rec.outputTokens ?? c.length;
     this.#outputTokens += out;
+    if (rec.outputTokensSource === "usage") this.#fromUsage++;
+    else this.#fromChunks++;
+    if (typeof rec.reasoningTokens === "number") {
+      this.#reasoningKnown = true;
+      this.#reasoningTokens += rec.reasoningTokens;
+    }
     let tpot: number | undefined;
     const timed = out - (rec.hiddenTokens ?? 0); // tokens the stream carried
     if (timed > 1) {
@@ -191,6 +242,35 @@ export class TrialAccumulator {
     if (!this.#embeddings) m.output_tokens_total = this.#outputTokens;
     if (this.#inputKnown && this.#completed > 0) m.input_tokens_total = this.#inputTokens;
     m.duration_s = durationS;
+    if (this.#aborted > 0) m.requests_aborted = this.#aborted;
+    if (!this.#embeddings && this.#completed > 0) {
+      m.requests_tokens_from_usage = this.#fromUsage;
+      m.requests_tokens_from_chunks = this.#fromChunks;
+    }
+    for (const [flag, id] of FLAG_METRICS) if (this.#flags[flag]) m[id] = this.#flags[flag];
+    if (this.#reasoningKnown) m.reasoning_tokens_total = this.#reasoningTokens;
+    this.#done = true;
     return { metrics: m, errors: { ...this.#errors } };
+  }
+
+  /**
+   * The trial's raw samples, sorted; call after {@linkcode result}. They
+   * share the accumulator's memory: add nothing afterwards.
+   *
+   * @returns The samples.
+   * @throws {TypeError} When called before `result()`.
+   */
+  samples(): TrialSamples {
+    if (!this.#done) {
+      throw new TypeError("Cannot read a trial's samples: call result() first, it sorts them");
+    }
+    return {
+      ttft: this.#ttft.view(),
+      tpot: this.#tpot.view(),
+      e2e: this.#e2e.view(),
+      schedule_lag: this.#lag.view(),
+      itl: this.#itl,
+      failed: this.#failed,
+    };
   }
 }

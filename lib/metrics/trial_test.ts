@@ -51,7 +51,8 @@ function close(actual: number | undefined, expected: number, what: string, tol =
  *    TTFT 10, E2E 40, ITL gaps 10 and 20, TPOT (140 − 110) / (3 − 1) = 15.
  * B: sent 105, chunks at 125, 130, end 135; usage says 6 tokens (chunks carry
  *    several), 7 prompt tokens. TTFT 20, E2E 30, ITL gap 5,
- *    TPOT (135 − 125) / (6 − 1) = 2 (by chunk count it would be 10).
+ *    TPOT (130 − 125) / (6 − 1) = 1: it ends at the last token chunk, not at
+ *    the end (by chunk count it would be 5).
  * C: sent 110, one token at 150; 3 prompt tokens. TTFT 40, E2E 40, no ITL, no TPOT.
  * D: HTTP 500, sent 120, failure seen at 200 (the last event of the trial).
  * G: stream dropped, sent 130, tokens at 135, 140, failure at 145 (its TTFT of 5
@@ -111,13 +112,13 @@ Deno.test("TrialAccumulator: ITL gaps are pooled across requests", () => {
 
 Deno.test("TrialAccumulator: TPOT uses the usage token count and skips 1-token requests", () => {
   const { metrics: m } = run(scenario());
-  // TPOT = [15, 2] (C has one token: no TPOT).
-  close(m.tpot_mean_ms, 8.5, "tpot_mean_ms");
-  close(m.tpot_std_ms, 6.5, "tpot_std_ms");
-  close(m.tpot_min_ms, 2, "tpot_min_ms");
+  // TPOT = [15, 1] (C has one token: no TPOT).
+  close(m.tpot_mean_ms, 8, "tpot_mean_ms");
+  close(m.tpot_std_ms, 7, "tpot_std_ms");
+  close(m.tpot_min_ms, 1, "tpot_min_ms");
   close(m.tpot_max_ms, 15, "tpot_max_ms");
-  close(m.tpot_p50_ms, 8.5, "tpot_p50_ms");
-  close(m.tpot_p90_ms, 13.7, "tpot_p90_ms");
+  close(m.tpot_p50_ms, 8, "tpot_p50_ms");
+  close(m.tpot_p90_ms, 13.6, "tpot_p90_ms");
 });
 
 Deno.test("TrialAccumulator: no TPOT and no ITL when every request has one token", () => {
@@ -184,11 +185,13 @@ Deno.test("TrialAccumulator: the window does not depend on the order records are
   close(m.throughput_tokens_per_sec, 8, "throughput_tokens_per_sec");
 });
 
-Deno.test("TrialAccumulator: aborted records are ignored entirely", () => {
+Deno.test("TrialAccumulator: aborted records are left out of every metric, only counted", () => {
   const base = scenario().filter((r) => r.error?.reason !== "aborted");
   const withAborted = run(scenario());
   const without = run(base);
-  assert.deepEqual(withAborted.metrics, without.metrics);
+  const aborted = scenario().length - base.length;
+  assert.ok(aborted > 0);
+  assert.deepEqual(withAborted.metrics, { ...without.metrics, requests_aborted: aborted });
   assert.deepEqual(withAborted.errors, without.errors);
   assert.equal(withAborted.errors.aborted, undefined);
   // Only aborted records: nothing was measured.
@@ -196,6 +199,7 @@ Deno.test("TrialAccumulator: aborted records are ignored entirely", () => {
   assert.equal(m.requests_completed, 0);
   assert.equal(m.requests_failed, 0);
   assert.equal(m.duration_s, 0);
+  assert.equal(m.requests_aborted, 1);
 });
 
 Deno.test("TrialAccumulator: goodput needs every SLO given, with inclusive limits", () => {
@@ -203,11 +207,11 @@ Deno.test("TrialAccumulator: goodput needs every SLO given, with inclusive limit
   // plus 2 failures, which never meet an SLO. Window 0.1 s.
   const cases: { slo: Slo; good: number }[] = [
     { slo: { ttftMs: 20 }, good: 2 }, // A, B (20 <= 20)
-    { slo: { tpotMs: 2 }, good: 2 }, // B (2 <= 2), C (one token: no TPOT to miss)
+    { slo: { tpotMs: 1 }, good: 2 }, // B (1 <= 1), C (one token: no TPOT to miss)
     { slo: { e2eMs: 30 }, good: 1 }, // B (30 <= 30)
     { slo: { e2eMs: 40 }, good: 3 }, // A, B, C
     { slo: { ttftMs: 20, tpotMs: 15 }, good: 2 }, // A, B
-    { slo: { ttftMs: 20, tpotMs: 2, e2eMs: 40 }, good: 1 }, // B only
+    { slo: { ttftMs: 20, tpotMs: 1, e2eMs: 40 }, good: 1 }, // B only
     { slo: { ttftMs: 5 }, good: 0 },
   ];
   for (const { slo, good } of cases) {
@@ -241,4 +245,44 @@ Deno.test("TrialAccumulator: a trial with no records has counts but no rates", (
   assert.equal(m.duration_s, 0);
   assert.equal(m.ttft_mean_ms, undefined);
   assert.equal(m.throughput_tokens_per_sec, undefined);
+});
+
+Deno.test("TrialAccumulator: counts token sources, record flags and reasoning tokens", () => {
+  const { metrics: m } = run([
+    ...scenario(),
+    done(200, [210, 220], {
+      outputTokensSource: "chunks",
+      flags: ["not_streamed"],
+    } as Partial<RequestRecord>),
+    done(200, [210, 220, 230], {
+      outputTokens: 10,
+      flags: ["hidden_reasoning", "usage_zero"],
+      reasoningTokens: 7,
+      hiddenTokens: 7,
+    } as Partial<RequestRecord>),
+  ]);
+  assert.equal(m.requests_tokens_from_usage, 4); // A, B, C and the last
+  assert.equal(m.requests_tokens_from_chunks, 1);
+  assert.equal(m.requests_not_streamed, 1);
+  assert.equal(m.requests_usage_zero, 1);
+  assert.equal(m.requests_hidden_reasoning, 1);
+  assert.equal(m.reasoning_tokens_total, 7);
+  // Without flags or reasoning counts, those metrics are absent (not 0).
+  const { metrics: plain } = run(scenario());
+  assert.equal(plain.requests_not_streamed, undefined);
+  assert.equal(plain.reasoning_tokens_total, undefined);
+});
+
+Deno.test("TrialAccumulator: samples() hands over the sorted raw samples after result()", () => {
+  const acc = new TrialAccumulator();
+  assert.throws(() => acc.samples(), /call result\(\) first/);
+  for (const r of scenario()) acc.add(r);
+  acc.result();
+  const s = acc.samples();
+  assert.deepEqual(Array.from(s.ttft), [10, 20, 40]);
+  assert.deepEqual(Array.from(s.e2e), [30, 40, 40]);
+  assert.deepEqual(Array.from(s.tpot), [1, 15]);
+  assert.equal(s.itl.length, 3);
+  assert.equal(s.failed, 2);
+  assert.equal(s.schedule_lag.length, 5); // aborted left out
 });
