@@ -209,3 +209,166 @@ Deno.test("resolveModel: the first served model, an explicit model, and clear er
     return true;
   });
 });
+
+// --- stream shapes (flags) ---
+
+const sse = (obj: unknown) => `data: ${JSON.stringify(obj)}\n\n`;
+const chunk = (text: string) => sse({ choices: [{ index: 0, text, finish_reason: null }] });
+const delta = (d: unknown, finish: string | null = null) =>
+  sse({ choices: [{ index: 0, delta: d, finish_reason: finish }] });
+
+Deno.test("all token chunks in one read: ok, flagged not_streamed; one token chunk alone is not", () => {
+  const rec = read([{ text: fixture("vllm_completions.sse"), t: 5 }]);
+  assert.equal(rec.ok, true);
+  assert.deepEqual(rec.flags, ["not_streamed"]);
+  const evs = events(fixture("vllm_completions.sse"));
+  const spread = read(evs.map((text, i) => ({ text, t: 10 + i })));
+  assert.equal(spread.flags, undefined, "token chunks in their own reads");
+  const one = read([{
+    text: chunk("a") + sse({ choices: [], usage: { completion_tokens: 1 } }) + "data: [DONE]\n\n",
+    t: 3,
+  }]);
+  assert.equal(one.ok, true);
+  assert.equal(one.flags, undefined, "a single token chunk says nothing about streaming");
+});
+
+Deno.test("a non-SSE content type is flagged; a JSON body without events fails 'the server did not stream'", () => {
+  const enc2 = (s: string) => enc.encode(s);
+  // SSE bytes under a wrong content type, complete: ok but flagged.
+  let rec = newRecord(0, "measure", 0, 0, 0, 0);
+  let r = new StreamReader(rec);
+  r.head(200, 1, "text/plain");
+  r.body(enc2(chunk("a")), 2);
+  r.body(enc2(chunk("b") + "data: [DONE]\n\n"), 3);
+  r.finish(3);
+  assert.equal(rec.ok, true);
+  assert.deepEqual(rec.flags, ["not_streamed"]);
+  // A plain JSON completion: a failure that names the problem.
+  const json =
+    '{"choices":[{"text":"a b","finish_reason":"length"}],"usage":{"completion_tokens":2}}';
+  for (const ct of ["application/json", undefined]) {
+    rec = newRecord(0, "measure", 0, 0, 0, 0);
+    r = new StreamReader(rec);
+    r.head(200, 1, ct);
+    r.body(enc2(json), 2);
+    r.finish(2);
+    assert.equal(rec.ok, false);
+    assert.equal(rec.error?.reason, "not_streamed", String(ct));
+    assert.match(rec.error!.message, /the server did not stream/);
+    assert.doesNotMatch(rec.error!.message, /without \[DONE\]/);
+    assert.deepEqual(rec.flags, ["not_streamed"]);
+  }
+  // A cut SSE stream is still stream_incomplete.
+  rec = newRecord(0, "measure", 0, 0, 0, 0);
+  r = new StreamReader(rec);
+  r.head(200, 1, "text/event-stream; charset=utf-8");
+  r.body(enc2(chunk("a")), 2);
+  r.finish(2);
+  assert.equal(rec.error?.reason, "stream_incomplete");
+  assert.equal(rec.flags, undefined);
+});
+
+Deno.test("usage of 0 completion tokens with content: chunk count, flagged usage_zero", () => {
+  const rec = read([
+    { text: chunk("a"), t: 1 },
+    { text: chunk("b"), t: 2 },
+    {
+      text: sse({ choices: [], usage: { prompt_tokens: 2, completion_tokens: 0 } }) +
+        "data: [DONE]\n\n",
+      t: 3,
+    },
+  ]);
+  assert.equal(rec.ok, true);
+  assert.equal(rec.outputTokens, 2);
+  assert.equal(rec.outputTokensSource, "chunks");
+  assert.deepEqual(rec.flags, ["usage_zero"]);
+});
+
+Deno.test("reasoning tokens: hidden when none were streamed, not when reasoning deltas were", () => {
+  const u = sse({
+    choices: [],
+    usage: { completion_tokens: 12, completion_tokens_details: { reasoning_tokens: 9 } },
+  }) + "data: [DONE]\n\n";
+  const hidden = read([
+    { text: delta({ content: "a" }), t: 1 },
+    { text: delta({ content: "b" }), t: 2 },
+    { text: delta({ content: "c" }, "stop") + u, t: 3 },
+  ]);
+  assert.equal(hidden.ok, true);
+  assert.equal(hidden.outputTokens, 12);
+  assert.equal(hidden.reasoningTokens, 9);
+  assert.equal(hidden.hiddenTokens, 9);
+  assert.deepEqual(hidden.flags, ["hidden_reasoning"]);
+
+  const parts = [
+    ...Array.from(
+      { length: 9 },
+      (_, i) => ({ text: delta({ reasoning_content: `r${i}` }), t: 1 + i }),
+    ),
+    { text: delta({ content: "a" }), t: 20 },
+    { text: delta({ content: "b" }), t: 21 },
+    { text: delta({ content: "c" }, "stop") + u, t: 22 },
+  ];
+  const streamed = read(parts);
+  assert.equal(streamed.outputTokens, 12);
+  assert.equal(streamed.reasoningTokens, 9);
+  assert.equal(streamed.hiddenTokens, undefined, "streamed reasoning is output");
+  assert.equal(streamed.flags, undefined);
+  // The same through the slow path (reasoning beside usage in one chunk).
+  const slow = read([
+    { text: delta({ content: "a" }), t: 1 },
+    {
+      text: sse({
+        choices: [{ index: 0, delta: { reasoning: "hm" }, finish_reason: "stop" }],
+        usage: { completion_tokens: 5, completion_tokens_details: { reasoning_tokens: 3 } },
+      }),
+      t: 2,
+    },
+  ]);
+  assert.equal(slow.hiddenTokens, undefined);
+  assert.equal(slow.reasoningTokens, 3);
+});
+
+Deno.test("tool-call and refusal deltas are token chunks, on the fast and the slow path", () => {
+  const tool = (args: string) =>
+    delta({ tool_calls: [{ index: 0, function: { arguments: args } }] });
+  const rec = read([
+    { text: delta({ role: "assistant", content: null }), t: 1 },
+    { text: tool('{"a"'), t: 2 },
+    { text: tool(":1}"), t: 3 },
+    {
+      text: sse({
+        choices: [{
+          index: 0,
+          delta: { tool_calls: [{ index: 0, function: { arguments: " " } }] },
+          finish_reason: "tool_calls",
+        }],
+        usage: { completion_tokens: 3 },
+      }) + "data: [DONE]\n\n",
+      t: 4,
+    },
+  ]);
+  assert.equal(rec.ok, true);
+  assert.deepEqual(rec.chunkMs, [2, 3, 4]);
+  const refusal = read([
+    { text: delta({ refusal: "I can't" }), t: 1 },
+    { text: delta({ refusal: " help" }, "stop") + "data: [DONE]\n\n", t: 2 },
+  ]);
+  assert.equal(refusal.ok, true);
+  assert.deepEqual(refusal.chunkMs, [1, 2]);
+});
+
+Deno.test("a resend restarts the send time and is counted", () => {
+  const rec = newRecord(0, "measure", 0, 0, 0, 0);
+  const r = new StreamReader(rec);
+  r.sent(1);
+  r.resent(2, 40);
+  r.head(200, 45, "text/event-stream");
+  r.body(enc.encode(chunk("a")), 50);
+  r.body(enc.encode(chunk("b") + "data: [DONE]\n\n"), 60);
+  r.finish(60);
+  assert.equal(rec.ok, true);
+  assert.equal(rec.sentMs, 40, "TTFT counts from the attempt that was answered");
+  assert.equal(rec.attempts, 2);
+  assert.deepEqual(rec.flags, ["retried"]);
+});
