@@ -885,3 +885,65 @@ Deno.test("http1: https with keep-alive, a chunked body and a certificate from c
     await server.shutdown();
   }
 });
+
+Deno.test("http1: a reused connection closed after the request was read fails; the request is not sent again", async () => {
+  const requests: number[] = [];
+  const server = rawServer(async (conn, index) => {
+    const reader = new RequestReader(conn);
+    await reader.next();
+    requests.push(index);
+    await writeText(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    if (await reader.next()) requests.push(index);
+    // read the second request, then close without a response byte
+  });
+  const t = createHttp1Transport();
+  try {
+    await send(t, server.port);
+    const resends: number[] = [];
+    const p = t.send({
+      url: new URL(`http://127.0.0.1:${server.port}/`),
+      method: "POST",
+      headers: {},
+      body: enc.encode("{}"),
+    }, { onHead() {}, onBody() {}, onResend: (a) => resends.push(a) });
+    const err = await rejectsWith(p, "dropped");
+    assert.match(err.message, /after the request was sent, before any response byte/);
+    assert.match(err.message, /reused keep-alive connection/);
+    assert.deepEqual(requests, [0, 0], "the server saw the request once");
+    assert.equal(server.accepted, 1, "no new connection was opened to send it again");
+    assert.deepEqual(resends, []);
+  } finally {
+    t.close();
+    await server.close();
+  }
+});
+
+Deno.test("http1: a connection the server closed while idle is never written to (no resend needed)", async () => {
+  const got: string[] = [];
+  const server = rawServer(async (conn, index) => {
+    const reader = new RequestReader(conn);
+    const req = await reader.next();
+    if (!req) return;
+    got.push(`${index}`);
+    await writeText(conn, `HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n${index}`);
+    // closes: the idle pooled connection is dead
+  });
+  const t = createHttp1Transport();
+  try {
+    await send(t, server.port);
+    await delay(50);
+    const resends: number[] = [];
+    let body = "";
+    await t.send({ url: new URL(`http://127.0.0.1:${server.port}/`), method: "GET", headers: {} }, {
+      onHead() {},
+      onBody: (b) => (body += dec.decode(b)),
+      onResend: (a) => resends.push(a),
+    });
+    assert.equal(body, "1");
+    assert.deepEqual(resends, [], "the closed connection was skipped, not tried");
+    assert.deepEqual(got, ["0", "1"]);
+  } finally {
+    t.close();
+    await server.close();
+  }
+});
