@@ -12,8 +12,9 @@
  *   the server (or a proxy in front of it) buffered the output: the record
  *   is flagged `not_streamed`. Such a request stays **ok** when its stream is
  *   complete: it was served, its E2E and token count are right, so it counts
- *   in throughput and E2E; its TTFT, ITL and TPOT do not time generation, and
- *   the metrics leave flagged records out of them. A body that is not an SSE
+ *   in throughput and E2E; its TTFT, ITL and TPOT do not time generation
+ *   (the chunk times are real read times, all equal), so statistics of those
+ *   must leave flagged records out. A body that is not an SSE
  *   stream and ends without an end marker (a plain JSON completion from a
  *   server that ignores `stream: true`) is a **failure** with reason
  *   `not_streamed` and a message that says "the server did not stream".
