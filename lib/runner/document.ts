@@ -9,10 +9,13 @@
 import type { Backend, BackendClient } from "../backends/backend.ts";
 import type { BenchmarkSpec } from "../config/benchmark.ts";
 import type { SaturationSearch } from "../load/search.ts";
-import { METRIC_IDS } from "../metrics/ids.ts";
+import { LATENCY_DISTRIBUTIONS, METRIC_IDS } from "../metrics/ids.ts";
+import type { TrialSamples } from "../metrics/trial.ts";
+import { BlockedSample } from "../stats/blocked_sample.ts";
+import { pooledQuantile, type RankedSample, sortedSample } from "../stats/quantile_interval.ts";
 import type { LevelResult, ResultsDocument, TrialResult } from "../results/document.ts";
 import type { PlannedLevel } from "../results/plan.ts";
-import { summarizeTrials } from "../stats/summary.ts";
+import { type MetricSummary, summarizePooled, summarizeTrials } from "../stats/summary.ts";
 import { VERSION } from "../version.ts";
 import type { WorkloadFingerprint } from "../workload/fingerprint.ts";
 import type { Workload } from "../workload/types.ts";
@@ -23,9 +26,20 @@ import type { InterruptionCause } from "./session.ts";
  * (all trials when none completed), errors and requests not issued are
  * summed over all.
  *
+ * With the trials' raw samples, each latency's minimum, maximum and
+ * percentiles are over the pooled values of those trials (`basis:
+ * "pooled"`) with distribution-free intervals (none where too few values:
+ * `noInterval`); ITL's interval treats trials as clusters (gaps within a
+ * request are not independent). When any request failed, failure-adjusted
+ * E2E percentiles count each failure as slower than every completed
+ * request. Means, standard deviations, rates and counts are the mean over
+ * trials with a Student-t interval.
+ *
  * @param level The level.
  * @param trials Its trials, in order.
  * @param confidence Confidence level of the intervals.
+ * @param samples Each trial's raw samples, in the same order (absent:
+ *   every statistic is the mean over trials).
  * @returns The level result.
  *
  * @example
@@ -44,9 +58,15 @@ export function summarizeLevel(
   level: PlannedLevel,
   trials: TrialResult[],
   confidence: number,
+  samples?: readonly (TrialSamples | undefined)[],
 ): LevelResult {
   const complete = trials.filter((t) => t.complete);
   const basis = complete.length > 0 ? complete : trials;
+  const summary = summarizeTrials(basis.map((t) => t.metrics), confidence, METRIC_IDS);
+  const basisSamples = samples ? basis.map((t) => samples[trials.indexOf(t)]) : [];
+  if (basisSamples.length > 0 && basisSamples.every((s) => s !== undefined)) {
+    Object.assign(summary, pooledSummaries(basis, basisSamples as TrialSamples[], confidence));
+  }
   const errors: Record<string, number> = {};
   let notIssued = 0;
   for (const t of trials) {
@@ -58,10 +78,83 @@ export function summarizeLevel(
     concurrency: level.concurrency,
     ...(level.requestRate !== undefined ? { requestRate: level.requestRate } : {}),
     trials,
-    summary: summarizeTrials(basis.map((t) => t.metrics), confidence, METRIC_IDS),
+    summary,
     errors,
     ...(notIssued > 0 ? { notIssued } : {}),
   };
+}
+
+function pooledSummaries(
+  trials: readonly TrialResult[],
+  samples: readonly TrialSamples[],
+  confidence: number,
+): Record<string, MetricSummary> {
+  const out: Record<string, MetricSummary> = {};
+  const perTrial = (id: string) => trials.map((t) => t.metrics[id] ?? null);
+  for (const name of LATENCY_DISTRIBUTIONS) {
+    let pooled: RankedSample, parts: RankedSample[];
+    if (name === "itl") {
+      parts = samples.map((s) => s.itl);
+      pooled = BlockedSample.pool(samples.map((s) => s.itl));
+    } else {
+      const arrays = samples.map((s) => s[name]);
+      parts = arrays.map(sortedSample);
+      pooled = sortedSample(mergeSorted(arrays));
+    }
+    const stats = summarizePooled(
+      pooled,
+      parts,
+      Object.fromEntries(["min", "max", "p50", "p90", "p95", "p99"].map((s) => [
+        s,
+        perTrial(`${name}_${s}_ms`),
+      ])),
+      confidence,
+      { independent: name !== "itl" },
+    );
+    for (const [stat, summary] of Object.entries(stats)) out[`${name}_${stat}_ms`] = summary;
+  }
+  // Failure-adjusted E2E: failures ranked above every completed request.
+  const failed = samples.reduce((n, s) => n + s.failed, 0);
+  if (failed > 0) {
+    const adjusted = (s: Float64Array, f: number): RankedSample => ({
+      length: s.length + f,
+      atRanks: (ranks) => ranks.map((r) => (r < s.length ? s[r] : Infinity)),
+      countAtMost: (x) => (x === Infinity ? s.length + f : sortedSample(s).countAtMost(x)),
+    });
+    const parts = samples.map((s) => adjusted(s.e2e, s.failed));
+    const pooled = adjusted(mergeSorted(samples.map((s) => s.e2e)), failed);
+    for (const [stat, p] of [["p50", 0.5], ["p90", 0.9], ["p95", 0.95], ["p99", 0.99]] as const) {
+      const q = pooledQuantile(pooled, parts, p, confidence)!;
+      const values = parts.map((part) => {
+        if (part.length === 0) return null;
+        const h = (part.length - 1) * p, f = Math.floor(h);
+        const [a, b] = part.atRanks([f, Math.min(f + 1, part.length - 1)]);
+        return b === Infinity ? (h === f ? a : Infinity) : a + (h - f) * (b - a);
+      });
+      const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
+      out[`e2e_failure_adjusted_${stat}_ms`] = {
+        value: q.value,
+        ci: q.ci,
+        trials: values,
+        basis: "pooled",
+        ...(finite.length > 1
+          ? { spread: { min: Math.min(...finite), max: Math.max(...finite) } }
+          : {}),
+        ...(q.noInterval ? { noInterval: q.noInterval } : {}),
+      };
+    }
+  }
+  return out;
+}
+
+function mergeSorted(arrays: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out.sort();
 }
 
 /** Everything the document is built from. */

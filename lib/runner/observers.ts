@@ -10,7 +10,7 @@
 import { LiveStats } from "../metrics/live.ts";
 import { LoadDeliveredAccumulator } from "../metrics/load_delivered.ts";
 import { TimeSeriesAccumulator } from "../metrics/time_series.ts";
-import { TrialAccumulator } from "../metrics/trial.ts";
+import { TrialAccumulator, type TrialSamples } from "../metrics/trial.ts";
 import type { Slo } from "../config/benchmark.ts";
 import { nullSink, openJsonlSink, type RecordSink } from "../record/jsonl_sink.ts";
 import type { RequestRecord } from "../record/record.ts";
@@ -99,6 +99,7 @@ export class TrialMetricsObserver implements RunObserver {
   #delivered: LoadDeliveredAccumulator | null = null;
   #level = -1;
   #trial = -1;
+  #samples: TrialSamples | undefined;
 
   /**
    * @param slo Goodput objectives.
@@ -141,6 +142,7 @@ export class TrialMetricsObserver implements RunObserver {
    */
   finish(plan: TrialPlan, complete: boolean, notIssued: number): TrialResult {
     const r = this.#acc!.result();
+    this.#samples = this.#acc!.samples();
     const trial: TrialResult = { ...r, complete, timeSeries: this.#series!.result() };
     if (notIssued > 0) trial.notIssued = notIssued;
     const load = plan.level.load;
@@ -160,6 +162,18 @@ export class TrialMetricsObserver implements RunObserver {
     this.#acc = this.#series = this.#delivered = null;
     this.#level = this.#trial = -1;
     return trial;
+  }
+
+  /**
+   * Hands over the raw samples of the trial last finished (for the level's
+   * pooled percentiles) and forgets them.
+   *
+   * @returns The samples, or undefined when no trial finished since the last call.
+   */
+  takeSamples(): TrialSamples | undefined {
+    const s = this.#samples;
+    this.#samples = undefined;
+    return s;
   }
 }
 

@@ -9,6 +9,7 @@
 
 import type { BenchmarkSpec } from "../config/benchmark.ts";
 import { levelPattern } from "../load/level_pattern.ts";
+import type { TrialSamples } from "../metrics/trial.ts";
 import type { LevelResult, TrialResult } from "../results/document.ts";
 import type { PlannedLevel } from "../results/plan.ts";
 import { summarizeLevel } from "./document.ts";
@@ -87,6 +88,7 @@ export async function runLevel(
     await pattern(level.warmupRequests, -1).run(issuer.forRun("warmup", level.index, -1), signal);
   }
   const trials: TrialResult[] = [];
+  const samples: (TrialSamples | undefined)[] = [];
   for (let t = 0; t < level.trials && !signal.aborted; t++) {
     const p = pattern(level.requestsPerTrial ?? undefined, t);
     await observers.emit("onTrialStart", { level, trial: t, startMs: performance.now() });
@@ -97,13 +99,15 @@ export async function runLevel(
       !signal.aborted,
       report.notIssued,
     );
+    const trialSamples = ctx.metrics.takeSamples();
     await observers.emit("onTrialEnd", { level, trial: t, result });
     if (empty && signal.aborted) break;
     if (result.load?.fellBehind) ctx.warn(fellBehindMessage(level, t, result));
     trials.push(result);
+    samples.push(trialSamples);
   }
   if (trials.length === 0) return null;
-  const result = summarizeLevel(level, trials, spec.confidenceLevel);
+  const result = summarizeLevel(level, trials, spec.confidenceLevel, samples);
   await observers.emit("onLevelEnd", { level, result });
   return result;
 }
