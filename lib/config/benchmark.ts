@@ -134,8 +134,12 @@ export const benchmarkSpecSchema = z.strictObject({
   mode: z.enum(["latency", "throughput", "serve"]).default("latency"),
   /** Concurrency levels, each run separately (latency mode). */
   concurrency: z.array(positiveInt).min(1).optional(),
-  /** Requests per level before measuring, not measured. */
-  warmup: z.number().int().min(0).default(1),
+  /**
+   * Requests per level before measuring, not measured. @default one per
+   * connection of the level: max(1, its concurrency), so no measured
+   * request pays for opening a connection.
+   */
+  warmup: z.number().int().min(0).optional(),
   /**
    * Measured requests per level per trial. @default 10, or unbounded in
    * `serve` mode when `durationS` bounds the level.

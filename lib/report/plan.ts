@@ -56,7 +56,7 @@ export function renderPlan(plan: RunPlan): string {
   if (plan.slo) lines.push(`slo        ${describe(plan.slo)}`);
   lines.push(
     `mode       ${plan.mode}; ${plan.trials} trial${plan.trials === 1 ? "" : "s"} per level, ` +
-      `${plan.warmup} warm-up request${plan.warmup === 1 ? "" : "s"} per level, seed ${plan.seed}`,
+      `${warmupWords(plan.levels.map((l) => l.warmupRequests), plan.warmup)}, seed ${plan.seed}`,
   );
   lines.push("");
   if (plan.sweep) {
@@ -108,4 +108,13 @@ function describe(o: Record<string, unknown>): string {
 
 function shellWord(w: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`;
+}
+
+// "1 warm-up request per level", or per level when levels differ (the
+// default warm-up: one per connection).
+function warmupWords(perLevel: number[], warmup: number): string {
+  const distinct = [...new Set(perLevel)];
+  if (distinct.length > 1) return `warm-up ${perLevel.join("/")} requests (one per connection)`;
+  const n = distinct[0] ?? warmup;
+  return `${n} warm-up request${n === 1 ? "" : "s"} per level`;
 }

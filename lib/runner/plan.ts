@@ -148,7 +148,7 @@ export function makePlan(run: ResolvedRun): RunPlan {
     levels,
     sweep: planSweep(spec),
     trials: spec.trials,
-    warmup: spec.warmup,
+    warmup: spec.warmup ?? Math.max(1, ...levels.map((l) => l.warmupRequests)),
     seed: spec.seed,
     confidenceLevel: spec.confidenceLevel,
     sampling: { ...spec.sampling },
@@ -224,12 +224,19 @@ function openLoad(spec: BenchmarkSpec, rate: number): LevelLoad {
   };
 }
 
+// The warm-up: `warmup` when given, else one request per connection of the
+// level (max(1, concurrency)), so no measured request pays for opening one.
 function level(spec: BenchmarkSpec, index: number, load: LevelLoad): PlannedLevel {
+  const l = levelOf(spec, index, load);
+  return spec.warmup === undefined ? { ...l, warmupRequests: Math.max(1, l.concurrency) } : l;
+}
+
+function levelOf(spec: BenchmarkSpec, index: number, load: LevelLoad): PlannedLevel {
   const runs = spec.runs ?? null;
   const base = {
     index,
     description: describeLevelLoad(load),
-    warmupRequests: spec.warmup,
+    warmupRequests: spec.warmup ?? 1,
     trials: spec.trials,
     load,
   };
