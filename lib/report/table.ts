@@ -1,6 +1,7 @@
 /**
  * The console table: metrics as rows, levels as columns, `value ± half-width`
- * where a confidence interval exists.
+ * for means over trials, `value (low–high)` for percentiles over the pooled
+ * requests, and notes under it (see `notes.ts`).
  *
  * @module
  */
@@ -10,6 +11,7 @@ import Table from "npm:cli-table3@^0.6.5";
 import { METRIC_IDS } from "../metrics/ids.ts";
 import type { ResultsDocument } from "../results/document.ts";
 import { formatValue } from "./format.ts";
+import { levelLabel, tableNotes } from "./notes.ts";
 
 /** Options of {@linkcode renderTable}. */
 export interface RenderTableOptions {
@@ -60,22 +62,14 @@ export function renderTable(doc: ResultsDocument, options: RenderTableOptions = 
     `mode ${cfg.mode ?? "?"} · ${trials} trial${trials === 1 ? "" : "s"} × ${
       cfg.runs ?? "?"
     } requests per level` +
-      (Number(trials) > 1 ? ` · value ± ${cl} CI half-width over trials` : ""),
+      (Number(trials) > 1 ? ` · value ± ${cl} CI half-width over trials` : "") +
+      ` · percentiles over the pooled requests (low–high: ${cl} interval)`,
   );
   if (doc.workload) lines.push(renderFingerprint(doc.workload));
   if (doc.interrupted) lines.push(`INTERRUPTED: ${doc.interruption ?? "run cut short"}`);
   for (const w of doc.warnings) lines.push(`warning: ${w}`);
 
-  const head = [
-    "metric",
-    ...doc.levels.map((l) =>
-      l.mode === "throughput"
-        ? `burst ${l.concurrency}`
-        : l.mode === "serve"
-        ? `r=${l.requestRate === "inf" ? "inf" : `${l.requestRate}/s`}`
-        : `c=${l.concurrency}`
-    ),
-  ];
+  const head = ["metric", ...doc.levels.map(levelLabel)];
   const table = new Table({
     head,
     style: {
@@ -98,7 +92,11 @@ export function renderTable(doc: ResultsDocument, options: RenderTableOptions = 
         const s = l.summary[id];
         if (!s) return "—";
         const v = formatValue(id, s.value);
-        return s.ci ? `${v} ± ${formatValue(id, (s.ci[1] - s.ci[0]) / 2)}` : v;
+        if (!s.ci) return v;
+        if (s.basis === "pooled") {
+          return `${v} (${formatValue(id, s.ci[0])}–${formatValue(id, s.ci[1])})`;
+        }
+        return `${v} ± ${formatValue(id, (s.ci[1] - s.ci[0]) / 2)}`;
       }),
     ]);
   }
@@ -113,6 +111,7 @@ export function renderTable(doc: ResultsDocument, options: RenderTableOptions = 
     table.push(["not issued", ...doc.levels.map((l) => String(l.notIssued ?? 0))]);
   }
   lines.push(table.toString());
+  lines.push(...tableNotes(doc).map((n) => `note: ${n}`));
   lines.push(...loadDeliveredLines(doc));
   if (doc.sweep) lines.push(sweepLine(doc.sweep));
   if (doc.recordsFile) lines.push(`records: ${doc.recordsFile}`);

@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import type { LevelResult, ResultsDocument } from "../results/document.ts";
+import { tableNotes } from "./notes.ts";
+import { renderTable } from "./table.ts";
+
+function doc(
+  summary: LevelResult["summary"],
+  errors: Record<string, number> = {},
+): ResultsDocument {
+  return {
+    schemaVersion: 1,
+    tool: { name: "splleed", version: "0", deno: "2" },
+    config: { trials: 2, confidenceLevel: 0.95, mode: "latency", runs: 10 },
+    backend: { kind: "simulator", model: "m" },
+    startedAt: "",
+    finishedAt: "",
+    interrupted: false,
+    interruption: null,
+    warnings: [],
+    recordsFile: null,
+    levels: [{ mode: "latency", concurrency: 4, trials: [], errors, summary }],
+  };
+}
+
+Deno.test("table: pooled percentiles show their interval, and the missing ones are explained", () => {
+  const text = renderTable(doc({
+    ttft_p50_ms: { value: 20, ci: [18, 25], trials: [19, 21], basis: "pooled" },
+    ttft_p99_ms: {
+      value: 90,
+      ci: null,
+      trials: [80, 95],
+      basis: "pooled",
+      noInterval: { values: 20, needed: 368 },
+    },
+    itl_p50_ms: {
+      value: 5,
+      ci: null,
+      trials: [5],
+      basis: "pooled",
+      noInterval: { values: 900, needed: 6, trials: 2 },
+    },
+    ttft_mean_ms: { value: 30, ci: [28, 32], trials: [29, 31] },
+  }));
+  assert.match(text, /20\.00 \(18\.00–25\.00\)/);
+  assert.match(text, /30\.00 ± 2\.00/);
+  assert.match(text, /note: c=4: no 95 % interval for ttft_p99_ms: 20 requests pooled, 368 needed/);
+  assert.match(text, /note: c=4: no 95 % interval for itl_p50_ms: .*needs at least 2 trials/);
+});
+
+Deno.test("notes: failures, chunk-counted tokens, unstreamed responses, usage 0, non-finite values", () => {
+  const lines = tableNotes(doc({
+    requests_failed: { value: 1.5, ci: null, trials: [1, 2] },
+    requests_tokens_from_chunks: { value: 2, ci: null, trials: [2, 2] },
+    requests_tokens_from_usage: { value: 8, ci: null, trials: [8, 8] },
+    requests_not_streamed: { value: 1, ci: null, trials: [1, null] },
+    requests_usage_zero: { value: 2, ci: null, trials: [null, 2] },
+    tpot_mean_ms: { value: 3, ci: null, trials: [3, NaN], nonFinite: 1 },
+  }, { http_500: 3 }));
+  assert.equal(lines.length, 5, lines.join("\n"));
+  assert.match(lines[0], /c=4: 3 requests failed \(http_500 3\).*e2e_failure_adjusted_/);
+  assert.match(lines[1], /4 of 20 requests had their output tokens counted from chunks/);
+  assert.match(lines[1], /"include_usage": true/);
+  assert.match(lines[2], /1 response was not streamed.*TPOT and ITL are not a valid token timing/);
+  assert.match(lines[3], /2 responses reported usage of 0 output tokens/);
+  assert.match(lines[4], /tpot_mean_ms \(1\)/);
+  assert.deepEqual(tableNotes(doc({ ttft_p50_ms: { value: 1, ci: [0, 2], trials: [1] } })), []);
+});
