@@ -7,12 +7,16 @@
  *
  * A request is sent once. An idle pooled connection keeps one read pending,
  * so a connection the server closed while idle is known closed and never
- * used; a request is sent again, on a new connection, only when writing it
- * failed on a reused connection (it provably never reached the server; the
- * handler's `onResend` is told). A connection that closes after the request
- * was written and before any response byte fails the request
- * (`"dropped"`, "closed ... after the request was sent"): the server may have
- * read it and done the work, so it is never silently sent twice.
+ * used, and a server that closes each connection right after answering a
+ * POST while claiming keep-alive (llama.cpp's) is recognised and its
+ * connections are no longer pooled (see `take`; the wait that learns it is
+ * reported through `onStart`, so it is not counted as the server's time). A
+ * request is sent again, on a new connection, only when writing it failed on
+ * a reused connection (it provably never reached the server; the handler's
+ * `onResend` is told). A connection that closes after the request was
+ * written and before any response byte fails the request (`"dropped"`,
+ * "closed ... after the request was sent"): the server may have read it and
+ * done the work, so it is never silently sent twice.
  *
  * @module
  */
@@ -49,6 +53,20 @@ export interface Http1TransportOptions {
 const encoder = new TextEncoder();
 /** Sends that may take a pooled connection (later ones connect afresh). */
 const MAX_ATTEMPTS = 8;
+/**
+ * How long a connection that has just answered a POST is watched for a close
+ * before it is first reused on an origin not yet known to keep connections
+ * open: see `take`.
+ */
+const PROBE_MS = 20;
+
+/** What the client has learnt about an origin's keep-alive. */
+interface OriginState {
+  /** A connection was reused after answering a POST, and answered again. */
+  keeps: boolean;
+  /** The server closes a connection right after answering (despite keep-alive). */
+  closes: boolean;
+}
 
 interface PooledConn {
   conn: Deno.Conn;
@@ -65,6 +83,10 @@ interface PooledConn {
   busy: boolean;
   /** The server closed (or wrote to) the connection while it was idle: not reusable. */
   closed: boolean;
+  /** When the connection last went idle (`performance.now()`). */
+  idleSinceMs: number;
+  /** Whether the last request on the connection was a POST. */
+  lastPost: boolean;
 }
 
 /**
@@ -98,6 +120,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
   const bufBytes = options.readBufferBytes ?? 65536;
   const maxIdle = options.maxIdlePerOrigin ?? 4096;
   const idle = new Map<string, PooledConn[]>();
+  const origins = new Map<string, OriginState>();
   // A benchmark sends the same few bodies, with the same URL and headers
   // objects, over and over: keep each one's encoded request.
   // (Keyed by identity: a caller must not mutate a body or headers object it
@@ -142,20 +165,61 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
       });
     }
     if (url.protocol === "http:") (conn as Deno.TcpConn).setNoDelay(true);
-    return { conn, buf: new Uint8Array(bufBytes), uses: 0, watch: null, busy: true, closed: false };
+    return {
+      conn,
+      buf: new Uint8Array(bufBytes),
+      uses: 0,
+      watch: null,
+      busy: true,
+      closed: false,
+      idleSinceMs: 0,
+      lastPost: false,
+    };
   }
 
-  /** Takes an idle connection to `origin` that the server has not closed. */
-  function take(origin: string): PooledConn | undefined {
+  function originState(origin: string): OriginState {
+    let st = origins.get(origin);
+    if (st === undefined) origins.set(origin, st = { keeps: false, closes: false });
+    return st;
+  }
+
+  /**
+   * Takes an idle connection to `origin` that the server has not closed, and
+   * says whether it waited to learn that.
+   *
+   * Some servers (llama.cpp's among them) close a keep-alive connection right
+   * after a streamed response while claiming keep-alive. The next request,
+   * sent within microseconds, would take the connection before its close
+   * arrived and fail after being written (the request may not be resent).
+   * So until an origin is known to keep connections open after a POST, a
+   * connection that answered a POST a moment ago is watched for up to
+   * {@linkcode PROBE_MS} first: a close seen then marks the origin as one
+   * that closes (its connections are no longer pooled); a connection reused
+   * and answered marks it as one that keeps them (no more waiting).
+   */
+  async function take(origin: string): Promise<{ pc?: PooledConn; waited: boolean }> {
     const list = idle.get(origin);
-    if (list === undefined) return undefined;
+    if (list === undefined) return { waited: false };
+    const st = originState(origin);
+    let waited = false;
     for (;;) {
       const pc = list.pop();
-      if (pc === undefined) return undefined;
+      if (pc === undefined) return { waited };
+      const idleMs = performance.now() - pc.idleSinceMs;
+      if (!pc.closed && !st.keeps && pc.lastPost && idleMs < PROBE_MS && pc.watch !== null) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          pc.watch,
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, PROBE_MS - idleMs))),
+        ]);
+        clearTimeout(timer);
+        waited = true;
+        if (pc.closed) st.closes = true;
+      }
       if (!pc.closed) {
         pc.busy = true;
         pc.conn.ref();
-        return pc;
+        return { pc, waited };
       }
       safeClose(pc.conn);
     }
@@ -164,6 +228,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
   /** Leaves a read pending on an idle connection, to learn when the server closes it. */
   function watch(pc: PooledConn): void {
     pc.busy = false;
+    pc.idleSinceMs = performance.now();
     pc.conn.unref();
     pc.watch = pc.conn.read(pc.buf).then(
       (n) => {
@@ -179,6 +244,10 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
   }
 
   function release(origin: string, pc: PooledConn): void {
+    if (originState(origin).closes) {
+      safeClose(pc.conn);
+      return;
+    }
     let list = idle.get(origin);
     if (!list) idle.set(origin, list = []);
     if (list.length >= maxIdle) {
@@ -352,9 +421,13 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
       // sent again only when writing it failed on a reused connection: it never
       // reached the server. Anything later is a failure, never a resend.
       for (let attempt = 1;; attempt++) {
-        const pooled = attempt <= MAX_ATTEMPTS ? take(origin) : undefined;
+        const taken = attempt <= MAX_ATTEMPTS ? await take(origin) : { waited: false };
+        if (attempt === 1 && taken.waited) handler.onStart?.(performance.now());
+        const pooled = taken.pc;
         const pc = pooled ?? await connectAbortable(url, signal);
         if (attempt > 1) handler.onResend?.(attempt, performance.now());
+        const reusedAfterPost = pooled !== undefined && pc.lastPost;
+        pc.lastPost = request.method === "POST";
         let current: PooledConn | undefined = pc;
         const onAbort = () => {
           if (current) safeClose(current.conn);
@@ -365,6 +438,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
           if (signal?.aborted) throw new TransportError(abortFailure(signal), "request aborted");
           const r = await exchange(pc, head, handler, progress);
           pc.uses++;
+          if (reusedAfterPost) originState(origin).keeps = true;
           current = undefined;
           if (r.reusable) release(origin, pc);
           else safeClose(pc.conn);

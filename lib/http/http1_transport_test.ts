@@ -947,3 +947,41 @@ Deno.test("http1: a connection the server closed while idle is never written to 
     await server.close();
   }
 });
+
+Deno.test("http1: a server that closes right after each POST response (claiming keep-alive) fails no request", async () => {
+  let posts = 0;
+  const server = rawServer(async (conn) => {
+    const req = await new RequestReader(conn).next();
+    if (!req) return;
+    posts++;
+    await writeText(
+      conn,
+      "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nok",
+    );
+    await delay(2); // then close, as llama.cpp does after a stream
+  });
+  const t = createHttp1Transport();
+  try {
+    const writes: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      let body = "";
+      await t.send({
+        url: new URL(`http://127.0.0.1:${server.port}/`),
+        method: "POST",
+        headers: {},
+        body: enc.encode("{}"),
+      }, {
+        onHead() {},
+        onBody: (b) => (body += dec.decode(b)),
+        onStart: (tMs) => writes.push(tMs),
+      });
+      assert.equal(body, "ok");
+    }
+    assert.equal(posts, 6, "each request sent once");
+    assert.equal(server.accepted, 6, "one connection each once the closes were seen");
+    assert.equal(writes.length, 1, `only the first reuse waited to see the close: ${writes}`);
+  } finally {
+    t.close();
+    await server.close();
+  }
+});
