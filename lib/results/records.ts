@@ -401,5 +401,12 @@ function toRecord(o: Record<string, unknown>): RequestRecord {
     status: o.status as number | null,
     ok: o.ok as boolean,
     error: o.error as RequestRecord["error"],
+    // Fields added later in version 1: present only when the writer knew them.
+    ...(Array.isArray(o.flags) ? { flags: o.flags as RequestRecord["flags"] } : {}),
+    ...(o.reasoningTokens !== undefined
+      ? { reasoningTokens: o.reasoningTokens as number | null }
+      : {}),
+    ...(typeof o.hiddenTokens === "number" ? { hiddenTokens: o.hiddenTokens } : {}),
+    ...(typeof o.attempts === "number" ? { attempts: o.attempts } : {}),
   };
 }

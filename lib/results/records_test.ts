@@ -321,3 +321,50 @@ Deno.test("readRecords: a missing file is Deno's NotFound", async () => {
   await assert.rejects(collect("/nonexistent/r.jsonl"), Deno.errors.NotFound);
   await assert.rejects(readRecordsHeader("/nonexistent/r.jsonl"), Deno.errors.NotFound);
 });
+
+Deno.test("readRecords carries the later version-1 fields (flags, reasoning, hidden tokens, attempts)", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+  try {
+    const header = {
+      kind: "run",
+      schemaVersion: 1,
+      startedAt: new Date(0).toISOString(),
+      clock: { originMs: 0, originEpochMs: 0 },
+    };
+    const rec = {
+      kind: "request",
+      id: 0,
+      phase: "measure",
+      level: 0,
+      trial: 0,
+      promptIndex: 0,
+      scheduledMs: 0,
+      queueMs: 0,
+      sentMs: 0,
+      headersMs: 1,
+      firstTokenMs: 2,
+      endMs: 3,
+      chunkMs: [2, 3],
+      outputTokens: 50,
+      outputTokensSource: "usage",
+      promptTokens: 4,
+      status: 200,
+      ok: true,
+      error: null,
+      flags: ["hidden_reasoning"],
+      reasoningTokens: 40,
+      hiddenTokens: 40,
+      attempts: 2,
+    };
+    await Deno.writeTextFile(path, JSON.stringify(header) + "\n" + JSON.stringify(rec) + "\n");
+    const got = [];
+    for await (const r of readRecords(path)) got.push(r);
+    assert.equal(got.length, 1);
+    assert.deepEqual(got[0].flags, ["hidden_reasoning"]);
+    assert.equal(got[0].reasoningTokens, 40);
+    assert.equal(got[0].hiddenTokens, 40);
+    assert.equal(got[0].attempts, 2);
+  } finally {
+    await Deno.remove(path);
+  }
+});
