@@ -12,6 +12,8 @@ import { BlockedSample } from "../stats/blocked_sample.ts";
 import { describeSorted, type Distribution, DISTRIBUTION_STATS } from "../stats/describe.ts";
 import { FloatList } from "./_float_list.ts";
 
+const FAILURE_ADJUSTED = [["p50", 0.5], ["p90", 0.9], ["p95", 0.95], ["p99", 0.99]] as const;
+
 /** Record flag → the metric counting it. */
 const FLAG_METRICS = [
   ["not_streamed", "requests_not_streamed"],
@@ -63,7 +65,9 @@ export interface TrialMetrics {
  * Counts kept for warnings: `requests_tokens_from_usage` and
  * `requests_tokens_from_chunks` (where each completed request's output
  * token count came from), `requests_not_streamed`, `requests_usage_zero`,
- * `requests_hidden_reasoning` (record flags) and `reasoning_tokens_total`.
+ * `requests_hidden_reasoning` (record flags) and `reasoning_tokens_total`
+ * (what the server's usage reported; 0 when it reported none). Counts are
+ * present when 0, so runs compare like for like.
  *
  * @example
  * ```ts
@@ -109,7 +113,6 @@ export class TrialAccumulator {
   #fromChunks = 0;
   #flags: Record<string, number> = {};
   #reasoningTokens = 0;
-  #reasoningKnown = false;
   #done = false;
 
   /**
@@ -165,7 +168,6 @@ export class TrialAccumulator {
     if (rec.outputTokensSource === "usage") this.#fromUsage++;
     else this.#fromChunks++;
     if (typeof rec.reasoningTokens === "number") {
-      this.#reasoningKnown = true;
       this.#reasoningTokens += rec.reasoningTokens;
     }
     let tpot: number | undefined;
@@ -220,7 +222,19 @@ export class TrialAccumulator {
     put("ttft", describeSorted(this.#ttft.view().sort()));
     put("itl", this.#itl.summarize());
     put("tpot", describeSorted(this.#tpot.view().sort()));
-    put("e2e", describeSorted(this.#e2e.view().sort()));
+    const e2e = this.#e2e.view().sort();
+    put("e2e", describeSorted(e2e));
+    // Failure-adjusted E2E: each failed request ranks above every completed one.
+    const n = e2e.length + this.#failed;
+    if (n > 0) {
+      const at = (r: number) => (r < e2e.length ? e2e[r] : Infinity);
+      for (const [name, p] of FAILURE_ADJUSTED) {
+        const h = (n - 1) * p, f = Math.floor(h);
+        m[`e2e_failure_adjusted_${name}_ms`] = h === f || at(f) === Infinity
+          ? at(f)
+          : at(f) + (h - f) * (at(Math.min(f + 1, n - 1)) - at(f));
+      }
+    }
     put("schedule_lag", describeSorted(this.#lag.view().sort()));
     const total = this.#completed + this.#failed;
     const durationS = total > 0 ? (this.#end - this.#start) / 1000 : 0;
@@ -242,13 +256,13 @@ export class TrialAccumulator {
     if (!this.#embeddings) m.output_tokens_total = this.#outputTokens;
     if (this.#inputKnown && this.#completed > 0) m.input_tokens_total = this.#inputTokens;
     m.duration_s = durationS;
-    if (this.#aborted > 0) m.requests_aborted = this.#aborted;
-    if (!this.#embeddings && this.#completed > 0) {
+    m.requests_aborted = this.#aborted;
+    if (!this.#embeddings) {
       m.requests_tokens_from_usage = this.#fromUsage;
       m.requests_tokens_from_chunks = this.#fromChunks;
+      for (const [flag, id] of FLAG_METRICS) m[id] = this.#flags[flag] ?? 0;
+      m.reasoning_tokens_total = this.#reasoningTokens;
     }
-    for (const [flag, id] of FLAG_METRICS) if (this.#flags[flag]) m[id] = this.#flags[flag];
-    if (this.#reasoningKnown) m.reasoning_tokens_total = this.#reasoningTokens;
     this.#done = true;
     return { metrics: m, errors: { ...this.#errors } };
   }

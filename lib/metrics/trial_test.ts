@@ -192,6 +192,7 @@ Deno.test("TrialAccumulator: aborted records are left out of every metric, only 
   const aborted = scenario().length - base.length;
   assert.ok(aborted > 0);
   assert.deepEqual(withAborted.metrics, { ...without.metrics, requests_aborted: aborted });
+  assert.equal(without.metrics.requests_aborted, 0);
   assert.deepEqual(withAborted.errors, without.errors);
   assert.equal(withAborted.errors.aborted, undefined);
   // Only aborted records: nothing was measured.
@@ -267,10 +268,10 @@ Deno.test("TrialAccumulator: counts token sources, record flags and reasoning to
   assert.equal(m.requests_usage_zero, 1);
   assert.equal(m.requests_hidden_reasoning, 1);
   assert.equal(m.reasoning_tokens_total, 7);
-  // Without flags or reasoning counts, those metrics are absent (not 0).
+  // Without flags or reasoning counts, those counts are 0 (present, so runs compare).
   const { metrics: plain } = run(scenario());
-  assert.equal(plain.requests_not_streamed, undefined);
-  assert.equal(plain.reasoning_tokens_total, undefined);
+  assert.equal(plain.requests_not_streamed, 0);
+  assert.equal(plain.reasoning_tokens_total, 0);
 });
 
 Deno.test("TrialAccumulator: samples() hands over the sorted raw samples after result()", () => {
@@ -285,4 +286,13 @@ Deno.test("TrialAccumulator: samples() hands over the sorted raw samples after r
   assert.equal(s.itl.length, 3);
   assert.equal(s.failed, 2);
   assert.equal(s.schedule_lag.length, 5); // aborted left out
+});
+
+Deno.test("TrialAccumulator: failure-adjusted E2E ranks failures above every completed request", () => {
+  const { metrics: m } = run(scenario());
+  // E2E [30, 40, 40] and 2 failures (aborted left out): [30, 40, 40, ∞, ∞].
+  close(m.e2e_failure_adjusted_p50_ms, 40, "p50"); // h = 2
+  assert.equal(m.e2e_failure_adjusted_p90_ms, Infinity); // h = 3.6: between ∞ and ∞
+  const { metrics: ok } = run(scenario().filter((r) => r.ok));
+  close(ok.e2e_failure_adjusted_p90_ms, ok.e2e_p90_ms, "no failures: equal to E2E");
 });

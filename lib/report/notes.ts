@@ -54,11 +54,33 @@ export function levelLabel(l: Pick<LevelResult, "mode" | "concurrency" | "reques
  * ```
  */
 export function tableNotes(doc: ResultsDocument): string[] {
+  const level = typeof doc.config.confidenceLevel === "number"
+    ? doc.config.confidenceLevel
+    : undefined;
+  return doc.levels.flatMap((l) => levelNotes(l, level));
+}
+
+/**
+ * One level's notes (what {@linkcode tableNotes} shows for it; the runner
+ * also keeps them in the level's `notes`).
+ *
+ * @param l The level.
+ * @param confidenceLevel The run's confidence level, for the wording.
+ * @returns The lines, each starting with the level's label.
+ *
+ * @example
+ * ```ts
+ * import { levelNotes } from "./notes.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const l = { mode: "latency", concurrency: 1, trials: [], errors: {}, summary: {} } as const;
+ * assert.deepEqual(levelNotes(l as never, 0.95), []);
+ * ```
+ */
+export function levelNotes(l: LevelResult, confidenceLevel?: number): string[] {
   const out: string[] = [];
-  const cl = typeof doc.config.confidenceLevel === "number"
-    ? `${Math.round(doc.config.confidenceLevel * 100)} %`
-    : "";
-  for (const l of doc.levels) {
+  const cl = confidenceLevel !== undefined ? `${Math.round(confidenceLevel * 100)} %` : "";
+  {
     const label = levelLabel(l);
     const total = (id: string) => {
       const s = l.summary[id];

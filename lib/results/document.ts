@@ -57,6 +57,12 @@ export interface LevelResult {
   errors: Record<string, number>;
   /** Sum of the trials' `notIssued`; absent when no trial counts them. */
   notIssued?: number;
+  /**
+   * What a reader must know about this level's figures (the notes under the
+   * table): percentiles without an interval and why, failures, token counts
+   * from chunks, responses not streamed, usage of 0. Absent when none.
+   */
+  notes?: string[];
 }
 
 /** The results document. */

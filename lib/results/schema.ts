@@ -104,6 +104,7 @@ const levelSchema = z.object({
   summary: z.record(z.string(), metricSummarySchema),
   errors: errorCounts,
   notIssued: count.optional(),
+  notes: z.array(z.string()).optional(),
 });
 
 const percentiles = z.object({ p50: z.number(), p95: z.number(), p99: z.number() });

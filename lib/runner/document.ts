@@ -15,6 +15,7 @@ import { BlockedSample } from "../stats/blocked_sample.ts";
 import { pooledQuantile, type RankedSample, sortedSample } from "../stats/quantile_interval.ts";
 import type { LevelResult, ResultsDocument, TrialResult } from "../results/document.ts";
 import type { PlannedLevel } from "../results/plan.ts";
+import { levelNotes } from "../report/notes.ts";
 import { type MetricSummary, summarizePooled, summarizeTrials } from "../stats/summary.ts";
 import { VERSION } from "../version.ts";
 import type { WorkloadFingerprint } from "../workload/fingerprint.ts";
@@ -30,9 +31,9 @@ import type { InterruptionCause } from "./session.ts";
  * percentiles are over the pooled values of those trials (`basis:
  * "pooled"`) with distribution-free intervals (none where too few values:
  * `noInterval`); ITL's interval treats trials as clusters (gaps within a
- * request are not independent). When any request failed, failure-adjusted
- * E2E percentiles count each failure as slower than every completed
- * request. Means, standard deviations, rates and counts are the mean over
+ * request are not independent). Failure-adjusted E2E percentiles count each
+ * failed request as slower than every completed one (equal to E2E's when
+ * none failed). Means, standard deviations, rates and counts are the mean over
  * trials with a Student-t interval.
  *
  * @param level The level.
@@ -73,7 +74,7 @@ export function summarizeLevel(
     for (const [k, v] of Object.entries(t.errors)) errors[k] = (errors[k] ?? 0) + v;
     notIssued += t.notIssued ?? 0;
   }
-  return {
+  const result: LevelResult = {
     mode: level.mode,
     concurrency: level.concurrency,
     ...(level.requestRate !== undefined ? { requestRate: level.requestRate } : {}),
@@ -82,6 +83,9 @@ export function summarizeLevel(
     errors,
     ...(notIssued > 0 ? { notIssued } : {}),
   };
+  const notes = levelNotes(result, confidence);
+  if (notes.length > 0) result.notes = notes;
+  return result;
 }
 
 function pooledSummaries(
@@ -115,7 +119,7 @@ function pooledSummaries(
   }
   // Failure-adjusted E2E: failures ranked above every completed request.
   const failed = samples.reduce((n, s) => n + s.failed, 0);
-  if (failed > 0) {
+  if (samples.some((s) => s.e2e.length + s.failed > 0)) {
     const adjusted = (s: Float64Array, f: number): RankedSample => ({
       length: s.length + f,
       atRanks: (ranks) => ranks.map((r) => (r < s.length ? s[r] : Infinity)),
@@ -125,12 +129,7 @@ function pooledSummaries(
     const pooled = adjusted(mergeSorted(samples.map((s) => s.e2e)), failed);
     for (const [stat, p] of [["p50", 0.5], ["p90", 0.9], ["p95", 0.95], ["p99", 0.99]] as const) {
       const q = pooledQuantile(pooled, parts, p, confidence)!;
-      const values = parts.map((part) => {
-        if (part.length === 0) return null;
-        const h = (part.length - 1) * p, f = Math.floor(h);
-        const [a, b] = part.atRanks([f, Math.min(f + 1, part.length - 1)]);
-        return b === Infinity ? (h === f ? a : Infinity) : a + (h - f) * (b - a);
-      });
+      const values = perTrial(`e2e_failure_adjusted_${stat}_ms`);
       const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
       out[`e2e_failure_adjusted_${stat}_ms`] = {
         value: q.value,

@@ -218,7 +218,7 @@ export function pooledQuantile(
   const h = (n - 1) * p;
   const f = Math.floor(h);
   const [a, b] = pooled.atRanks([f, Math.min(f + 1, n - 1)]);
-  const value = h === f ? a : a + (h - f) * (b - a);
+  const value = h === f || a === b ? a : a + (h - f) * (b - a);
   const needed = valuesNeeded(p, level);
   const binomial = binomialRanks(n, p, level);
   if (binomial === null) return { value, ci: null, noInterval: { values: n, needed } };
