@@ -93,11 +93,13 @@ export class LoadDeliveredAccumulator {
 
   /**
    * Adds a measured request (failed ones too: their sends were real).
+   * Aborted requests (the user interrupted the run) are left out, as from
+   * every other metric.
    *
    * @param rec The record.
    */
   add(rec: RequestRecord): void {
-    if (!rec.ok && rec.error?.reason === "aborted" && rec.headersMs === null) return;
+    if (!rec.ok && rec.error?.reason === "aborted") return;
     this.#sched.push(rec.scheduledMs);
     this.#sent.push(rec.sentMs);
     this.#lag.push(rec.sentMs - rec.scheduledMs);
