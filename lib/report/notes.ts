@@ -80,69 +80,67 @@ export function tableNotes(doc: ResultsDocument): string[] {
 export function levelNotes(l: LevelResult, confidenceLevel?: number): string[] {
   const out: string[] = [];
   const cl = confidenceLevel !== undefined ? `${Math.round(confidenceLevel * 100)} %` : "";
-  {
-    const label = levelLabel(l);
-    const total = (id: string) => {
-      const s = l.summary[id];
-      if (!s) return 0;
-      return s.trials.reduce<number>((a, v) => a + (v !== null && Number.isFinite(v) ? v : 0), 0);
-    };
-    // Percentiles without an interval, grouped by why.
-    const why = new Map<string, string[]>();
-    for (const [id, s] of Object.entries(l.summary)) {
-      if (!s.noInterval) continue;
-      const n = s.noInterval;
-      const unit = id.startsWith("itl_") ? "gaps" : "requests";
-      const key = n.trials !== undefined && n.values >= n.needed
-        ? `${l.trials.length} trial${l.trials.length === 1 ? "" : "s"}; inter-token gaps ` +
-          `are not independent, so their interval needs at least ${n.trials} trials`
-        : `${n.values} ${unit} pooled, ${n.needed} needed`;
-      why.set(key, [...(why.get(key) ?? []), id]);
-    }
-    for (const [reason, ids] of why) {
-      out.push(`${label}: no ${cl} interval for ${ids.join(", ")}: ${reason}`.replace("  ", " "));
-    }
-    const failed = total("requests_failed");
-    if (failed > 0) {
-      out.push(
-        `${label}: ${failed} request${failed === 1 ? "" : "s"} failed (${
-          Object.entries(l.errors).map(([r, n]) => `${r} ${n}`).join(", ")
-        }); latency percentiles are over completed requests only, ` +
-          "e2e_failure_adjusted_* counts each failure as slower than every completed request",
-      );
-    }
-    const chunks = total("requests_tokens_from_chunks");
-    if (chunks > 0) {
-      const usage = total("requests_tokens_from_usage");
-      out.push(
-        `${label}: ${chunks} of ${chunks + usage} requests had their output tokens counted from ` +
-          "chunks, not server usage: TPOT, ITL and token throughput assume one token per chunk; " +
-          'ask the server for usage (vLLM/OpenAI-style: stream_options: {"include_usage": true})',
-      );
-    }
-    const notStreamed = total("requests_not_streamed");
-    if (notStreamed > 0) {
-      out.push(
-        `${label}: ${notStreamed} response${notStreamed === 1 ? " was" : "s were"} not streamed ` +
-          "(all tokens arrived together, or not as server-sent events): their TPOT and ITL are " +
-          "not a valid token timing",
-      );
-    }
-    const usageZero = total("requests_usage_zero");
-    if (usageZero > 0) {
-      out.push(
-        `${label}: ${usageZero} response${usageZero === 1 ? "" : "s"} reported usage of 0 ` +
-          "output tokens with content streamed; their tokens were counted from chunks",
-      );
-    }
-    const nonFinite = Object.entries(l.summary).filter(([, s]) => (s.nonFinite ?? 0) > 0);
-    if (nonFinite.length > 0) {
-      out.push(
-        `${label}: per-trial values that were not finite, left out of the mean: ${
-          nonFinite.map(([id, s]) => `${id} (${s.nonFinite})`).join(", ")
-        }`,
-      );
-    }
+  const label = levelLabel(l);
+  const total = (id: string) => {
+    const s = l.summary[id];
+    if (!s) return 0;
+    return s.trials.reduce<number>((a, v) => a + (v !== null && Number.isFinite(v) ? v : 0), 0);
+  };
+  // Percentiles without an interval, grouped by why.
+  const why = new Map<string, string[]>();
+  for (const [id, s] of Object.entries(l.summary)) {
+    if (!s.noInterval) continue;
+    const n = s.noInterval;
+    const unit = id.startsWith("itl_") ? "gaps" : "requests";
+    const key = n.trials !== undefined && n.values >= n.needed
+      ? `${l.trials.length} trial${l.trials.length === 1 ? "" : "s"}; inter-token gaps ` +
+        `are not independent, so their interval needs at least ${n.trials} trials`
+      : `${n.values} ${unit} pooled, ${n.needed} needed`;
+    why.set(key, [...(why.get(key) ?? []), id]);
+  }
+  for (const [reason, ids] of why) {
+    out.push(`${label}: no ${cl} interval for ${ids.join(", ")}: ${reason}`.replace("  ", " "));
+  }
+  const failed = total("requests_failed");
+  if (failed > 0) {
+    out.push(
+      `${label}: ${failed} request${failed === 1 ? "" : "s"} failed (${
+        Object.entries(l.errors).map(([r, n]) => `${r} ${n}`).join(", ")
+      }); latency percentiles are over completed requests only, ` +
+        "e2e_failure_adjusted_* counts each failure as slower than every completed request",
+    );
+  }
+  const chunks = total("requests_tokens_from_chunks");
+  if (chunks > 0) {
+    const usage = total("requests_tokens_from_usage");
+    out.push(
+      `${label}: ${chunks} of ${chunks + usage} requests had their output tokens counted from ` +
+        "chunks, not server usage: TPOT, ITL and token throughput assume one token per chunk; " +
+        'ask the server for usage (vLLM/OpenAI-style: stream_options: {"include_usage": true})',
+    );
+  }
+  const notStreamed = total("requests_not_streamed");
+  if (notStreamed > 0) {
+    out.push(
+      `${label}: ${notStreamed} response${notStreamed === 1 ? " was" : "s were"} not streamed ` +
+        "(all tokens arrived together, or not as server-sent events): their TPOT and ITL are " +
+        "not a valid token timing",
+    );
+  }
+  const usageZero = total("requests_usage_zero");
+  if (usageZero > 0) {
+    out.push(
+      `${label}: ${usageZero} response${usageZero === 1 ? "" : "s"} reported usage of 0 ` +
+        "output tokens with content streamed; their tokens were counted from chunks",
+    );
+  }
+  const nonFinite = Object.entries(l.summary).filter(([, s]) => (s.nonFinite ?? 0) > 0);
+  if (nonFinite.length > 0) {
+    out.push(
+      `${label}: per-trial values that were not finite, left out of the mean: ${
+        nonFinite.map(([id, s]) => `${id} (${s.nonFinite})`).join(", ")
+      }`,
+    );
   }
   return out;
 }
