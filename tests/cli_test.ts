@@ -88,9 +88,9 @@ Deno.test("run --json prints only the results JSON on stdout; --out writes CSV w
     const csv = await Deno.readTextFile(`${dir}/results.csv`);
     assert.equal(csv.trim().split("\n").length, 3);
     const { requests } = await readRecords(`${dir}/results.records.jsonl`);
-    // 2 levels × (1 warm-up + 2 trials × 4 runs)
-    assert.equal(requests.length, 18);
-    assert.equal(requests.filter((q) => q.phase === "warmup").length, 2);
+    // 2 levels × (one warm-up request per connection + 2 trials × 4 runs): (1 + 8) + (2 + 8)
+    assert.equal(requests.length, 19);
+    assert.equal(requests.filter((q) => q.phase === "warmup").length, 3);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -271,7 +271,6 @@ export async function sendStreaming(
         onHead: (status, h, t) => recorder.head(status, t, h.get("content-type")),
         onBody: (bytes, t) => recorder.body(bytes, t),
         onResend: (attempt, t) => recorder.resent(attempt, t),
-        onStart: (t) => recorder.sent(t),
       },
     );
     recorder.finish(end);

@@ -45,7 +45,7 @@ Deno.test("parseBenchmarkSpec() applies the defaults", () => {
   const spec = parseBenchmarkSpec(BASE);
   assert.equal(spec.mode, "latency");
   assert.equal(spec.concurrency, undefined);
-  assert.equal(spec.warmup, 1);
+  assert.equal(spec.warmup, undefined); // the plan decides: max(1, concurrency) per level
   assert.equal(spec.runs, 10);
   assert.equal(spec.trials, 3);
   assert.equal(spec.confidenceLevel, 0.95);

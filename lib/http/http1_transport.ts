@@ -9,8 +9,8 @@
  * so a connection the server closed while idle is known closed and never
  * used, and a server that closes each connection right after answering a
  * POST while claiming keep-alive (llama.cpp's) is recognised and its
- * connections are no longer pooled (see `take`; the wait that learns it is
- * reported through `onStart`, so it is not counted as the server's time). A
+ * connections are no longer pooled (see `take`: no request ever waits for
+ * that; a connection too young to trust is passed over for a new one). A
  * request is sent again, on a new connection, only when writing it failed on
  * a reused connection (it provably never reached the server; the handler's
  * `onResend` is told). A connection that closes after the request was
@@ -54,9 +54,8 @@ const encoder = new TextEncoder();
 /** Sends that may take a pooled connection (later ones connect afresh). */
 const MAX_ATTEMPTS = 8;
 /**
- * How long a connection that has just answered a POST is watched for a close
- * before it is first reused on an origin not yet known to keep connections
- * open: see `take`.
+ * How long after answering a POST a connection must stay open before it is
+ * reused, on an origin not yet known to keep connections open: see `take`.
  */
 const PROBE_MS = 20;
 
@@ -184,60 +183,67 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
   }
 
   /**
-   * Takes an idle connection to `origin` that the server has not closed, and
-   * says whether it waited to learn that.
+   * Takes an idle connection to `origin` that the server has not closed, or
+   * none (the caller connects afresh). It never waits: a request is never
+   * held back on the client's side.
    *
    * Some servers (llama.cpp's among them) close a keep-alive connection right
    * after a streamed response while claiming keep-alive. The next request,
    * sent within microseconds, would take the connection before its close
    * arrived and fail after being written (the request may not be resent).
    * So until an origin is known to keep connections open after a POST, a
-   * connection that answered a POST a moment ago is watched for up to
-   * {@linkcode PROBE_MS} first: a close seen then marks the origin as one
-   * that closes (its connections are no longer pooled); a connection reused
-   * and answered marks it as one that keeps them (no more waiting).
+   * connection that answered a POST less than {@linkcode PROBE_MS} ago is
+   * left in the pool and the request opens a new connection. A connection
+   * that stayed open that long after a POST proves the origin keeps them
+   * (then every idle connection is reused at once); one that closed within
+   * that time marks the origin as one that closes (its connections are no
+   * longer pooled, see `watch` and `release`).
    */
-  async function take(origin: string): Promise<{ pc?: PooledConn; waited: boolean }> {
+  function take(origin: string): PooledConn | undefined {
     const list = idle.get(origin);
-    if (list === undefined) return { waited: false };
+    if (list === undefined) return undefined;
     const st = originState(origin);
-    let waited = false;
-    for (;;) {
-      const pc = list.pop();
-      if (pc === undefined) return { waited };
-      const idleMs = performance.now() - pc.idleSinceMs;
-      if (!pc.closed && !st.keeps && pc.lastPost && idleMs < PROBE_MS && pc.watch !== null) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([
-          pc.watch,
-          new Promise<void>((resolve) => (timer = setTimeout(resolve, PROBE_MS - idleMs))),
-        ]);
-        clearTimeout(timer);
-        waited = true;
-        if (pc.closed) st.closes = true;
+    const now = performance.now();
+    for (let i = list.length - 1; i >= 0; i--) {
+      const pc = list[i];
+      if (pc.closed) {
+        list.splice(i, 1);
+        safeClose(pc.conn);
+        continue;
       }
-      if (!pc.closed) {
-        pc.busy = true;
-        pc.conn.ref();
-        return { pc, waited };
+      if (!st.keeps && pc.lastPost) {
+        if (now - pc.idleSinceMs < PROBE_MS) continue; // too young to trust: leave it
+        st.keeps = true; // open for PROBE_MS after a POST: this origin keeps connections
       }
-      safeClose(pc.conn);
+      list.splice(i, 1);
+      pc.busy = true;
+      pc.conn.ref();
+      return pc;
     }
+    return undefined;
   }
 
   /** Leaves a read pending on an idle connection, to learn when the server closes it. */
-  function watch(pc: PooledConn): void {
+  function watch(origin: string, pc: PooledConn): void {
     pc.busy = false;
     pc.idleSinceMs = performance.now();
     pc.conn.unref();
+    const closedNow = () => {
+      pc.closed = true;
+      // Closed right after answering a POST: this origin closes its connections.
+      const st = originState(origin);
+      if (pc.lastPost && !st.keeps && performance.now() - pc.idleSinceMs < PROBE_MS) {
+        st.closes = true;
+      }
+    };
     pc.watch = pc.conn.read(pc.buf).then(
       (n) => {
         // End of stream, or bytes nobody asked for: the connection is done.
-        if (!pc.busy) pc.closed = true;
+        if (!pc.busy) closedNow();
         return n;
       },
       () => {
-        pc.closed = true;
+        closedNow();
         return null;
       },
     );
@@ -254,7 +260,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
       safeClose(pc.conn);
       return;
     }
-    watch(pc);
+    watch(origin, pc);
     list.push(pc);
   }
 
@@ -421,9 +427,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
       // sent again only when writing it failed on a reused connection: it never
       // reached the server. Anything later is a failure, never a resend.
       for (let attempt = 1;; attempt++) {
-        const taken = attempt <= MAX_ATTEMPTS ? await take(origin) : { waited: false };
-        if (attempt === 1 && taken.waited) handler.onStart?.(performance.now());
-        const pooled = taken.pc;
+        const pooled = attempt <= MAX_ATTEMPTS ? take(origin) : undefined;
         const pc = pooled ?? await connectAbortable(url, signal);
         if (attempt > 1) handler.onResend?.(attempt, performance.now());
         const reusedAfterPost = pooled !== undefined && pc.lastPost;

@@ -42,12 +42,6 @@ export interface ResponseHandler {
    * attempt's send time.
    */
   onResend?(attempt: number, tMs: number): void;
-  /**
-   * The request starts now (before any connect): the transport first waited
-   * on its own side (watching a pooled connection for a close before reusing
-   * it), and that wait is not the server's time.
-   */
-  onStart?(tMs: number): void;
 }
 
 /** Why a request failed below the HTTP status level. */
