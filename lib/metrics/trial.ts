@@ -159,10 +159,15 @@ export class TrialAccumulator {
     this.#completed++;
     const ttft = rec.firstTokenMs - rec.sentMs;
     const e2e = rec.endMs - rec.sentMs;
-    this.#ttft.push(ttft);
     this.#e2e.push(e2e);
     const c = rec.chunkMs;
-    for (let i = 1; i < c.length; i++) this.#itl.push(c[i] - c[i - 1]);
+    // A response that was not streamed (every token read at once, or not SSE) has a valid E2E
+    // and token count, but its chunk times do not time generation: no TTFT, ITL or TPOT from it.
+    const streamed = rec.flags === undefined || !rec.flags.includes("not_streamed");
+    if (streamed) {
+      this.#ttft.push(ttft);
+      for (let i = 1; i < c.length; i++) this.#itl.push(c[i] - c[i - 1]);
+    }
     const out = rec.outputTokens ?? c.length;
     this.#outputTokens += out;
     if (rec.outputTokensSource === "usage") this.#fromUsage++;
@@ -172,7 +177,7 @@ export class TrialAccumulator {
     }
     let tpot: number | undefined;
     const timed = out - (rec.hiddenTokens ?? 0); // tokens the stream carried
-    if (timed > 1) {
+    if (streamed && timed > 1) {
       tpot = (c[c.length - 1] - rec.firstTokenMs) / (timed - 1);
       this.#tpot.push(tpot);
     }

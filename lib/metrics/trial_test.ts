@@ -296,3 +296,18 @@ Deno.test("TrialAccumulator: failure-adjusted E2E ranks failures above every com
   const { metrics: ok } = run(scenario().filter((r) => r.ok));
   close(ok.e2e_failure_adjusted_p90_ms, ok.e2e_p90_ms, "no failures: equal to E2E");
 });
+
+Deno.test("TrialAccumulator: a response that was not streamed counts in E2E and tokens, not in TTFT, ITL or TPOT", () => {
+  const streamed = run(scenario()).metrics;
+  const m = run([
+    ...scenario(),
+    done(200, [900, 900, 900], { flags: ["not_streamed"] } as Partial<RequestRecord>),
+  ]).metrics;
+  // Its zero gaps and its TTFT of 700 ms would move these; they must not.
+  assert.equal(m.ttft_max_ms, streamed.ttft_max_ms);
+  assert.equal(m.itl_min_ms, streamed.itl_min_ms);
+  assert.equal(m.tpot_min_ms, streamed.tpot_min_ms);
+  assert.equal(m.requests_completed, streamed.requests_completed + 1);
+  assert.ok(m.e2e_max_ms >= 700);
+  assert.equal(m.requests_not_streamed, 1);
+});
