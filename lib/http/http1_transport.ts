@@ -43,6 +43,14 @@ export interface Http1TransportOptions {
    */
   maxIdlePerOrigin?: number;
   /**
+   * On an origin not yet known to keep connections open after a POST, how
+   * long, in ms, a connection must have stayed open after answering one
+   * before it is reused (a younger one is passed over for a new connection;
+   * no request ever waits for it).
+   * @default {20}
+   */
+  keepAliveProbeMs?: number;
+  /**
    * Extra trusted CA certificates (PEM) for `https:` endpoints, beside the
    * system's.
    * @default {[]}
@@ -55,7 +63,8 @@ const encoder = new TextEncoder();
 const MAX_ATTEMPTS = 8;
 /**
  * How long after answering a POST a connection must stay open before it is
- * reused, on an origin not yet known to keep connections open: see `take`.
+ * reused, on an origin not yet known to keep connections open (the default of
+ * `keepAliveProbeMs`): see `take`.
  */
 const PROBE_MS = 20;
 
@@ -118,6 +127,7 @@ interface PooledConn {
 export function createHttp1Transport(options: Http1TransportOptions = {}): HttpTransport {
   const bufBytes = options.readBufferBytes ?? 65536;
   const maxIdle = options.maxIdlePerOrigin ?? 4096;
+  const probeMs = options.keepAliveProbeMs ?? PROBE_MS;
   const idle = new Map<string, PooledConn[]>();
   const origins = new Map<string, OriginState>();
   // A benchmark sends the same few bodies, with the same URL and headers
@@ -212,7 +222,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
         continue;
       }
       if (!st.keeps && pc.lastPost) {
-        if (now - pc.idleSinceMs < PROBE_MS) continue; // too young to trust: leave it
+        if (now - pc.idleSinceMs < probeMs) continue; // too young to trust: leave it
         st.keeps = true; // open for PROBE_MS after a POST: this origin keeps connections
       }
       list.splice(i, 1);
@@ -232,7 +242,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
       pc.closed = true;
       // Closed right after answering a POST: this origin closes its connections.
       const st = originState(origin);
-      if (pc.lastPost && !st.keeps && performance.now() - pc.idleSinceMs < PROBE_MS) {
+      if (pc.lastPost && !st.keeps && performance.now() - pc.idleSinceMs < probeMs) {
         st.closes = true;
       }
     };
