@@ -95,19 +95,7 @@ export class BlockedSample {
       ranks.push(Math.floor(h), Math.min(Math.floor(h) + 1, n - 1));
     }
     // Bucket of each rank, and its rank within the bucket.
-    const order = ranks.map((r, i) => [r, i]).sort((a, b) => a[0] - b[0]);
-    const bucketOf = new Array<number>(ranks.length);
-    const within = new Array<number>(ranks.length);
-    let cum = 0, bucket = 0;
-    for (const [r, i] of order) {
-      while (cum + hi[bucket] <= r) cum += hi[bucket++];
-      bucketOf[i] = bucket;
-      within[i] = r - cum;
-    }
-    const slot = new Int32Array(65536).fill(-1);
-    const wanted = [...new Set(bucketOf)];
-    wanted.forEach((b, j) => (slot[b] = j));
-    const lo = wanted.map(() => new Uint32Array(65536));
+    const { bucketOf, within, slot, lo } = locateRanks(hi, ranks);
     // Pass 2: sum of squares, and counts by lower 16 bits in wanted buckets.
     let ss = 0;
     for (let k = 0; k < blocks.length; k++) {
@@ -119,15 +107,8 @@ export class BlockedSample {
         if (j >= 0) lo[j][w[i] & 0xffff]++;
       }
     }
-    const bits = new Uint32Array(1);
-    const asFloat = new Float32Array(bits.buffer);
-    const value = (i: number) => {
-      const counts = lo[slot[bucketOf[i]]];
-      let c = 0, x = 0;
-      while (c + counts[x] <= within[i]) c += counts[x++];
-      bits[0] = (bucketOf[i] << 16) | x;
-      return asFloat[0];
-    };
+    const atRank = valuesAtRanks({ bucketOf, within, slot, lo });
+    const value = (i: number) => atRank[i];
     const q = (k: number) => {
       const h = (n - 1) * ps[k];
       const a = value(2 * k);
@@ -175,34 +156,14 @@ export class BlockedSample {
     const words = this.#views().map((b) => new Uint32Array(b.buffer, b.byteOffset, b.length));
     const hi = new Uint32Array(65536);
     for (const w of words) for (let i = 0; i < w.length; i++) hi[w[i] >>> 16]++;
-    const order = ranks.map((r, i) => [r, i]).sort((a, b) => a[0] - b[0]);
-    const bucketOf = new Array<number>(ranks.length);
-    const within = new Array<number>(ranks.length);
-    let cum = 0, bucket = 0;
-    for (const [r, i] of order) {
-      while (cum + hi[bucket] <= r) cum += hi[bucket++];
-      bucketOf[i] = bucket;
-      within[i] = r - cum;
-    }
-    const slot = new Int32Array(65536).fill(-1);
-    const wanted = [...new Set(bucketOf)];
-    wanted.forEach((b, j) => (slot[b] = j));
-    const lo = wanted.map(() => new Uint32Array(65536));
+    const { bucketOf, within, slot, lo } = locateRanks(hi, ranks);
     for (const w of words) {
       for (let i = 0; i < w.length; i++) {
         const j = slot[w[i] >>> 16];
         if (j >= 0) lo[j][w[i] & 0xffff]++;
       }
     }
-    const bits = new Uint32Array(1);
-    const asFloat = new Float32Array(bits.buffer);
-    return ranks.map((_, i) => {
-      const counts = lo[slot[bucketOf[i]]];
-      let c = 0, x = 0;
-      while (c + counts[x] <= within[i]) c += counts[x++];
-      bits[0] = (bucketOf[i] << 16) | x;
-      return asFloat[0];
-    });
+    return valuesAtRanks({ bucketOf, within, slot, lo });
   }
 
   /**
@@ -255,4 +216,50 @@ export class BlockedSample {
     out.push(this.#blocks[this.#blocks.length - 1].subarray(0, this.#fill));
     return out;
   }
+}
+
+/** Where wanted ranks fall in a radix select over float32 bit patterns. */
+interface RankLocation {
+  /** Each rank's bucket (the value's high 16 bits). */
+  bucketOf: number[];
+  /** Each rank's rank within its bucket. */
+  within: number[];
+  /** Bucket → index into `lo`, or -1 for a bucket no rank falls in. */
+  slot: Int32Array;
+  /** Per wanted bucket: counts by the low 16 bits (filled by the caller's second pass). */
+  lo: Uint32Array[];
+}
+
+/**
+ * First pass of the radix select: from the counts by high 16 bits, the
+ * bucket of each rank and its rank within it, and empty low-bit counts for
+ * the buckets wanted.
+ */
+function locateRanks(hi: Uint32Array, ranks: readonly number[]): RankLocation {
+  const order = ranks.map((r, i) => [r, i]).sort((a, b) => a[0] - b[0]);
+  const bucketOf = new Array<number>(ranks.length);
+  const within = new Array<number>(ranks.length);
+  let cum = 0, bucket = 0;
+  for (const [r, i] of order) {
+    while (cum + hi[bucket] <= r) cum += hi[bucket++];
+    bucketOf[i] = bucket;
+    within[i] = r - cum;
+  }
+  const slot = new Int32Array(65536).fill(-1);
+  const wanted = [...new Set(bucketOf)];
+  wanted.forEach((b, j) => (slot[b] = j));
+  return { bucketOf, within, slot, lo: wanted.map(() => new Uint32Array(65536)) };
+}
+
+/** Last step of the radix select: the value at each rank, from its bucket's low-bit counts. */
+function valuesAtRanks(loc: RankLocation): number[] {
+  const bits = new Uint32Array(1);
+  const asFloat = new Float32Array(bits.buffer);
+  return loc.bucketOf.map((bucket, i) => {
+    const counts = loc.lo[loc.slot[bucket]];
+    let c = 0, x = 0;
+    while (c + counts[x] <= loc.within[i]) c += counts[x++];
+    bits[0] = (bucket << 16) | x;
+    return asFloat[0];
+  });
 }
