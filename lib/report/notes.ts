@@ -8,6 +8,10 @@
  */
 
 import type { LevelResult, ResultsDocument } from "../results/document.ts";
+import { formatValue } from "./format.ts";
+
+/** Medians whose per-trial spread a level's notes show. */
+const SPREAD_IDS = ["ttft_p50_ms", "itl_p50_ms", "tpot_p50_ms", "e2e_p50_ms"] as const;
 
 /**
  * A level's label as the table's column heads show it.
@@ -123,8 +127,8 @@ export function levelNotes(l: LevelResult, confidenceLevel?: number): string[] {
   if (notStreamed > 0) {
     out.push(
       `${label}: ${notStreamed} response${notStreamed === 1 ? " was" : "s were"} not streamed ` +
-        "(all tokens arrived together, or not as server-sent events): their TPOT and ITL are " +
-        "not a valid token timing",
+        "(all tokens arrived together, or not as server-sent events): they are left out of " +
+        "TTFT, ITL and TPOT, which would not time generation",
     );
   }
   const usageZero = total("requests_usage_zero");
@@ -133,6 +137,16 @@ export function levelNotes(l: LevelResult, confidenceLevel?: number): string[] {
       `${label}: ${usageZero} response${usageZero === 1 ? "" : "s"} reported usage of 0 ` +
         "output tokens with content streamed; their tokens were counted from chunks",
     );
+  }
+  // The between-trial spread of the headline medians: drift between trials shows here, beside
+  // the pooled value and its interval (every per-trial value is in the results).
+  const spreads = SPREAD_IDS.flatMap((id) => {
+    const sp = l.summary[id]?.spread;
+    if (!sp || l.trials.length < 2) return [];
+    return [`${id} ${formatValue(id, sp.min)}–${formatValue(id, sp.max)}`];
+  });
+  if (spreads.length > 0) {
+    out.push(`${label}: between trials: ${spreads.join(", ")} (each trial's value in the results)`);
   }
   const nonFinite = Object.entries(l.summary).filter(([, s]) => (s.nonFinite ?? 0) > 0);
   if (nonFinite.length > 0) {

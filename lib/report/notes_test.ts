@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { LevelResult, ResultsDocument } from "../results/document.ts";
-import { tableNotes } from "./notes.ts";
+import { levelNotes, tableNotes } from "./notes.ts";
 import { renderTable } from "./table.ts";
 
 function doc(
@@ -60,8 +60,33 @@ Deno.test("notes: failures, chunk-counted tokens, unstreamed responses, usage 0,
   assert.match(lines[0], /c=4: 3 requests failed \(http_500 3\).*e2e_failure_adjusted_/);
   assert.match(lines[1], /4 of 20 requests had their output tokens counted from chunks/);
   assert.match(lines[1], /"include_usage": true/);
-  assert.match(lines[2], /1 response was not streamed.*TPOT and ITL are not a valid token timing/);
+  assert.match(lines[2], /1 response was not streamed.*left out of TTFT, ITL and TPOT/);
   assert.match(lines[3], /2 responses reported usage of 0 output tokens/);
   assert.match(lines[4], /tpot_mean_ms \(1\)/);
   assert.deepEqual(tableNotes(doc({ ttft_p50_ms: { value: 1, ci: [0, 2], trials: [1] } })), []);
+});
+
+Deno.test("notes: the between-trial spread of the medians is shown, with two trials or more", () => {
+  const summary = {
+    ttft_p50_ms: {
+      value: 12,
+      ci: [11, 13] as [number, number],
+      trials: [10.5, 12, 14.25],
+      basis: "pooled" as const,
+      spread: { min: 10.5, max: 14.25 },
+    },
+  };
+  const level = (trials: number) => ({
+    mode: "latency" as const,
+    concurrency: 4,
+    trials: Array.from({ length: trials }, () => ({ metrics: {}, errors: {}, complete: true })),
+    errors: {},
+    summary,
+  });
+  const [line] = levelNotes(level(3), 0.95);
+  assert.equal(
+    line,
+    "c=4: between trials: ttft_p50_ms 10.50–14.25 (each trial's value in the results)",
+  );
+  assert.deepEqual(levelNotes(level(1), 0.95), []);
 });
