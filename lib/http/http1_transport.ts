@@ -70,7 +70,7 @@ const PROBE_MS = 20;
 
 /** What the client has learnt about an origin's keep-alive. */
 interface OriginState {
-  /** A connection was reused after answering a POST, and answered again. */
+  /** A connection stayed open `keepAliveProbeMs` after answering a POST (see `take`). */
   keeps: boolean;
   /** The server closes a connection right after answering (despite keep-alive). */
   closes: boolean;
@@ -440,7 +440,6 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
         const pooled = attempt <= MAX_ATTEMPTS ? take(origin) : undefined;
         const pc = pooled ?? await connectAbortable(url, signal);
         if (attempt > 1) handler.onResend?.(attempt, performance.now());
-        const reusedAfterPost = pooled !== undefined && pc.lastPost;
         pc.lastPost = request.method === "POST";
         let current: PooledConn | undefined = pc;
         const onAbort = () => {
@@ -452,7 +451,6 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
           if (signal?.aborted) throw new TransportError(abortFailure(signal), "request aborted");
           const r = await exchange(pc, head, handler, progress);
           pc.uses++;
-          if (reusedAfterPost) originState(origin).keeps = true;
           current = undefined;
           if (r.reusable) release(origin, pc);
           else safeClose(pc.conn);
