@@ -142,7 +142,10 @@ export function validate<T extends z.ZodType>(
   what: string,
   prefix = "",
 ): z.output<T> {
-  const r = schema.safeParse(input, { reportInput: true, error: expectedPhrase });
+  const r = schema.safeParse(input, {
+    reportInput: true,
+    error: (issue) => expectedPhrase(issue, "valid"),
+  });
   if (r.success) return r.data;
   const issues: ConfigIssue[] = [];
   for (const issue of r.error.issues) flatten(issue, prefix, issues);
@@ -205,8 +208,28 @@ function flatten(issue: z.core.$ZodIssue, prefix: string, out: ConfigIssue[]): v
   }
 }
 
-/** Zod error map: the EXPECTED phrase for an issue that has no message of its own. */
-function expectedPhrase(issue: z.core.$ZodRawIssue): string {
+/**
+ * What a zod issue expected, as an error message's EXPECTED part ("a
+ * positive number", "a list of at least 1 item", "one of \"a\", \"b\"").
+ * Used as the config error map, and by the results reader.
+ *
+ * @param issue A zod issue.
+ * @param otherwise The phrase for a kind of issue it has no words for.
+ * @returns The phrase.
+ *
+ * @example
+ * ```ts
+ * import { expectedPhrase } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(expectedPhrase({ code: "invalid_type", expected: "int", input: 1.5 } as never, "?"), "an integer");
+ * assert.equal(expectedPhrase({ code: "custom", input: 1 } as never, "?"), "?");
+ * ```
+ */
+export function expectedPhrase(
+  issue: z.core.$ZodRawIssue | z.core.$ZodIssue,
+  otherwise: string,
+): string {
   switch (issue.code) {
     case "invalid_type":
       return article(issue.expected);
@@ -243,7 +266,7 @@ function expectedPhrase(issue: z.core.$ZodRawIssue): string {
       return kinds.size > 0 ? [...kinds].join(" or ") : "one of the allowed forms (see the docs)";
     }
     default:
-      return "valid";
+      return otherwise;
   }
 }
 

@@ -6,7 +6,7 @@
  */
 
 import type { z } from "npm:zod@^4.6.7";
-import { renderValue } from "../config/errors.ts";
+import { expectedPhrase, renderValue } from "../config/errors.ts";
 import type { ResultsIssue } from "./errors.ts";
 
 export { renderValue };
@@ -145,7 +145,7 @@ function flatten(issue: z.core.$ZodIssue, prefix: PropertyKey[], out: ResultsIss
       return;
     }
     const kinds = issue.errors.flatMap((b) =>
-      b.filter((i) => i.path.length === 0).map((i) => expectedPhrase(i))
+      b.filter((i) => i.path.length === 0).map((i) => expectedPhrase(i, i.message))
     );
     out.push({
       path: formatPath(path),
@@ -162,39 +162,7 @@ function flatten(issue: z.core.$ZodIssue, prefix: PropertyKey[], out: ResultsIss
   }
   out.push({
     path: formatPath(path),
-    expected: expectedPhrase(issue),
+    expected: expectedPhrase(issue, issue.message),
     received: renderValue(input),
   });
-}
-
-function expectedPhrase(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case "invalid_type":
-      return article(issue.expected);
-    case "too_small": {
-      const min = Number(issue.minimum);
-      if (issue.origin === "array") return `a list of at least ${min} item${min === 1 ? "" : "s"}`;
-      if (min === 0 && !issue.inclusive) return "a positive number";
-      return `a number ${issue.inclusive ? ">=" : ">"} ${min}`;
-    }
-    case "too_big": {
-      const max = Number(issue.maximum);
-      if (issue.origin === "array") return `a list of at most ${max} items`;
-      return `a number ${issue.inclusive ? "<=" : "<"} ${max}`;
-    }
-    case "invalid_value":
-      return issue.values.length === 1
-        ? renderValue(issue.values[0])
-        : `one of ${issue.values.map((v) => renderValue(v)).join(", ")}`;
-    default:
-      return issue.message;
-  }
-}
-
-function article(type: string): string {
-  if (type === "int") return "an integer";
-  if (type === "array") return "a list";
-  if (type === "record") return "an object";
-  if (type === "tuple") return "a list";
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
