@@ -8,8 +8,8 @@
 import { join } from "node:path";
 import { SAMPLE_PROMPTS } from "../../config/benchmark.ts";
 import { benchmark } from "../../runner/benchmark.ts";
-import { type CliIO, EXIT, interruptOnSignals, reportError } from "../io.ts";
-import { createProgress } from "../progress.ts";
+import type { CliIO } from "../io.ts";
+import { runWithProgress } from "./_benchmark_run.ts";
 
 /** The options of `demo`, converted. */
 export interface DemoFlags {
@@ -50,12 +50,8 @@ export async function demoCommand(flags: DemoFlags, io: CliIO): Promise<number> 
         "closed-loop concurrency 1, 4, 16 and 64, several trials per level; this takes about a minute.\n",
     );
   }
-  const { signal, dispose } = interruptOnSignals(io);
-  const display = createProgress(io, {
-    mode: quiet ? "quiet" : io.errIsTerminal ? "tty" : "plain",
-  });
-  try {
-    const results = await benchmark({
+  return await runWithProgress(io, quiet, (signal, onEvent) =>
+    benchmark({
       backend: { type: "simulator", profile: "small" },
       prompts: [...SAMPLE_PROMPTS],
       mode: "latency",
@@ -68,9 +64,8 @@ export async function demoCommand(flags: DemoFlags, io: CliIO): Promise<number> 
       records: join(dir, "records.jsonl"),
       out: join(dir, "results.json"),
       signal,
-      onEvent: (e) => display.onEvent(e),
-    });
-    display.stop();
+      onEvent,
+    }), async (results) => {
     await results.save(join(dir, "results.csv"));
     io.out(results.toTable(io.isTerminal) + "\n");
     if (!quiet) {
@@ -81,12 +76,5 @@ export async function demoCommand(flags: DemoFlags, io: CliIO): Promise<number> 
           "next: `deno task splleed run --endpoint http://localhost:8000 --concurrency 1,4,16` against your server\n",
       );
     }
-    return results.interrupted ? EXIT.interrupted : EXIT.ok;
-  } catch (err) {
-    display.stop();
-    return reportError(err, io);
-  } finally {
-    display.stop();
-    dispose();
-  }
+  });
 }

@@ -12,8 +12,8 @@ import { type BenchmarkSpecInput, SAMPLE_PROMPTS } from "../../config/benchmark.
 import { renderPlan } from "../../report/plan.ts";
 import { benchmark, type BenchmarkOptions } from "../../runner/benchmark.ts";
 import { planRun } from "../../runner/plan.ts";
-import { type CliIO, EXIT, interruptOnSignals, reportError } from "../io.ts";
-import { createProgress } from "../progress.ts";
+import { type CliIO, EXIT, reportError } from "../io.ts";
+import { runWithProgress } from "./_benchmark_run.ts";
 
 /** The options of `run`: those that shape the benchmark, and those of the command line alone. */
 export interface RunCommandFlags extends RunFlags {
@@ -90,32 +90,20 @@ export async function runCommand(
   if (flags.dryRun) {
     try {
       const plan = await planRun(options);
-      io.out(flags.json ? JSON.stringify(plan, null, 2) + "\n" : renderPlan(plan) + "\n");
+      io.out(flags.json ? JSON.stringify(plan, null, 2) + "\n" : renderPlan(plan));
       return EXIT.ok;
     } catch (err) {
       return reportError(err, io);
     }
   }
-  const { signal, dispose } = interruptOnSignals(io);
-  const display = createProgress(io, {
-    mode: quiet ? "quiet" : io.errIsTerminal ? "tty" : "plain",
-  });
-  try {
-    const results = await benchmark({ ...options, signal, onEvent: (e) => display.onEvent(e) });
-    display.stop();
-    if (flags.json) io.out(JSON.stringify(results.toJSON(), null, 2) + "\n");
-    else io.out(results.toTable(io.isTerminal) + "\n");
-    if (typeof spec.out === "string" && !quiet) io.err(`saved: ${spec.out}\n`);
-    if (results.interruptionCause === "server_exit") {
-      io.err(`error: the run was cut short: ${results.interruption}\n`);
-      return EXIT.failure;
-    }
-    return results.interrupted ? EXIT.interrupted : EXIT.ok;
-  } catch (err) {
-    display.stop();
-    return reportError(err, io);
-  } finally {
-    display.stop();
-    dispose();
-  }
+  return await runWithProgress(
+    io,
+    quiet,
+    (signal, onEvent) => benchmark({ ...options, signal, onEvent }),
+    (results) => {
+      if (flags.json) io.out(JSON.stringify(results.toJSON(), null, 2) + "\n");
+      else io.out(results.toTable(io.isTerminal) + "\n");
+      if (typeof spec.out === "string" && !quiet) io.err(`saved: ${spec.out}\n`);
+    },
+  );
 }
