@@ -5,6 +5,11 @@
  * `docker`); sampling fields merge; `--find` builds `sweep`; workload flags
  * replace the file's workload or refine it; `--trace` replaces both.
  *
+ * The command line names at most one source of requests (`--prompts`,
+ * `--dataset`, `--input-len`, `--trace`), as a config file does; it replaces
+ * the file's `prompts`, `workload` or `trace`. A flag the resulting source
+ * cannot take is an error, never dropped.
+ *
  * Flags arrive converted (numbers, lists, distributions): the command line
  * does that when it parses them. Relative paths given as flags are resolved
  * against the working directory here; those of a config file were resolved
@@ -15,7 +20,7 @@
 
 import type { BackendType } from "./backends.ts";
 import type { BenchmarkSpecInput } from "./benchmark.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError, renderValue } from "./errors.ts";
 import {
   resolveBackendPaths,
   resolvePath,
@@ -145,9 +150,55 @@ function refinements(f: RunFlags, cwd: string): Obj {
   return out;
 }
 
+/** The names of the refinement flags given. */
+function refinementFlags(f: RunFlags): string[] {
+  const names: string[] = [];
+  if (f.outputLen !== undefined) names.push("--output-len");
+  if (f.numPrompts !== undefined) names.push("--num-prompts");
+  if (f.tokenizer !== undefined) names.push("--tokenizer");
+  return names;
+}
+
+const ONE_SOURCE = "one source of requests: --prompts, --dataset, --input-len or --trace";
+
+/**
+ * The flags given that each name a source of requests, with their values:
+ * `--prompts`, `--dataset`, `--input-len` (or, without it, `--prefix-groups`
+ * / `--prefix-tokens`, which need it), `--trace`.
+ */
+function sourceFlags(f: RunFlags): [string, unknown][] {
+  const s: [string, unknown][] = [];
+  if (f.prompts !== undefined) s.push(["--prompts", f.prompts]);
+  if (f.dataset !== undefined) s.push(["--dataset", f.dataset]);
+  if (f.inputLen !== undefined) s.push(["--input-len", f.inputLen]);
+  else if (f.prefixGroups !== undefined) s.push(["--prefix-groups", f.prefixGroups]);
+  else if (f.prefixTokens !== undefined) s.push(["--prefix-tokens", f.prefixTokens]);
+  if (f.trace !== undefined) s.push(["--trace", f.trace]);
+  return s;
+}
+
+/**
+ * Throws when the flags name two sources of requests: the schema rejects a
+ * config file with two, and the command line must not pick one silently.
+ */
+function checkOneSource(f: RunFlags): void {
+  const sources = sourceFlags(f);
+  if (sources.length < 2) return;
+  const first = sources[0][0];
+  throw new ConfigError(
+    "benchmark",
+    sources.slice(1).map(([flag, value]) => ({
+      path: flag,
+      expected: `absent when '${first}' is given (${ONE_SOURCE})`,
+      received: renderValue(value),
+    })),
+  );
+}
+
 /**
  * The workload the flags make on their own, or undefined when they make none
- * (then the file's `prompts` or `workload` stands, refined).
+ * (then the file's `prompts`, `workload` or `trace` stands, refined).
+ * `--prompts` alone makes none: it becomes the `prompts` field.
  */
 function workloadFromFlags(f: RunFlags, cwd: string): Obj | undefined {
   const w: Obj = {};
@@ -158,9 +209,7 @@ function workloadFromFlags(f: RunFlags, cwd: string): Obj | undefined {
       Object.assign(w, { source: "sharegpt", path: f.dataset });
     } else {
       Object.assign(w, { source: "hf", dataset: f.dataset });
-      if (f.datasetSplit !== undefined) w.split = f.datasetSplit;
     }
-    if (f.datasetColumn !== undefined) w.column = f.datasetColumn;
   } else if (f.prefixGroups !== undefined || f.prefixTokens !== undefined) {
     if (f.inputLen === undefined) {
       throw new ConfigError("benchmark", [{
@@ -179,14 +228,125 @@ function workloadFromFlags(f: RunFlags, cwd: string): Obj | undefined {
     });
   } else if (f.inputLen !== undefined) {
     Object.assign(w, { source: "synthetic", inputLen: f.inputLen });
-  }
-  const extra = refinements(f, cwd);
-  if (w.source === undefined) {
-    // Refinements alone refine the file's workload; with --prompts they make a file workload.
-    if (Object.keys(extra).length === 0 || f.prompts === undefined) return undefined;
+  } else if (f.prompts !== undefined && refines(f)) {
+    // --prompts with refinements: a file workload (its format from the extension).
     Object.assign(w, { source: "file", path: f.prompts });
+  } else {
+    return undefined;
   }
-  return resolveWorkloadPaths({ ...w, ...extra }, cwd) as Obj;
+  datasetRefinements(w, f, sourceFlags(f)[0][0]);
+  return resolveWorkloadPaths({ ...w, ...refinements(f, cwd) }, cwd) as Obj;
+}
+
+/** Whether any flag refines a workload (`--output-len`, `--num-prompts`, `--tokenizer`, `--dataset-split`, `--dataset-column`). */
+function refines(f: RunFlags): boolean {
+  return refinementFlags(f).length > 0 || f.datasetSplit !== undefined ||
+    f.datasetColumn !== undefined;
+}
+
+/**
+ * Sets `--dataset-split` and `--dataset-column` on a workload source, or
+ * throws when its source takes no such field (`origin` names where the
+ * source came from, for the message).
+ */
+function datasetRefinements(w: Obj, f: RunFlags, origin: string): void {
+  if (w.source === undefined && (f.datasetSplit ?? f.datasetColumn) !== undefined) {
+    const flag = f.datasetSplit !== undefined ? "--dataset-split" : "--dataset-column";
+    throw new ConfigError("benchmark", [{
+      path: flag,
+      expected: "given with a source it refines (--dataset NAME, or a config file's workload)",
+      received: renderValue(f.datasetSplit ?? f.datasetColumn),
+    }]);
+  }
+  if (f.datasetSplit !== undefined) {
+    if (w.source !== "hf") {
+      throw new ConfigError("benchmark", [{
+        path: "--dataset-split",
+        expected: `given only with a Hugging Face dataset (${origin} names a ${
+          sourceWords(w.source)
+        }, which has no splits)`,
+        received: renderValue(f.datasetSplit),
+      }]);
+    }
+    w.split = f.datasetSplit;
+  }
+  if (f.datasetColumn !== undefined) {
+    if (w.source !== "hf" && w.source !== "parquet" && w.source !== "file") {
+      throw new ConfigError("benchmark", [{
+        path: "--dataset-column",
+        expected: `given only with a Hugging Face dataset, a parquet file or a prompts file ` +
+          `(${origin} names a ${sourceWords(w.source)}, which has no columns to choose)`,
+        received: renderValue(f.datasetColumn),
+      }]);
+    }
+    w.column = f.datasetColumn;
+  }
+}
+
+function sourceWords(source: unknown): string {
+  switch (source) {
+    case "sharegpt":
+      return "ShareGPT file";
+    case "parquet":
+      return "parquet file";
+    case "file":
+      return "prompts file";
+    case "inline":
+      return "list of prompts";
+    case "synthetic":
+      return "synthetic workload";
+    case "prefix":
+      return "prefix-sharing workload";
+    default:
+      return `${String(source)} workload`;
+  }
+}
+
+/**
+ * The file's `prompts` or `workload` as one source object, for refinement
+ * flags to refine, or undefined when it has neither in a shape to refine
+ * (the schema reports a bad shape).
+ */
+function fileWorkload(spec: Obj): Obj | undefined {
+  if (isObject(spec.workload)) return { ...spec.workload };
+  if (Array.isArray(spec.workload)) return { source: "inline", prompts: spec.workload };
+  if (spec.workload !== undefined) return undefined;
+  if (Array.isArray(spec.prompts)) return { source: "inline", prompts: spec.prompts };
+  if (isObject(spec.prompts) && typeof spec.prompts.file === "string") {
+    return { source: "file", path: spec.prompts.file, format: "prompts" };
+  }
+  return undefined;
+}
+
+/**
+ * Sets the trace of `--trace` and `--trace-speed` (the speed refines a
+ * config file's trace), or throws for a flag that would refine a workload:
+ * a trace has none.
+ */
+function refineTrace(spec: Obj, f: RunFlags, cwd: string): void {
+  const values: [string, unknown][] = [
+    ["--output-len", f.outputLen],
+    ["--num-prompts", f.numPrompts],
+    ["--tokenizer", f.tokenizer],
+    ["--dataset-split", f.datasetSplit],
+    ["--dataset-column", f.datasetColumn],
+  ];
+  const given = values.filter(([, v]) => v !== undefined);
+  if (given.length > 0) {
+    const trace = f.trace !== undefined ? "'--trace'" : "the config file's 'trace'";
+    throw new ConfigError(
+      "benchmark",
+      given.map(([flag, v]) => ({
+        path: flag,
+        expected: `absent when replaying a trace (${trace} gives the requests and their times)`,
+        received: renderValue(v),
+      })),
+    );
+  }
+  if (f.trace !== undefined) spec.trace = { path: resolvePath(f.trace, cwd) };
+  if (f.traceSpeed !== undefined && isObject(spec.trace)) {
+    spec.trace = { ...spec.trace, speed: f.traceSpeed };
+  }
 }
 
 /**
@@ -196,8 +356,12 @@ function workloadFromFlags(f: RunFlags, cwd: string): Obj | undefined {
  * @param flags The flags given, converted.
  * @param options The working directory relative flag paths start from.
  * @returns The merged specification, not yet validated (the schema does that).
- * @throws {ConfigError} When neither the file nor the flags name a backend, or
- *   `--prefix-groups`/`--prefix-tokens` come without `--input-len`.
+ * @throws {ConfigError} When neither the file nor the flags name a backend;
+ *   the flags name two sources of requests (`--prompts`, `--dataset`,
+ *   `--input-len`, `--trace`: a config file with two is rejected too);
+ *   `--prefix-groups`/`--prefix-tokens` come without `--input-len`; or a flag
+ *   refines what cannot take it (`--dataset-split` without a Hugging Face
+ *   dataset, `--num-prompts` with a trace, `--trace-speed` without one).
  *
  * @example Flags win; backend fields merge
  * ```ts
@@ -226,6 +390,17 @@ function workloadFromFlags(f: RunFlags, cwd: string): Obj | undefined {
  * });
  * assert.deepEqual(spec.prompts, { file: "/home/me/p.txt" });
  * assert.equal(spec.out, "/home/me/r.json");
+ * ```
+ *
+ * @example Two sources of requests are refused, as in a config file
+ * ```ts
+ * import { applyOverrides } from "./overrides.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(
+ *   () => applyOverrides(undefined, { backend: "simulator", prompts: "p.txt", inputLen: 512 }),
+ *   /'--input-len' must be absent when '--prompts' is given/,
+ * );
  * ```
  */
 export function applyOverrides(
@@ -261,25 +436,36 @@ export function applyOverrides(
   for (const k of Object.keys(given)) merged[k] = resolved[k];
   spec.backend = merged;
 
-  // Workload: flags that make one replace the file's; --prompts replaces; refinements refine.
+  // Workload: one source on the command line, which replaces the file's
+  // (its prompts, workload or trace); refinement flags refine the file's.
+  checkOneSource(f);
   const workload = workloadFromFlags(f, cwd);
-  if (workload !== undefined) {
-    spec.workload = workload;
+  if (workload !== undefined || f.prompts !== undefined || f.trace !== undefined) {
     delete spec.prompts;
-  } else if (f.prompts !== undefined) {
-    spec.prompts = { file: resolvePath(f.prompts, cwd) };
     delete spec.workload;
-  } else if (isObject(spec.workload)) {
-    spec.workload = { ...spec.workload, ...refinements(f, cwd) };
+    delete spec.trace;
+    if (workload !== undefined) spec.workload = workload;
+    else if (f.prompts !== undefined) spec.prompts = { file: resolvePath(f.prompts, cwd) };
+    else spec.mode ??= "serve";
   }
-  if (f.trace !== undefined) {
-    spec.trace = {
-      path: resolvePath(f.trace, cwd),
-      ...(f.traceSpeed !== undefined ? { speed: f.traceSpeed } : {}),
-    };
-    spec.mode ??= "serve";
-    delete spec.prompts;
-    delete spec.workload;
+  if (f.trace !== undefined || (workload === undefined && spec.trace !== undefined)) {
+    // A trace gives the requests: nothing refines them but its speed.
+    refineTrace(spec, f, cwd);
+  } else if (f.traceSpeed !== undefined) {
+    throw new ConfigError("benchmark", [{
+      path: "--trace-speed",
+      expected: "given with a trace to replay (--trace FILE, or a config file's 'trace')",
+      received: renderValue(f.traceSpeed),
+    }]);
+  } else if (workload === undefined && f.prompts === undefined && refines(f)) {
+    const w = fileWorkload(spec);
+    if (w !== undefined) {
+      datasetRefinements(w, f, "the config file");
+      delete spec.prompts;
+      spec.workload = { ...w, ...refinements(f, cwd) };
+    } else if (spec.workload === undefined && spec.prompts === undefined) {
+      datasetRefinements({}, f, "nothing");
+    }
   }
 
   // Load, statistics, output.

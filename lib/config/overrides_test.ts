@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError } from "./errors.ts";
 import { applyOverrides } from "./overrides.ts";
-import { parseConfigText } from "./parse.ts";
+import { parseBenchmarkSpec, parseConfigText } from "./parse.ts";
 
 const CWD = "/work/here";
 const SIM = { type: "simulator", ttftMs: 1, itlMs: 1 };
@@ -196,10 +196,10 @@ Deno.test("workload: flags that make a workload replace the file's prompts and w
   assert.deepEqual(hf.workload, { source: "hf", dataset: "org/chat", split: "test", column: "q" });
   const sg = applyOverrides(structuredClone(file), { dataset: "data/sg.json" }, { cwd: CWD });
   assert.deepEqual(sg.workload, { source: "sharegpt", path: "/work/here/data/sg.json" });
-  const pq = applyOverrides(structuredClone(file), { dataset: "d.parquet", datasetSplit: "x" }, {
+  const pq = applyOverrides(structuredClone(file), { dataset: "d.parquet", datasetColumn: "q" }, {
     cwd: CWD,
   });
-  assert.deepEqual(pq.workload, { source: "parquet", path: "/work/here/d.parquet" });
+  assert.deepEqual(pq.workload, { source: "parquet", path: "/work/here/d.parquet", column: "q" });
 });
 
 Deno.test("workload: --prompts replaces; refinements refine the file's workload; with --prompts they make a file workload", () => {
@@ -234,10 +234,10 @@ Deno.test("workload: --prompts replaces; refinements refine the file's workload;
   assert.equal(fileWorkload.prompts, undefined);
 });
 
-Deno.test("--trace clears prompts and workload and defaults the mode to serve", () => {
+Deno.test("--trace replaces the file's prompts and workload and defaults the mode to serve", () => {
   const spec = applyOverrides(
     { backend: SIM, prompts: ["hi"], workload: { source: "synthetic", inputLen: 8, count: 2 } },
-    { trace: "t.jsonl", traceSpeed: 2, inputLen: 16 },
+    { trace: "t.jsonl", traceSpeed: 2 },
     { cwd: CWD },
   );
   assert.deepEqual(spec.trace, { path: "/work/here/t.jsonl", speed: 2 });
@@ -246,6 +246,164 @@ Deno.test("--trace clears prompts and workload and defaults the mode to serve", 
   assert.equal(spec.mode, "serve");
   const kept = applyOverrides({ backend: SIM, mode: "latency" }, { trace: "/t.jsonl" });
   assert.equal(kept.mode, "latency", "the file's mode stands, for the schema to report");
+});
+
+/** Asserts `fn` throws a ConfigError (exit 2) whose message names every one of `names`. */
+function assertConfigError(fn: () => unknown, names: string[], what = "") {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof ConfigError, `${what}: ${e}`);
+    for (const n of names) assert.ok(e.message.includes(`'${n}'`), `${what}: ${e.message}`);
+    return true;
+  });
+}
+
+const SOURCES: [string, Record<string, unknown>][] = [
+  ["--prompts", { prompts: "p.txt" }],
+  ["--dataset", { dataset: "org/chat" }],
+  ["--input-len", { inputLen: 64, numPrompts: 4 }],
+  ["--trace", { trace: "t.jsonl" }],
+];
+
+Deno.test("two sources of requests on the command line are a ConfigError naming both flags, as in a config file", () => {
+  // A config file with two sources is rejected by the schema...
+  assert.throws(
+    () => parseBenchmarkSpec({ backend: SIM, prompts: ["a"], workload: ["b"] }),
+    (e: unknown) => e instanceof ConfigError && /one source of requests/.test(e.message),
+  );
+  // ...and so is every pair of source flags, whatever the file holds.
+  for (const [i, [a, fa]] of SOURCES.entries()) {
+    for (const [b, fb] of SOURCES.slice(i + 1)) {
+      for (const file of [{ backend: SIM }, { backend: SIM, prompts: ["hi"] }]) {
+        assertConfigError(
+          () => applyOverrides(structuredClone(file), { ...fa, ...fb }, { cwd: CWD }),
+          [a, b],
+          `${a} ${b}`,
+        );
+      }
+    }
+  }
+  // Prefix sharing is the --input-len source: beside --dataset it is a second source.
+  assertConfigError(
+    () => applyOverrides({ backend: SIM }, { dataset: "org/chat", prefixGroups: 4 }),
+    ["--dataset", "--prefix-groups"],
+  );
+  assertConfigError(
+    () =>
+      applyOverrides({ backend: SIM }, {
+        prompts: "p.txt",
+        inputLen: 8,
+        prefixGroups: 2,
+        prefixTokens: 16,
+      }),
+    ["--prompts", "--input-len"],
+  );
+  // The message says what to do.
+  assert.throws(
+    () => applyOverrides({ backend: SIM }, { prompts: "p.txt", dataset: "org/chat" }),
+    /'--dataset' must be absent when '--prompts' is given \(one source of requests: --prompts, --dataset, --input-len or --trace\), got "org\/chat"/,
+  );
+});
+
+Deno.test("one source flag replaces any source of the config file, and the result validates", () => {
+  const files: Record<string, unknown>[] = [
+    { backend: SIM, prompts: ["hi"] },
+    { backend: SIM, prompts: { file: "/d/p.txt" } },
+    { backend: SIM, workload: { source: "sharegpt", path: "/d/sg.json" } },
+    { backend: SIM, trace: { path: "/d/t.jsonl", speed: 3 }, mode: "serve" },
+  ];
+  for (const [flag, flags] of SOURCES) {
+    for (const file of files) {
+      const spec = applyOverrides(structuredClone(file), flags, { cwd: CWD });
+      const sources = ["prompts", "workload", "trace"].filter((k) =>
+        (spec as Record<string, unknown>)[k] !== undefined
+      );
+      assert.equal(sources.length, 1, `${flag} over ${JSON.stringify(file)}: ${sources}`);
+      if (flag !== "--trace" && file.trace !== undefined) spec.mode = "latency";
+      parseBenchmarkSpec(spec); // throws if the schema rejects the merged spec
+    }
+  }
+});
+
+Deno.test("refinement flags refine the file's prompts, workload list or source; they cannot refine a trace", () => {
+  const list = applyOverrides({ backend: SIM, prompts: ["a", "b"] }, { numPrompts: 5 });
+  assert.deepEqual(list.workload, { source: "inline", prompts: ["a", "b"], numPrompts: 5 });
+  assert.equal(list.prompts, undefined);
+  const file = applyOverrides({ backend: SIM, prompts: { file: "/d/p.json" } }, { outputLen: 9 });
+  assert.deepEqual(file.workload, {
+    source: "file",
+    path: "/d/p.json",
+    format: "prompts",
+    outputLen: 9,
+  });
+  const short = applyOverrides({ backend: SIM, workload: ["x"] }, { numPrompts: 2 });
+  assert.deepEqual(short.workload, { source: "inline", prompts: ["x"], numPrompts: 2 });
+  for (const spec of [list, file, short]) parseBenchmarkSpec(spec);
+
+  for (
+    const [flags, name] of [
+      [{ trace: "t.jsonl", numPrompts: 5 }, "--num-prompts"],
+      [{ trace: "t.jsonl", outputLen: 5 }, "--output-len"],
+      [{ trace: "t.jsonl", datasetSplit: "test" }, "--dataset-split"],
+    ] as const
+  ) {
+    assertConfigError(() => applyOverrides({ backend: SIM }, flags), [name, "--trace"]);
+  }
+  assert.throws(
+    () =>
+      applyOverrides({ backend: SIM, mode: "serve", trace: { path: "/t.jsonl" } }, {
+        tokenizer: "gpt2",
+      }),
+    /'--tokenizer' must be absent when replaying a trace \(the config file's 'trace' gives/,
+  );
+});
+
+Deno.test("--trace-speed refines the file's trace; without any trace it is a ConfigError", () => {
+  const spec = applyOverrides(
+    { backend: SIM, mode: "serve", trace: { path: "/d/t.jsonl", speed: 1 } },
+    { traceSpeed: 4 },
+  );
+  assert.deepEqual(spec.trace, { path: "/d/t.jsonl", speed: 4 });
+  assertConfigError(
+    () => applyOverrides({ backend: SIM, prompts: ["a"] }, { traceSpeed: 4 }),
+    ["--trace-speed"],
+  );
+});
+
+Deno.test("--dataset-split and --dataset-column apply where the source has them, else a ConfigError", () => {
+  const hf = applyOverrides(
+    { backend: SIM, workload: { source: "hf", dataset: "org/x" } },
+    { datasetSplit: "test", datasetColumn: "q" },
+  );
+  assert.deepEqual(hf.workload, { source: "hf", dataset: "org/x", split: "test", column: "q" });
+  const col = applyOverrides({ backend: SIM }, { prompts: "p.csv", datasetColumn: "question" }, {
+    cwd: CWD,
+  });
+  assert.deepEqual(col.workload, { source: "file", path: "/work/here/p.csv", column: "question" });
+  for (
+    const [file, flags, names, why] of [
+      [{}, { dataset: "d.parquet", datasetSplit: "x" }, ["--dataset-split"], /parquet file/],
+      [{}, { dataset: "sg.json", datasetColumn: "x" }, ["--dataset-column"], /ShareGPT file/],
+      [{}, { prompts: "p.txt", datasetSplit: "x" }, ["--dataset-split"], /prompts file/],
+      [{}, { datasetSplit: "test" }, ["--dataset-split"], /--dataset NAME/],
+      [{ prompts: ["a"] }, { datasetSplit: "test" }, ["--dataset-split"], /list of prompts/],
+      [
+        { workload: { source: "synthetic", inputLen: 4, count: 1 } },
+        { datasetColumn: "q" },
+        ["--dataset-column"],
+        /synthetic/,
+      ],
+    ] as const
+  ) {
+    assert.throws(
+      () => applyOverrides({ backend: SIM, ...structuredClone(file) }, flags, { cwd: CWD }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError, String(e));
+        for (const n of names) assert.ok(e.message.includes(`'${n}'`), e.message);
+        assert.match(e.message, why);
+        return true;
+      },
+    );
+  }
 });
 
 Deno.test("flag paths resolve against the working directory; the file's stay as parsed", async () => {
