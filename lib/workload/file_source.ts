@@ -4,9 +4,10 @@
  * header row; the prompt in a named column). Objects hold `prompt` (or the
  * field named by `column`) or an OpenAI `messages` history, and optionally
  * `output_len`. Format `prompts` is the older `prompts: { file }` field's
- * (text, or JSONL objects with `prompt` when the name ends in `.jsonl` or
- * `.ndjson`, with that field's errors): the spec schema turns that field
- * into this source.
+ * (by the name: `.json` a JSON list, `.jsonl`/`.ndjson` JSON lines, else
+ * text; items are strings or objects with `prompt` or `text`; see
+ * `prompts.ts`): the spec schema turns that field into this source. A file
+ * that is not UTF-8 text is refused, whatever its format.
  *
  * @module
  */
@@ -14,7 +15,7 @@
 import { parse as parseCsv } from "npm:csv-parse@^7.0.3/sync";
 import { ConfigError } from "../config/errors.ts";
 import { type Draft, lastTurn, toMessages } from "./conversation.ts";
-import { parsePromptsText } from "./prompts.ts";
+import { decodeTextFile, parsePromptsText } from "./prompts.ts";
 import { requestsWorkload } from "./requests.ts";
 import type { SourceLoader } from "./source.ts";
 
@@ -24,7 +25,8 @@ import type { SourceLoader } from "./source.ts";
  * @param w The validated source (`path`, `format`, `column`).
  * @param ctx The context (the path is resolved against its base folder).
  * @returns The workload; the description has `path`, and `format` and `column` when given.
- * @throws {ConfigError} When the file cannot be read or does not fit its format.
+ * @throws {ConfigError} When the file cannot be read, is not UTF-8 text (see
+ *   `decodeTextFile`), or does not fit its format.
  *
  * @example
  * ```ts
@@ -42,16 +44,18 @@ import type { SourceLoader } from "./source.ts";
  */
 export const fileSource: SourceLoader<"file"> = async (w, ctx) => {
   const older = w.format === "prompts";
-  let text: string;
+  const field = older ? "prompts.file" : "workload.path";
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(ctx.path(w.path));
+    bytes = await Deno.readFile(ctx.path(w.path));
   } catch (err) {
     throw new ConfigError("benchmark", [{
-      path: older ? "prompts.file" : "workload.path",
+      path: field,
       expected: "a readable file",
       received: `${JSON.stringify(w.path)} (${err instanceof Error ? err.message : err})`,
     }]);
   }
+  const text = decodeTextFile(bytes, w.path, field);
   const drafts = w.format === "prompts"
     ? parsePromptsText(text, w.path).map((prompt) => ({ item: { prompt } }))
     : parseWorkloadFile(text, w.path, { format: w.format, column: w.column });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { normalizeWorkload, type PromptsSpec } from "../config/benchmark.ts";
 import { ConfigError } from "../config/errors.ts";
 import { loadWorkload } from "./load.ts";
-import { parsePromptsText } from "./prompts.ts";
+import { decodeTextFile, parsePromptsText, TEXT_SNIFF_BYTES } from "./prompts.ts";
 
 /**
  * The older `prompts` field as a run loads it: normalised into a workload
@@ -92,7 +92,7 @@ Deno.test("prompts: { file } reads a .txt file as text even when its lines look 
 Deno.test("prompts: { file } names the line of a bad JSONL line", async () => {
   const bad = [
     "not json at all", // invalid JSON
-    '{"text": "no prompt field"}', // no prompt
+    '{"question": "no prompt field"}', // no prompt or text
     '{"prompt": 42}', // prompt not a string
     '{"prompt": ""}', // empty prompt
     '["prompt"]', // not an object
@@ -105,7 +105,7 @@ Deno.test("prompts: { file } names the line of a bad JSONL line", async () => {
       assert.equal(err.issues.length, 1);
       assert.ok(err.issues[0].path.includes("line 3"), err.issues[0].path);
       assert.ok(err.issues[0].path.includes(path), err.issues[0].path);
-      assert.match(err.issues[0].expected, /"prompt"/);
+      assert.match(err.issues[0].expected, /"prompt" or "text"/);
       assert.equal(err.issues[0].received, line);
       assert.ok(err.message.includes("line 3"), err.message);
     });
@@ -144,4 +144,106 @@ Deno.test("prompts: { file } names the path of a missing file", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("prompts: { file } reads a .json file as a JSON list (strings, or objects with prompt or text), not as lines", async () => {
+  const list = JSON.stringify(
+    [
+      "plain string",
+      { prompt: "with\nnewline", id: 1 },
+      { text: "from text" },
+      { prompt: "prompt wins", text: "not this" },
+    ],
+    null,
+    2,
+  );
+  assert.ok(
+    list.split("\n").length > 4,
+    "pretty-printed: read as lines it would give more prompts",
+  );
+  for (const name of ["p.json", "P.JSON"]) {
+    await withFile(name, list, async (path) => {
+      assert.deepEqual(await loadPrompts({ file: path }), [
+        "plain string",
+        "with\nnewline",
+        "from text",
+        "prompt wins",
+      ]);
+    });
+  }
+});
+
+Deno.test("prompts: a bad .json prompts file is a ConfigError naming the file and the item", () => {
+  const cases: [string, RegExp, RegExp][] = [
+    ['["a", ', /p\.json/, /valid JSON/],
+    ['{"prompt": "a"}', /p\.json/, /a JSON list of prompts/],
+    ['["a", 7]', /p\.json item 1/, /non-empty string/],
+    ['["a", ""]', /p\.json item 1/, /non-empty string/],
+    ['[{"conversations": []}]', /p\.json item 0/, /ShareGPT file: give it with --dataset/],
+    ["[]", /^prompts$/, /at least one prompt/],
+  ];
+  for (const [text, path, expected] of cases) {
+    assert.throws(() => parsePromptsText(text, "p.json"), (err: unknown) => {
+      assert.ok(err instanceof ConfigError, `${text}: ${err}`);
+      assert.match(err.issues[0].path, path, text);
+      assert.match(err.issues[0].expected, expected, text);
+      return true;
+    });
+  }
+});
+
+Deno.test("prompts: a binary file is refused, naming the file, never read as lines", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "splleed_prompts_test_" });
+  try {
+    // A gzip header, a PNG header, UTF-16 text, Latin-1 text: each read as
+    // lines would give garbled prompts.
+    const files: [string, Uint8Array, RegExp][] = [
+      [
+        "p.txt.gz",
+        new Uint8Array([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x01, 0x02]),
+        /NUL byte at byte 3/,
+      ],
+      [
+        "img.txt",
+        new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        /not UTF-8 at byte 0/,
+      ],
+      ["u16.txt", new Uint8Array([0xff, 0xfe, 0x68, 0x00, 0x69, 0x00]), /save it as UTF-8/],
+      ["latin1.jsonl", new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x0a]), /not UTF-8 at byte 3/],
+    ];
+    for (const [name, bytes, why] of files) {
+      const path = join(dir, name);
+      await Deno.writeFile(path, bytes);
+      const err = await rejectsConfig(loadPrompts({ file: path }));
+      assert.equal(err.issues[0].path, "prompts.file");
+      assert.ok(err.message.includes(`"${path}", which is not a text file`), err.message);
+      assert.match(err.message, /looks binary/);
+      assert.match(err.message, why);
+      // The file source refuses it too, under its own field.
+      const w = await loadWorkload({ source: "file", path }).then(
+        () => assert.fail(`${name}: expected a ConfigError`),
+        (e) => e,
+      );
+      assert.ok(w instanceof ConfigError && w.issues[0].path === "workload.path", String(w));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("decodeTextFile() checks only the first bytes; valid UTF-8 (any script, a BOM, a cut character) passes", () => {
+  const enc = new TextEncoder();
+  assert.equal(decodeTextFile(enc.encode("\uFEFFcafé ☕ 日本 🚀\n"), "p.txt"), "café ☕ 日本 🚀\n");
+  // A multi-byte character across the end of the checked window is not an error.
+  const cut = enc.encode("a".repeat(TEXT_SNIFF_BYTES - 1) + "é");
+  assert.equal(decodeTextFile(cut, "p.txt").length, TEXT_SNIFF_BYTES);
+  // ...but one cut by the end of the file is.
+  assert.throws(() => decodeTextFile(enc.encode("ab€").subarray(0, 4), "p.txt"), /byte 2/);
+  // Overlong forms and surrogates are not UTF-8.
+  assert.throws(() => decodeTextFile(new Uint8Array([0x41, 0xc0, 0xaf]), "p.txt"), /byte 1/);
+  assert.throws(() => decodeTextFile(new Uint8Array([0xed, 0xa0, 0x80]), "p.txt"), /byte 0/);
+  // Past the checked window a NUL is not looked for.
+  const late = new Uint8Array(TEXT_SNIFF_BYTES + 2).fill(0x61);
+  late[TEXT_SNIFF_BYTES + 1] = 0;
+  assert.equal(decodeTextFile(late, "p.txt").length, TEXT_SNIFF_BYTES + 2);
 });
