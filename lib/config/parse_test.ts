@@ -315,12 +315,62 @@ Deno.test("parseConfigText() throws ConfigError for invalid YAML and JSON", () =
       assert.ok(err instanceof ConfigError, `${name}: ${err}`);
       assert.equal(err.issues.length, 1);
       assert.equal(err.issues[0].expected, expected);
-      assert.match(err.issues[0].received, /^a parse error: /);
+      assert.match(err.issues[0].received, /^a parse error( at line \d+, column \d+)?: /);
       assert.ok(err.message.includes(name), err.message);
-      assert.equal(err.message.split("\n").length, 1, "one line");
+      assert.ok(!err.message.split("\n")[0].endsWith(":"), `says what is wrong: ${err.message}`);
       return true;
     });
   }
+});
+
+Deno.test("a YAML error names the line and column and shows the line with a caret under the place", () => {
+  const text = "backend:\n  type: simulator\n foo: [\nruns: 5\n";
+  assert.throws(() => parseConfigText(text, "config.yaml"), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    const lines = err.message.split("\n");
+    assert.equal(
+      lines[0],
+      "Cannot start benchmark from config.yaml: valid YAML, got a parse error at line 3, column 1: " +
+        "All mapping items must start at the same column",
+    );
+    assert.deepEqual(lines.slice(1), [
+      "   2 |   type: simulator",
+      "   3 |  foo: [",
+      "     | ^",
+    ]);
+    return true;
+  });
+  // The caret sits under the column after a tab too (a terminal widens both
+  // alike); two-digit line numbers fit the gutter.
+  const tab = Array.from({ length: 11 }, (_, i) => `k${i}: 1`).join("\n") + "\nk11:\t'a' b\n";
+  assert.throws(() => parseConfigText(tab, "tab.yaml"), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.match(err.message, /got a parse error at line 12, column 10: /);
+    assert.deepEqual(err.message.split("\n").slice(1), [
+      "  11 | k10: 1",
+      "  12 | k11:\t'a' b",
+      "     |     \t    ^",
+    ]);
+    return true;
+  });
+});
+
+Deno.test("a JSON error names the line and column where JSON.parse gives them", () => {
+  assert.throws(() => parseConfigText('{\n  "runs": 5,\n}\n', "run.json"), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.match(
+      err.message,
+      /got a parse error at line 3, column 1: Expected double-quoted property name\n/,
+    );
+    assert.ok(err.message.endsWith('   2 |   "runs": 5,\n   3 | }\n     | ^'), err.message);
+    return true;
+  });
+  // Without a position, the message is the parser's first line, without the echoed text.
+  assert.throws(() => parseConfigText('{"a": 1,\n "b": }', "run.json"), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.issues[0].received, "a parse error: Unexpected token '}'");
+    return true;
+  });
 });
 
 Deno.test("parseConfigText() throws ConfigError for a top-level list or scalar", () => {
