@@ -55,10 +55,17 @@ export type SseWholeEventHandler = (buf: Uint8Array, start: number, end: number)
 export class SseParser {
   #onData: SseDataHandler;
   #onWhole: SseWholeEventHandler | undefined;
+  // The unfinished event, from its first byte: carry[0, carryLen). Its lines
+  // before lineStart were read already (their data is in ds/de or multi);
+  // carry[lineStart, carryLen) holds no line break.
   #carry = new Uint8Array(0);
   #carryLen = 0;
+  #lineStart = 0;
+  /** Where the search for the next line break resumes in the carry. */
+  #scanFrom = 0;
   #started = false;
-  // Data lines of the event being read: one range, or joined copies.
+  // Data lines of the event being read: one range (of the buffer being
+  // parsed, or of the carry between reads), or joined copies.
   #ds = -1;
   #de = -1;
   #multi: Uint8Array[] | null = null;
@@ -73,12 +80,15 @@ export class SseParser {
   }
 
   /**
-   * Feeds bytes as they arrive.
+   * Feeds bytes as they arrive. The cost is linear in the bytes fed, however
+   * many reads an event spans: an unfinished event is kept with what was
+   * already read of it, and only the new bytes are searched for a line end.
    *
    * @param chunk The bytes (only read during the call).
    */
   feed(chunk: Uint8Array): void {
     const n = chunk.length;
+    if (n === 0) return;
     if (
       this.#onWhole !== undefined && this.#carryLen === 0 && this.#started && n >= 7 &&
       chunk[n - 1] === LF && chunk[n - 2] === LF && chunk[0] === 100 && chunk[1] === 97 &&
@@ -88,29 +98,39 @@ export class SseParser {
       return;
     }
     let buf = chunk;
-    let end = chunk.length;
-    if (this.#carryLen > 0) {
+    let end = n;
+    let pos = 0;
+    let scan = 0;
+    const carried = this.#carryLen > 0;
+    if (carried) {
       // An event was split across reads: continue it in the carry buffer.
-      const need = this.#carryLen + chunk.length;
-      if (this.#carry.length < need) {
-        const bigger = new Uint8Array(Math.max(need, this.#carry.length * 2));
-        bigger.set(this.#carry.subarray(0, this.#carryLen));
+      const had = this.#carryLen;
+      end = had + n;
+      if (this.#carry.length < end) {
+        const bigger = new Uint8Array(Math.max(end, this.#carry.length * 2));
+        bigger.set(this.#carry.subarray(0, had));
         this.#carry = bigger;
       }
-      this.#carry.set(chunk, this.#carryLen);
-      buf = this.#carry;
-      end = need;
+      this.#carry.set(chunk, had);
+      // A view ending at the last valid byte, so that a search stops there.
+      buf = this.#carry.subarray(0, end);
+      pos = this.#lineStart;
+      scan = this.#scanFrom;
     }
-    let pos = 0;
     if (!this.#started) {
-      if (end < 3 && buf[0] === 0xef) return this.#keep(buf, 0, end);
+      if (end < 3 && buf[0] === 0xef) {
+        // Perhaps a byte-order mark split across reads: wait for its end.
+        this.#keep(buf, carried, 0, 0, end);
+        this.#scanFrom = 0;
+        return;
+      }
       this.#started = true;
       if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
     }
-    let eventStart = pos;
+    let eventStart = carried ? 0 : pos;
     for (;;) {
-      const lf = buf.indexOf(LF, pos);
-      if (lf < 0 || lf >= end) break;
+      const lf = buf.indexOf(LF, scan > pos ? scan : pos);
+      if (lf < 0) break;
       const lineEnd = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
       if (lineEnd === pos) {
         // Blank line: dispatch.
@@ -145,34 +165,52 @@ export class SseParser {
       // Other lines (comments, id, event, retry) are ignored.
       pos = lf + 1;
     }
-    // Keep the unfinished event for the next read (its lines are re-read).
-    this.#ds = -1;
-    if (this.#multi !== null) this.#multi = null;
-    this.#keep(buf, eventStart, end);
+    // Keep the unfinished event, and what was read of it, for the next read.
+    this.#keep(buf, carried, eventStart, pos, end);
+    this.#scanFrom = this.#carryLen;
   }
 
   /** Drops any unfinished event. */
   reset(): void {
     this.#carryLen = 0;
+    this.#lineStart = 0;
+    this.#scanFrom = 0;
     this.#ds = -1;
     this.#multi = null;
   }
 
-  #keep(buf: Uint8Array, from: number, end: number): void {
+  /**
+   * Keeps `buf[from, end)` as the carry (`buf` is a view of the carry when
+   * `carried`), its lines before `lineStart` already read.
+   */
+  #keep(buf: Uint8Array, carried: boolean, from: number, lineStart: number, end: number): void {
     const n = end - from;
     if (n <= 0) {
       this.#carryLen = 0;
+      this.#lineStart = 0;
+      // Let go of a buffer a giant event left behind.
+      if (this.#carry.length > BIG_CARRY) this.#carry = new Uint8Array(0);
       return;
     }
-    if (buf === this.#carry) {
-      this.#carry.copyWithin(0, from, end);
+    if (carried) {
+      if (from > 0) this.#carry.copyWithin(0, from, end);
     } else {
-      if (this.#carry.length < n) this.#carry = new Uint8Array(Math.max(n, 1024));
-      this.#carry.set(buf.subarray(from, end));
+      if (this.#carry.length < n) {
+        this.#carry = new Uint8Array(Math.max(n, this.#carry.length * 2, 1024));
+      }
+      this.#carry.set(from === 0 && end === buf.length ? buf : buf.subarray(from, end));
     }
     this.#carryLen = n;
+    this.#lineStart = lineStart - from;
+    if (this.#ds >= 0) {
+      this.#ds -= from;
+      this.#de -= from;
+    }
   }
 }
+
+/** A carry buffer larger than this is dropped once it is empty. */
+const BIG_CARRY = 1 << 20;
 
 function join(parts: Uint8Array[]): Uint8Array {
   let n = parts.length - 1;
