@@ -93,6 +93,10 @@ const STATUS_TEXT: Record<number, string> = {
  * @param options Address and limits.
  * @param handler Called for each complete request, in order per connection.
  * @returns The server.
+ * @throws {Deno.errors.AddrInUse} When the port is taken: "port 8000 on
+ *   127.0.0.1 is already in use; choose another port (or 0 for any free
+ *   port)". Other failures to listen name the host and port too (see
+ *   {@linkcode listenError}).
  *
  * @example
  * ```ts
@@ -107,10 +111,14 @@ const STATUS_TEXT: Record<number, string> = {
  * ```
  */
 export function serveHttp1(options: ServeHttp1Options, handler: SimHttpHandler): SimHttpServer {
-  const listener = Deno.listen({
-    hostname: options.hostname ?? "127.0.0.1",
-    port: options.port ?? 0,
-  });
+  const hostname = options.hostname ?? "127.0.0.1";
+  const port = options.port ?? 0;
+  let listener: Deno.Listener;
+  try {
+    listener = Deno.listen({ hostname, port });
+  } catch (err) {
+    throw listenError(err, hostname, port);
+  }
   const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const conns = new Set<Deno.Conn>();
   let closing = false;
@@ -152,6 +160,52 @@ export function serveHttp1(options: ServeHttp1Options, handler: SimHttpHandler):
       conns.clear();
     },
   };
+}
+
+/**
+ * The error of a failed `Deno.listen`, with a message that names the host
+ * and port and says what to do; the same class as the original (which is
+ * its `cause`), so callers can still tell a taken port from other failures.
+ *
+ * @param err What `Deno.listen` threw.
+ * @param hostname The interface asked for.
+ * @param port The port asked for.
+ * @returns The error to throw.
+ *
+ * @example
+ * ```ts
+ * import { listenError } from "./http_server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const e = listenError(new Deno.errors.AddrInUse("Address already in use (os error 98)"), "127.0.0.1", 8000);
+ * assert.ok(e instanceof Deno.errors.AddrInUse);
+ * assert.equal(e.message, "port 8000 on 127.0.0.1 is already in use; choose another port (or 0 for any free port)");
+ * ```
+ */
+export function listenError(err: unknown, hostname: string, port: number): Error {
+  const cause = { cause: err };
+  const os = err instanceof Error ? err.message : String(err);
+  if (err instanceof Deno.errors.AddrInUse) {
+    return new Deno.errors.AddrInUse(
+      `port ${port} on ${hostname} is already in use; choose another port (or 0 for any free port)`,
+      cause,
+    );
+  }
+  if (err instanceof Deno.errors.PermissionDenied) {
+    return new Deno.errors.PermissionDenied(
+      `cannot listen on port ${port} on ${hostname}: ${os}` +
+        (port > 0 && port < 1024 ? " (ports below 1024 need privileges; choose one above)" : ""),
+      cause,
+    );
+  }
+  if (err instanceof Deno.errors.AddrNotAvailable) {
+    return new Deno.errors.AddrNotAvailable(
+      `cannot listen on ${hostname}: it is not an address of this machine (${os}); ` +
+        "use 127.0.0.1, or 0.0.0.0 for every interface",
+      cause,
+    );
+  }
+  return err instanceof Error ? err : new Error(os);
 }
 
 /** Writes to one connection in order, coalescing what queues up while a write is in flight. */

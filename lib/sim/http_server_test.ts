@@ -6,6 +6,7 @@ import {
   type SimHttpRequest,
   type SimHttpResponse,
 } from "./http_server.ts";
+import { serveSimulator } from "./server.ts";
 
 // Clients here are raw TCP connections (exact bytes, one connection we can
 // see) or `fetch` (an independent HTTP implementation decoding our output).
@@ -456,4 +457,37 @@ Deno.test("serveHttp1: close() ends `finished`, closes open connections, refuses
     c.close();
     await s.stop();
   }
+});
+
+Deno.test("serveHttp1 and the simulator on a taken port: AddrInUse naming the port and host", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  try {
+    for (
+      const start of [
+        () => serveHttp1({ port }, () => {}),
+        () => serveSimulator({ port, ttftMs: 1, itlMs: 1 }),
+        () => serveSimulator({ port, profile: "small" }),
+      ]
+    ) {
+      assert.throws(start, (e: unknown) => {
+        assert.ok(e instanceof Deno.errors.AddrInUse, String(e));
+        assert.equal(
+          e.message,
+          `port ${port} on 127.0.0.1 is already in use; choose another port (or 0 for any free port)`,
+        );
+        assert.ok(e.cause instanceof Deno.errors.AddrInUse, "the OS error is kept as the cause");
+        return true;
+      });
+    }
+  } finally {
+    taken.close();
+  }
+  // Once freed, the same port serves.
+  const server = serveHttp1({ port }, (_req, res) => res.send(200, {}, "ok"));
+  assert.equal(server.addr.port, port);
+  const r = await fetch(`http://127.0.0.1:${port}/`);
+  assert.equal(await r.text(), "ok");
+  server.close();
+  await server.finished;
 });

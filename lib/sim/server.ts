@@ -34,7 +34,7 @@ export interface SimServer {
  * @param options Simulator options (deterministic `ttftMs`/`itlMs`, or a `profile`; default profile `small`).
  * @returns The running server.
  * @throws {import("../config/errors.ts").ConfigError} When an option is invalid.
- * @throws {Deno.errors.AddrInUse} When the port is taken.
+ * @throws {Deno.errors.AddrInUse} When the port is taken ("port 8000 on 127.0.0.1 is already in use; ...").
  *
  * @example
  * ```ts
@@ -77,7 +77,13 @@ export function serveSimulator(options: SimulatorOptions = {}): SimServer {
     version: SIM_VERSION,
     describe,
   }, counters);
-  const http = serveHttp1({ hostname: o.hostname ?? "127.0.0.1", port: o.port ?? 0 }, api);
+  let http;
+  try {
+    http = serveHttp1({ hostname: o.hostname ?? "127.0.0.1", port: o.port ?? 0 }, api);
+  } catch (err) {
+    engine.close(); // nothing is left running when the port cannot be bound
+    throw err;
+  }
   const host = http.addr.hostname.includes(":") ? `[${http.addr.hostname}]` : http.addr.hostname;
   return {
     url: `http://${host}:${http.addr.port}`,

@@ -32,7 +32,8 @@ export interface SimFlags {
  *
  * @param flags The options given, converted.
  * @param io Where output goes.
- * @returns The exit code: 0 after an interrupt, 2 for a bad option, 1 when the port is taken.
+ * @returns The exit code: 0 after an interrupt, 2 for a bad option, 1 when the port is taken
+ *   ("port 8000 on 127.0.0.1 is already in use; choose another with --port (or 0 for any free port)").
  *
  * @example
  * ```ts
@@ -58,6 +59,18 @@ export async function simCommand(flags: SimFlags, io: CliIO): Promise<number> {
     }
     sim = serveSim(options as SimulatorOptions);
   } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse) {
+      // The command line's words for the library's message: the flag to change.
+      const port = flags.port ?? 8000, host = flags.host ?? "127.0.0.1";
+      return reportError(
+        new Deno.errors.AddrInUse(
+          `port ${port} on ${host} is already in use; choose another with --port ` +
+            "(or 0 for any free port)",
+          { cause: err },
+        ),
+        io,
+      );
+    }
     return reportError(err, io);
   }
   io.out(`${sim.url}\n`);
