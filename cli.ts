@@ -14,6 +14,7 @@
  */
 
 import { type CliIO, main } from "./lib/cli/main.ts";
+import { redact } from "./lib/util/redact.ts";
 
 const encoder = new TextEncoder();
 
@@ -23,11 +24,15 @@ function writeAll(w: { writeSync(p: Uint8Array): number }, text: string): void {
   while (off < bytes.length) off += w.writeSync(bytes.subarray(off));
 }
 
-/** The console-bound I/O of the real command line. */
+/**
+ * The console-bound I/O of the real command line. Everything written passes
+ * through `redact` (messages, warnings, progress, results): no key reaches
+ * the console.
+ */
 function consoleIO(): CliIO {
   return {
-    out: (s) => writeAll(Deno.stdout, s),
-    err: (s) => writeAll(Deno.stderr, s),
+    out: (s) => writeAll(Deno.stdout, redact(s)),
+    err: (s) => writeAll(Deno.stderr, redact(s)),
     exit: (code) => Deno.exit(code),
     isTerminal: Deno.stdout.isTerminal() && !Deno.noColor,
     errIsTerminal: Deno.stderr.isTerminal(),

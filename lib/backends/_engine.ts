@@ -16,6 +16,7 @@ import {
 } from "../config/backends.ts";
 import type { ProcessLaunch } from "../config/launch.ts";
 import type { Backend, BackendClient, ConnectOptions } from "./backend.ts";
+import type { ModelCheck } from "./openai_compat.ts";
 import {
   connectOpenAICompat,
   describeHttpBackend,
@@ -182,6 +183,13 @@ export interface EngineBackendDef {
    * `"served"` (the first the server lists, for engines that load a file).
    */
   managedModel?: "given" | "served";
+  /**
+   * What a `model` the server's `/v1/models` does not list means (see
+   * `ModelCheck`): `"strict"` for an engine that rejects other names,
+   * `"warn"` for one that answers any name with the model it serves.
+   * The `modelCheck: false` option turns it off. @default "strict"
+   */
+  modelCheck?: ModelCheck;
   /** A client of the engine's own protocol for APIs other than the OpenAI-compatible ones. */
   nativeClient?: (
     c: ConnectOptions,
@@ -231,6 +239,7 @@ export function engineBackend(def: EngineBackendDef): Backend {
         probe: def.probe,
         apiKey,
         model: managed && def.managedModel === "served" ? null : undefined,
+        modelCheck: def.modelCheck,
       });
     },
   };

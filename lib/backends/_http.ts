@@ -7,6 +7,7 @@
 
 import type { HttpTransport } from "../http/transport.ts";
 import { concatBytes } from "../util/bytes.ts";
+import { redact } from "../util/redact.ts";
 
 const decoder = new TextDecoder();
 
@@ -39,12 +40,14 @@ export interface JsonResponse {
   status: number;
   /** Parsed body, or undefined when it was not JSON. */
   json: unknown;
-  /** Raw body text (first 2,000 characters). */
+  /** Body text (first 2,000 characters), redacted: an error body may echo the key. */
   text: string;
 }
 
 /**
- * GETs a URL and parses the body as JSON.
+ * GETs a URL and parses the body as JSON. The text returned is redacted
+ * (`lib/util/redact.ts`), for messages; the parsed JSON is not (the results
+ * document is redacted as a whole when written).
  *
  * @param transport The HTTP client.
  * @param url Absolute URL.
@@ -95,5 +98,5 @@ export async function getJson(
   } catch {
     json = undefined;
   }
-  return { status, json, text: text.slice(0, 2000) };
+  return { status, json, text: redact(text.slice(0, 2000)) };
 }

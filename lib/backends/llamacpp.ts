@@ -98,6 +98,10 @@ export function llamacpp(options: LlamacppOptions): Backend {
     launch,
     apiKey: key,
     managedModel: "served",
+    // llama-server answers any model name with the model it loaded (it lists
+    // the file name or its --alias): a name it does not list is warned
+    // about, not rejected. Managed, requests name the listed model.
+    modelCheck: "warn",
     probe: jsonProbe("/props", propsFacts),
   });
 }

@@ -17,13 +17,30 @@ import { ConfigError, validate } from "../config/errors.ts";
 import type { HttpTransport } from "../http/transport.ts";
 import type { Backend, BackendClient, ConnectOptions } from "./backend.ts";
 import { createEmbeddingsClient } from "./embeddings.ts";
-import { createOpenAICompatClient, resolveModel } from "./openai_compat.ts";
+import { createOpenAICompatClient, type ModelCheck, resolveModel } from "./openai_compat.ts";
 import { normalizeEndpoint } from "./_http.ts";
-import { REDACTED, redactHeaders } from "./_redact.ts";
+import {
+  looksLikeKey,
+  maskKey,
+  REDACTED,
+  redactHeaders,
+  registerSecret,
+  registerSecretFields,
+} from "../util/redact.ts";
+
+/** What the key-source errors say when the value given is a key rather than a name or a path. */
+const KEY_ITSELF = "the value given looks like a key itself, not the name of";
 
 /**
  * The API key from whichever source the options name: `apiKey`, the
- * environment variable `apiKeyEnv`, or the file `apiKeyFile`.
+ * environment variable `apiKeyEnv`, or the file `apiKeyFile`. The key, and
+ * the values of secret-looking `headers` and `env` entries, are registered
+ * with `registerSecret` (`lib/util/redact.ts`), so that no message, record,
+ * result or log splleed writes carries them.
+ *
+ * A value of `apiKeyEnv` or `apiKeyFile` that looks like a key itself (a
+ * key passed by mistake where its variable's name or its file belongs) is
+ * never echoed: the error shows it masked (`sk-…[redacted]`).
  *
  * @param options Backend options.
  * @param what What is being configured, for the error.
@@ -39,42 +56,86 @@ import { REDACTED, redactHeaders } from "./_redact.ts";
  * Deno.writeTextFileSync(f, "sk-from-file\n");
  * assert.equal(resolveApiKey({ apiKeyFile: f }, "openai backend"), "sk-from-file");
  * assert.equal(resolveApiKey({}, "openai backend"), undefined);
+ * assert.throws(
+ *   () => resolveApiKey({ apiKeyEnv: "sk-proj-Zq81bXr7Vn2Lm5Ck9" }, "openai backend"),
+ *   /looks like a key itself.*"sk-proj-…\[redacted\]"/,
+ * );
  * ```
  */
 export function resolveApiKey(
+  options: {
+    apiKey?: string;
+    apiKeyEnv?: string;
+    apiKeyFile?: string;
+    headers?: Record<string, string>;
+    env?: Record<string, string>;
+  },
+  what: string,
+): string | undefined {
+  registerSecretFields(options.headers);
+  registerSecretFields(options.env);
+  const key = keyFromSource(options, what);
+  registerSecret(key);
+  return key;
+}
+
+function keyFromSource(
   options: { apiKey?: string; apiKeyEnv?: string; apiKeyFile?: string },
   what: string,
 ): string | undefined {
   if (options.apiKey !== undefined) return options.apiKey;
   if (options.apiKeyEnv !== undefined) {
-    const v = Deno.env.get(options.apiKeyEnv);
+    const name = options.apiKeyEnv;
+    const valid = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+    if (!valid || looksLikeKey(name)) {
+      // A key given where its variable's name belongs: never looked up, never echoed.
+      const set = valid && (Deno.env.get(name) ?? "").trim() !== "";
+      if (!set) {
+        throw new ConfigError(what, [{
+          path: "apiKeyEnv",
+          expected:
+            `the name of an environment variable holding the key (${KEY_ITSELF} an environment variable holding it)`,
+          received: JSON.stringify(maskKey(name)),
+        }]);
+      }
+    }
+    const v = Deno.env.get(name);
     if (v === undefined || v.trim() === "") {
       throw new ConfigError(what, [{
         path: "apiKeyEnv",
         expected: "the name of a set, non-empty environment variable",
-        received: `${JSON.stringify(options.apiKeyEnv)} (unset or empty)`,
+        received: `${JSON.stringify(name)} (unset or empty)`,
       }]);
     }
     return v.trim();
   }
   if (options.apiKeyFile !== undefined) {
+    const path = options.apiKeyFile;
+    const base = path.split(/[/\\]/).at(-1) ?? path;
     let v: string;
     try {
-      v = Deno.readTextFileSync(options.apiKeyFile).trim();
+      v = Deno.readTextFileSync(path).trim();
     } catch (err) {
+      if (looksLikeKey(base)) {
+        throw new ConfigError(what, [{
+          path: "apiKeyFile",
+          expected: `the path of a readable file holding the key (${KEY_ITSELF} a file holding it)`,
+          received: `${JSON.stringify(maskKey(base))} (${
+            err instanceof Deno.errors.NotFound ? "no such file" : "cannot be read"
+          })`,
+        }]);
+      }
       throw new ConfigError(what, [{
         path: "apiKeyFile",
         expected: "a readable file holding the key",
-        received: `${JSON.stringify(options.apiKeyFile)} (${
-          err instanceof Error ? err.message : err
-        })`,
+        received: `${JSON.stringify(path)} (${err instanceof Error ? err.message : err})`,
       }]);
     }
     if (v === "") {
       throw new ConfigError(what, [{
         path: "apiKeyFile",
         expected: "a file holding the key",
-        received: `${JSON.stringify(options.apiKeyFile)} (empty)`,
+        received: `${JSON.stringify(path)} (empty)`,
       }]);
     }
     return v;
@@ -152,6 +213,14 @@ export interface ConnectOpenAICompatOptions {
   apiKey?: string;
   /** Model to request, overriding `options.model` (managed engines that serve a name of their own). */
   model?: string | null;
+  /**
+   * What a `model` the server's `/v1/models` does not list means: `"strict"`
+   * (a configuration error: the engine rejects unknown names), `"warn"` (a
+   * warning with the results: the engine answers any name with the model it
+   * serves) or `"off"`. `options.modelCheck: false` makes it `"off"`.
+   * @default "strict"
+   */
+  modelCheck?: ModelCheck;
 }
 
 /**
@@ -168,42 +237,55 @@ export interface ConnectOpenAICompatOptions {
  * ```
  */
 export async function connectOpenAICompat(
-  options: Pick<HttpBackendOptions, "model" | "api" | "headers">,
+  options: Pick<HttpBackendOptions, "model" | "api" | "headers" | "modelCheck">,
   connect: ConnectOptions,
   how: ConnectOpenAICompatOptions,
 ): Promise<BackendClient> {
   const endpoint = normalizeEndpoint(connect.endpoint);
   const headers = requestHeaders({ apiKey: how.apiKey, headers: options.headers });
   const wanted = how.model === null ? undefined : how.model ?? options.model;
-  const { model, served } = await resolveModel(connect.transport, endpoint, headers, wanted);
+  const check = options.modelCheck === false ? "off" : how.modelCheck ?? "strict";
+  const { model, served, warning } = await resolveModel(
+    connect.transport,
+    endpoint,
+    headers,
+    wanted,
+    check,
+  );
   const info: Record<string, unknown> = { endpoint, servedModels: served };
   if (how.probe) Object.assign(info, await how.probe(connect.transport, endpoint, headers));
   const api = options.api ?? how.defaultApi;
+  let client: BackendClient;
   if (api === "embeddings") {
-    return createEmbeddingsClient({
+    client = createEmbeddingsClient({
       endpoint,
       model,
       transport: connect.transport,
       headers,
       info,
     });
-  }
-  if (api === "generate") {
+  } else if (api === "generate") {
     throw new TypeError(`Cannot connect: api "generate" is TGI's own; use tgi({...})`);
+  } else {
+    client = createOpenAICompatClient({
+      endpoint,
+      model,
+      api,
+      transport: connect.transport,
+      sampling: connect.sampling,
+      headers,
+      info,
+    });
   }
-  return createOpenAICompatClient({
-    endpoint,
-    model,
-    api,
-    transport: connect.transport,
-    sampling: connect.sampling,
-    headers,
-    info,
-  });
+  return warning === undefined
+    ? client
+    : { ...client, warnings: [...(client.warnings ?? []), warning] };
 }
 
 /**
  * An OpenAI-compatible endpoint (connect mode). The API defaults to `chat`.
+ * A `model` the server's `/v1/models` does not list is a configuration
+ * error unless `modelCheck` is false (`--no-model-check`).
  *
  * @param options Endpoint, model (default: the first listed at `/v1/models`),
  *   API, key (`apiKey`, `apiKeyEnv` or `apiKeyFile`), headers, timeout.
@@ -215,9 +297,9 @@ export async function connectOpenAICompat(
  * import { openai } from "./openai.ts";
  * import assert from "node:assert/strict";
  *
- * const b = openai({ endpoint: "http://localhost:8000", model: "m", apiKey: "secret" });
+ * const b = openai({ endpoint: "http://localhost:8000", model: "m", apiKey: "sk-example-0042" });
  * assert.equal(b.kind, "openai");
- * assert.equal(JSON.stringify(b.describe()).includes("secret"), false);
+ * assert.equal(JSON.stringify(b.describe()).includes("sk-example-0042"), false);
  * ```
  */
 export function openai(options: OpenAIOptions): Backend {

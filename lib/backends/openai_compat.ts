@@ -12,6 +12,8 @@ import type { Sampling } from "../config/benchmark.ts";
 import type { HttpTransport } from "../http/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
 import type { BackendClient, PreparedRequest, RequestInput } from "./backend.ts";
+import { ConfigError } from "../config/errors.ts";
+import { redact } from "../util/redact.ts";
 import { getJson } from "./_http.ts";
 import {
   ChunkClassifier,
@@ -309,19 +311,50 @@ export function createOpenAICompatClient(options: OpenAICompatClientOptions): Ba
 }
 
 /**
+ * What a `model` that the server's `/v1/models` does not list means:
+ * `"strict"`, a {@linkcode ConfigError} (the engine rejects names it does
+ * not serve, as vLLM and the simulator do); `"warn"`, a warning (the engine
+ * answers any name with the model it serves, as SGLang, TGI and llama.cpp
+ * do: the results would name a model that was not measured); `"off"`, nothing.
+ */
+export type ModelCheck = "strict" | "warn" | "off";
+
+/** Names a server lists, for a message (at most 8). */
+function listed(served: readonly string[]): string {
+  const names = served.slice(0, 8).map((m) => `'${m}'`).join(", ");
+  return served.length > 8 ? `${names} and ${served.length - 8} more` : names;
+}
+
+/**
  * Resolves the model to request: the given one, or the first listed at
- * `/v1/models`.
+ * `/v1/models`. A given model that the server lists no match for is
+ * checked (see {@linkcode ModelCheck}); a server that lists nothing, or
+ * whose `/v1/models` fails, is not. Ollama's `name` matches its `name:latest`.
+ * Error messages pass through `redact` (a 401 body may echo the key).
  *
  * @param transport The HTTP client.
  * @param endpoint Normalised base URL.
  * @param headers Request headers (authorization).
  * @param model The configured model, if any.
- * @returns The model name and the list the server reported.
- * @throws {Error} When the server cannot be reached or lists no model.
+ * @param check What a model the server does not list means. @default "strict"
+ * @returns The model name, the list the server reported, and a warning for `"warn"`.
+ * @throws {ConfigError} When `check` is `"strict"` and the server does not list `model`.
+ * @throws {Error} When the server cannot be reached or lists no model and none is given.
  *
  * @example
- * ```ts ignore
- * const { model } = await resolveModel(transport, "http://localhost:8000", {}, undefined);
+ * ```ts
+ * import { resolveModel } from "./openai_compat.ts";
+ * import { createHttp1Transport } from "../http/http1_transport.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const server = Deno.serve({ port: 0, onListen() {} }, () => Response.json({ data: [{ id: "splleed-sim" }] }));
+ * const t = createHttp1Transport();
+ * const endpoint = `http://127.0.0.1:${server.addr.port}`;
+ * assert.equal((await resolveModel(t, endpoint, {}, undefined)).model, "splleed-sim");
+ * await assert.rejects(resolveModel(t, endpoint, {}, "gpt-5"), /serves 'splleed-sim'.*--no-model-check.*got "gpt-5"/);
+ * assert.equal((await resolveModel(t, endpoint, {}, "gpt-5", "off")).model, "gpt-5");
+ * t.close();
+ * await server.shutdown();
  * ```
  */
 export async function resolveModel(
@@ -329,31 +362,59 @@ export async function resolveModel(
   endpoint: string,
   headers: Record<string, string>,
   model: string | undefined,
-): Promise<{ model: string; served: string[] }> {
+  check: ModelCheck = "strict",
+): Promise<{ model: string; served: string[]; warning?: string }> {
   let served: string[] = [];
   let r;
   try {
     r = await getJson(transport, `${endpoint}/v1/models`, headers);
   } catch (err) {
     throw new Error(
-      `Cannot reach the server at ${endpoint}: ${err instanceof Error ? err.message : err}. ` +
-        "Check that it is running and that 'endpoint' is right.",
+      redact(
+        `Cannot reach the server at ${endpoint}: ${err instanceof Error ? err.message : err}. ` +
+          "Check that it is running and that 'endpoint' is right.",
+      ),
       { cause: err },
     );
   }
   if (r.status === 200) {
     const data = (r.json as { data?: { id?: unknown }[] } | undefined)?.data;
-    if (Array.isArray(data)) served = data.map((d) => String(d.id));
+    if (Array.isArray(data)) served = data.map((d) => String(d?.id));
   } else if (model === undefined) {
     throw new Error(
-      `Cannot list models at ${endpoint}/v1/models (HTTP ${r.status}: ${r.text.slice(0, 200)}). ` +
-        "Give 'model' explicitly.",
+      redact(
+        `Cannot list models at ${endpoint}/v1/models (HTTP ${r.status}: ${
+          r.text.slice(0, 200)
+        }). Give 'model' explicitly.`,
+      ),
     );
   }
-  if (model !== undefined) return { model, served };
+  if (model !== undefined) {
+    const known = served.length === 0 || served.includes(model) ||
+      (!model.includes(":") && served.includes(`${model}:latest`));
+    if (known || check === "off") return { model, served };
+    if (check === "warn") {
+      return {
+        model,
+        served,
+        warning: redact(
+          `the server at ${endpoint} lists ${listed(served)}, not '${model}'; it answers any ` +
+            "model name with the model it serves, so the results are of that model, " +
+            `not of '${model}' (set 'model' to the name it lists)`,
+        ),
+      };
+    }
+    throw new ConfigError("benchmark", [{
+      path: "model",
+      expected: `a model the server at ${redact(endpoint)} serves (it serves ${
+        listed(served)
+      }); set 'model' to one of them, or modelCheck: false (--no-model-check) to send it anyway`,
+      received: JSON.stringify(model),
+    }]);
+  }
   if (served.length === 0) {
     throw new Error(
-      `The server at ${endpoint} lists no model at /v1/models. Give 'model' explicitly.`,
+      redact(`The server at ${endpoint} lists no model at /v1/models. Give 'model' explicitly.`),
     );
   }
   return { model: served[0], served };

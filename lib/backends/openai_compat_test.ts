@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ConfigError } from "../config/errors.ts";
 import { TransportError } from "../http/transport.ts";
 import { createHttp1Transport } from "../http/http1_transport.ts";
 import { newRecord, type RequestRecord } from "../record/record.ts";
@@ -197,8 +198,12 @@ Deno.test("resolveModel: the first served model, an explicit model, and clear er
       model: "a",
       served: ["a", "b"],
     });
+    assert.equal((await resolveModel(t, endpoint, {}, "b")).model, "b");
+    // A server that lists nothing is not checked.
+    models = { object: "list" };
     assert.equal((await resolveModel(t, endpoint, {}, "x")).model, "x");
     models = { data: [] };
+    assert.equal((await resolveModel(t, endpoint, {}, "x")).model, "x");
     await assert.rejects(resolveModel(t, endpoint, {}, undefined), /lists no model.*Give 'model'/);
   } finally {
     t.close();
@@ -208,6 +213,68 @@ Deno.test("resolveModel: the first served model, an explicit model, and clear er
     assert.match(e.message, new RegExp(`Cannot reach the server at ${endpoint}`));
     return true;
   });
+});
+
+Deno.test("resolveModel: a model the server does not list is a config error, a warning, or sent as asked", async () => {
+  const models = { data: [{ id: "splleed-sim" }, { id: "llama3:latest" }] };
+  const server = Deno.serve({ port: 0, onListen() {} }, () => Response.json(models));
+  const t = createHttp1Transport();
+  const endpoint = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    await assert.rejects(resolveModel(t, endpoint, {}, "gpt-5"), (e: Error) => {
+      assert.ok(e instanceof ConfigError, "a ConfigError: exit 2 in the CLI");
+      assert.equal(
+        e.message,
+        `Cannot start benchmark: 'model' must be a model the server at ${endpoint} serves ` +
+          "(it serves 'splleed-sim', 'llama3:latest'); set 'model' to one of them, or " +
+          'modelCheck: false (--no-model-check) to send it anyway, got "gpt-5"',
+      );
+      return true;
+    });
+    // "strict" is the default; "off" sends it as asked, "warn" says what was measured.
+    assert.deepEqual(await resolveModel(t, endpoint, {}, "gpt-5", "off"), {
+      model: "gpt-5",
+      served: ["splleed-sim", "llama3:latest"],
+    });
+    const w = await resolveModel(t, endpoint, {}, "gpt-5", "warn");
+    assert.equal(w.model, "gpt-5");
+    assert.match(
+      w.warning ?? "",
+      /lists 'splleed-sim', 'llama3:latest', not 'gpt-5'.*of that model/,
+    );
+    // A listed name passes without a warning; Ollama's "llama3" is its "llama3:latest".
+    assert.equal((await resolveModel(t, endpoint, {}, "splleed-sim", "warn")).warning, undefined);
+    assert.equal((await resolveModel(t, endpoint, {}, "llama3")).model, "llama3");
+    await assert.rejects(resolveModel(t, endpoint, {}, "llama3:8b"), ConfigError);
+  } finally {
+    t.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("resolveModel: a /v1/models error that echoes the key is redacted", async () => {
+  const key = "sk-echoed-Zq81bXr7Vn2Lm5";
+  const server = Deno.serve({ port: 0, onListen() {} }, (req) =>
+    Response.json({
+      error: "unauthorized",
+      headers: Object.fromEntries(req.headers),
+      seen: req.headers.get("authorization"),
+    }, { status: 401 }));
+  const t = createHttp1Transport();
+  const endpoint = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    await assert.rejects(
+      resolveModel(t, endpoint, { Authorization: `Bearer ${key}` }, undefined),
+      (e: Error) => {
+        assert.match(e.message, /HTTP 401: .*"authorization":"\[redacted\]"/);
+        assert.ok(!e.message.includes("Zq81bXr7"), e.message);
+        return true;
+      },
+    );
+  } finally {
+    t.close();
+    await server.shutdown();
+  }
 });
 
 // --- stream shapes (flags) ---

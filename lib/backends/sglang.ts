@@ -66,6 +66,10 @@ export function sglang(options: SglangOptions): Backend {
     defaultApi: o.isEmbedding ? "embeddings" : "completions",
     launch,
     apiKey: key,
+    // SGLang's OpenAI routes answer any model name with the model they serve
+    // (the name only picks a LoRA adapter): a name it does not list is
+    // warned about, not rejected.
+    modelCheck: "warn",
     probe: jsonProbe("/get_server_info", (j) => {
       const v = (j as { version?: unknown }).version;
       return { serverVersion: typeof v === "string" ? v : undefined, serverInfo: j };

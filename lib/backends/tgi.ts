@@ -16,6 +16,7 @@ import type { Backend, BackendClient, PreparedRequest, RequestInput } from "./ba
 import { resolveApiKey } from "./openai.ts";
 import { engineArgs, engineBackend, jsonProbe, managedLaunch } from "./_engine.ts";
 import { getJson, normalizeEndpoint } from "./_http.ts";
+import { redact } from "../util/redact.ts";
 import { SseParser } from "./_sse.ts";
 import { sendStreaming, StreamRecorder } from "./_stream_record.ts";
 
@@ -260,6 +261,10 @@ export function tgi(options: TgiOptions): Backend {
     launch,
     apiKey: key,
     probe,
+    // TGI's Messages and Completions routes ignore the model name (its docs
+    // send "tgi"): a name /v1/models does not list is warned about, not
+    // rejected. The native route below has no model field: nothing to check.
+    modelCheck: "warn",
     nativeClient: (o.api ?? "generate") === "generate"
       ? async (c, endpointRaw, headers) => {
         const endpoint = normalizeEndpoint(endpointRaw);
@@ -270,9 +275,11 @@ export function tgi(options: TgiOptions): Backend {
           info = { ...info, ...infoFacts(r.json) };
         } catch (err) {
           throw new Error(
-            `Cannot reach TGI at ${endpoint}/info: ${
-              err instanceof Error ? err.message : err
-            }. Check that it is running and that 'endpoint' is right.`,
+            redact(
+              `Cannot reach TGI at ${endpoint}/info: ${
+                err instanceof Error ? err.message : err
+              }. Check that it is running and that 'endpoint' is right.`,
+            ),
             { cause: err },
           );
         }

@@ -68,6 +68,8 @@ export function vllm(options: VllmOptions): Backend {
       secretEnv: ["VLLM_API_KEY"],
     })
     : undefined;
+  // vLLM answers a model name it does not serve with 404: the default
+  // "strict" model check makes that a configuration error before the run.
   return engineBackend({
     kind: "vllm",
     options: o,

@@ -6,6 +6,7 @@
  */
 
 import { ConfigError } from "../config/errors.ts";
+import { redact } from "../util/redact.ts";
 
 /** Where the CLI writes, and how it ends the process on a second interrupt. */
 export interface CliIO {
@@ -30,7 +31,8 @@ export interface CliIO {
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
 /**
- * Writes an error to standard error and returns its exit code: 2 for a
+ * Writes an error to standard error, redacted (`lib/util/redact.ts`: a
+ * server's error body may echo the key), and returns its exit code: 2 for a
  * configuration error, 1 for anything else.
  *
  * @param err The error.
@@ -51,7 +53,7 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
  * ```
  */
 export function reportError(err: unknown, io: CliIO): number {
-  io.err(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  io.err(redact(`error: ${err instanceof Error ? err.message : String(err)}\n`));
   return err instanceof ConfigError ? EXIT.usage : EXIT.failure;
 }
 

@@ -18,6 +18,7 @@
  */
 
 import { z } from "npm:zod@^4.6.7";
+import { looksLikeKey, maskKey, redact } from "../util/redact.ts";
 import { refineSimulatorOptions, simulatorOptionsShape } from "./sim.ts";
 
 /**
@@ -66,10 +67,62 @@ function option<T extends z.ZodType>(schema: T, meta: OptionMeta): T {
   return schema;
 }
 
-const endpoint = z.url({ protocol: /^https?$/ });
+/** Where the key goes instead of the endpoint URL, for the messages that reject one there. */
+const KEY_ELSEWHERE =
+  "pass the key with 'apiKeyEnv' or 'apiKeyFile' (sent as a bearer token in the Authorization header) or 'headers'";
+
+/**
+ * The base URL of a server: http or https, with no credentials in it. A key
+ * in the URL (`http://user:KEY@host`, `?api_key=KEY`) would be printed and
+ * stored with the results, and never sent: it is rejected, the URL shown
+ * redacted.
+ */
+const endpoint = z.string().check((ctx) => {
+  const given = ctx.value;
+  let url: URL | undefined;
+  try {
+    url = new URL(given);
+  } catch {
+    url = undefined;
+  }
+  const issue = (message: string) =>
+    ctx.issues.push({ code: "custom", message, input: redact(given), continue: false });
+  if (url === undefined || !/^https?:$/.test(url.protocol) || url.hostname === "") {
+    issue("a URL (http:// or https://)");
+  } else if (url.username !== "" || url.password !== "") {
+    issue(`a base URL without credentials in it: ${KEY_ELSEWHERE}`);
+  } else if (url.search !== "") {
+    issue(
+      "a base URL without a query string (splleed appends the API's paths to it: a key " +
+        `there would be stored with the results, never sent): ${KEY_ELSEWHERE}`,
+    );
+  }
+});
 const positiveInt = z.number().int().positive();
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-  error: "an environment variable name",
+
+/**
+ * The name of an environment variable. A value that is not a name is never
+ * echoed: it is most likely the key itself, given where its variable's name
+ * belongs (`--api-key-env sk-...`). `$NAME` is told to drop the `$`.
+ */
+const envName = z.string().check((ctx) => {
+  const v = ctx.value;
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) return;
+  const dollar = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(v);
+  if (dollar && !looksLikeKey(dollar[1])) {
+    ctx.issues.push({
+      code: "custom",
+      message: `an environment variable's name without '$' (${dollar[1]})`,
+      input: v,
+    });
+    return;
+  }
+  ctx.issues.push({
+    code: "custom",
+    message: "the name of an environment variable holding the key " +
+      "(the value given looks like a key itself, not the name of an environment variable holding it)",
+    input: maskKey(v),
+  });
 });
 
 /** Fields shared by every HTTP backend. */
@@ -97,6 +150,17 @@ export const httpBackendFields = {
   }),
   /** Per-request timeout for this backend, ms (overrides the run's `requestTimeoutMs`). */
   timeoutMs: z.number().positive().optional(),
+  /**
+   * Check `model` against the server's `/v1/models` when connecting: an
+   * engine that rejects other names (vLLM, an OpenAI-compatible API) makes
+   * a model it does not list a configuration error; one that answers any
+   * name with its own model (SGLang, TGI, llama.cpp) a warning. False sends
+   * `model` as given. @default true
+   */
+  modelCheck: option(z.boolean().optional(), {
+    flagOff: "--no-model-check",
+    helpOff: "send --model even when the server's /v1/models does not list it",
+  }),
 };
 
 /** Running the engine in a container instead of a local command. */

@@ -12,6 +12,7 @@
  */
 
 import { dirname } from "node:path";
+import { redactDeep } from "../util/redact.ts";
 import type { RequestRecord } from "./record.ts";
 
 const encoder = new TextEncoder();
@@ -116,8 +117,10 @@ export interface RecordSink {
 }
 
 /**
- * Opens (truncating) a JSONL records file and writes its `run` header line.
- * Record times are written relative to `header.clock.originMs`.
+ * Opens (truncating) a JSONL records file and writes its `run` header line,
+ * redacted (`redactDeep`: it describes the backend). Record times are
+ * written relative to `header.clock.originMs`; record error messages are
+ * redacted when recorded (`failRecord`).
  *
  * @param path File path; parent directories are created.
  * @param header The run line.
@@ -168,7 +171,7 @@ export function openJsonlSink(path: string, header: RunLine): RecordSink {
     used += encoder.encodeInto(line, buf.subarray(used)).written;
     if (used >= FLUSH_BYTES || performance.now() - oldest >= FLUSH_AFTER_MS) flush();
   };
-  add(JSON.stringify(header) + "\n");
+  add(JSON.stringify(redactDeep(header)) + "\n");
   flush();
   // Lines of a quiet stretch are written on a timer that does not keep the
   // process alive.

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { redact } from "../util/redact.ts";
+
 /** Where an output token count came from. */
 export type TokenCountSource =
   /** The server's `usage.completion_tokens`. */
@@ -171,6 +173,9 @@ export function addFlag(rec: RequestRecord, flag: RecordFlag): void {
 
 /**
  * Marks a record failed (keeping the first failure if there already is one).
+ * The message is stored redacted (`lib/util/redact.ts`): a server's error
+ * body may echo the request's `Authorization` header, and the records file
+ * and the results must never hold it.
  *
  * @param rec The record.
  * @param reason Flat reason id (`http_500`, `stream_dropped`, `timeout`, ...).
@@ -183,8 +188,8 @@ export function addFlag(rec: RequestRecord, flag: RecordFlag): void {
  * import assert from "node:assert/strict";
  *
  * const r = newRecord(0, "measure", 0, 0, 0, 0);
- * failRecord(r, "http_500", "Internal Server Error", 3);
- * assert.deepEqual(r.error, { reason: "http_500", message: "Internal Server Error" });
+ * failRecord(r, "http_401", 'bad key: {"authorization": "Bearer sk-abcdef123456"}', 3);
+ * assert.deepEqual(r.error, { reason: "http_401", message: 'bad key: {"authorization": "[redacted]"}' });
  * ```
  */
 export function failRecord(
@@ -194,6 +199,6 @@ export function failRecord(
   endMs: number,
 ): void {
   rec.ok = false;
-  if (rec.error === null) rec.error = { reason, message };
+  if (rec.error === null) rec.error = { reason, message: redact(message) };
   if (rec.endMs === null) rec.endMs = endMs;
 }

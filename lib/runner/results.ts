@@ -10,6 +10,7 @@ import { renderCsv } from "../report/csv.ts";
 import type { ResultsDocument } from "../results/document.ts";
 import { readResults } from "../results/read.ts";
 import { renderTable } from "../report/table.ts";
+import { redact, redactDeep } from "../util/redact.ts";
 
 /**
  * Results of a benchmark run.
@@ -102,12 +103,14 @@ export class BenchmarkResults {
   }
 
   /**
-   * The results document (schema version 1).
+   * The results document (schema version 1), redacted: every string passes
+   * through `redactDeep` (`lib/util/redact.ts`), so no key, credential URL or
+   * echoed `Authorization` header leaves it.
    *
    * @returns The document (a fresh copy).
    */
   toJSON(): ResultsDocument {
-    return structuredClone(this.#doc);
+    return redactDeep(structuredClone(this.#doc));
   }
 
   /**
@@ -135,7 +138,8 @@ export class BenchmarkResults {
   }
 
   /**
-   * Saves the results: `.json` writes the document, `.csv` the CSV.
+   * Saves the results: `.json` writes the document ({@linkcode toJSON},
+   * redacted), `.csv` the CSV (its text redacted).
    *
    * @param path Output path; parent directories are created.
    * @throws {TypeError} When the extension is neither `.json` nor `.csv`.
@@ -150,7 +154,7 @@ export class BenchmarkResults {
 function saveText(results: BenchmarkResults, path: string): string {
   const lower = path.toLowerCase();
   if (lower.endsWith(".json")) return JSON.stringify(results.toJSON(), null, 2) + "\n";
-  if (lower.endsWith(".csv")) return results.toCSV();
+  if (lower.endsWith(".csv")) return redact(results.toCSV());
   throw new TypeError(
     `Cannot save results: the path must end in .json or .csv, got ${JSON.stringify(path)}`,
   );

@@ -10,10 +10,14 @@
 import { join } from "node:path";
 import type { ProcessLaunch } from "../config/launch.ts";
 import { delay } from "../util/async.ts";
+import { redact, registerSecret } from "../util/redact.ts";
 import { guard, release, signalGroup } from "./_reaper.ts";
 
 /** Lines of the engine's log shown when it fails. */
 export const LOG_TAIL_LINES = 40;
+
+/** Longest part of a line held back, waiting for its end, before it is written anyway (characters). */
+const MAX_PENDING_LINE = 65536;
 
 const REDACTED = "[redacted]";
 /** Environment variable names whose value is a secret. */
@@ -181,7 +185,7 @@ export function freePort(host: string): number {
 }
 
 /**
- * The last lines of a log file.
+ * The last lines of a log file, redacted.
  *
  * @param path Log file.
  * @param lines How many.
@@ -201,9 +205,67 @@ export function logTail(path: string, lines = LOG_TAIL_LINES): string {
   try {
     const text = Deno.readTextFileSync(path).replace(/\s+$/, "");
     if (text === "") return "(the log is empty)";
-    return text.split(/\r?\n/).slice(-lines).join("\n");
+    return redact(text.split(/\r?\n/).slice(-lines).join("\n"));
   } catch (err) {
     return `(cannot read the log: ${err instanceof Error ? err.message : err})`;
+  }
+}
+
+/**
+ * Copies an engine's output to its log a line at a time, each line passed
+ * through `redact` (`lib/util/redact.ts`): an engine started with
+ * `--api-key KEY` may print its arguments, a server its request headers. A
+ * line is written when its end (`\n` or `\r`) arrives; a part of a line
+ * longer than 64 KiB is written without waiting; the rest is written when
+ * the stream ends.
+ *
+ * @param stream The engine's stdout or stderr.
+ * @param write Writes text to the log.
+ * @returns When the stream has ended and everything is written.
+ *
+ * @example
+ * ```ts
+ * import { copyToLog } from "./process.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const enc = new TextEncoder();
+ * const parts = ["args: --api-key=x Authorization: Bea", "rer sk-abcdef123456\nready", "\n"];
+ * let log = "";
+ * await copyToLog(ReadableStream.from(parts.map((p) => enc.encode(p))), (t) => (log += t));
+ * assert.equal(log, "args: --api-key=x Authorization: [redacted]\nready\n");
+ * ```
+ */
+export async function copyToLog(
+  stream: ReadableStream<Uint8Array>,
+  write: (text: string) => void,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  const emit = (final: boolean) => {
+    let cut = Math.max(pending.lastIndexOf("\n"), pending.lastIndexOf("\r")) + 1;
+    if (final || pending.length - cut > MAX_PENDING_LINE) cut = pending.length;
+    if (cut === 0) return;
+    write(redact(pending.slice(0, cut)));
+    pending = pending.slice(cut);
+  };
+  for await (const chunk of stream) {
+    pending += decoder.decode(chunk, { stream: true });
+    emit(false);
+  }
+  pending += decoder.decode();
+  emit(true);
+}
+
+/** Registers the secrets of a launch (secret environment values, secret flags' values) for redaction. */
+function registerLaunchSecrets(launch: ProcessLaunch, argv: readonly string[]): void {
+  for (const [k, v] of Object.entries(launch.env)) {
+    if (launch.secretEnv.includes(k) || SECRET_ENV.test(k)) registerSecret(v);
+  }
+  const shown = redactArgv(argv);
+  for (let i = 0; i < argv.length; i++) {
+    if (shown[i] === argv[i]) continue;
+    const eq = argv[i].indexOf("=");
+    registerSecret(shown[i] === REDACTED ? argv[i] : argv[i].slice(eq + 1));
   }
 }
 
@@ -226,7 +288,7 @@ async function poll(url: string, timeoutMs: number): Promise<number> {
  * Starts an engine process and waits until every readiness path answers 200.
  *
  * The engine runs in its own process group; stdout and stderr go to the log
- * file. When it exits, or does not answer within the startup timeout, the
+ * file, redacted ({@linkcode copyToLog}). When it exits, or does not answer within the startup timeout, the
  * error names the command line and shows the last
  * {@linkcode LOG_TAIL_LINES} lines of its log.
  *
@@ -259,6 +321,7 @@ export async function startProcessServer(
   const argv = commandLine(launch, port);
   const logFile = launch.logFile ??
     join(Deno.env.get("TMPDIR") ?? "/tmp", `splleed-${launch.engine}-${port}-${Date.now()}.log`);
+  registerLaunchSecrets(launch, argv);
   const shown = shellLine(redactArgv(argv));
   const log = await Deno.open(logFile, { write: true, create: true, truncate: true });
   const encoder = new TextEncoder();
@@ -283,17 +346,18 @@ export async function startProcessServer(
   }
   const pid = child.pid;
 
-  // Both pipes into the one log file, written as they arrive.
-  const copy = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) {
-      try {
-        log.writeSync(chunk);
-      } catch {
-        // The log is closed: the engine is being torn down.
-      }
+  // Both pipes into the one log file, a redacted line at a time.
+  const toLog = (text: string) => {
+    try {
+      log.writeSync(encoder.encode(text));
+    } catch {
+      // The log is closed: the engine is being torn down.
     }
   };
-  const copied = Promise.allSettled([copy(child.stdout), copy(child.stderr)]);
+  const copied = Promise.allSettled([
+    copyToLog(child.stdout, toLog),
+    copyToLog(child.stderr, toLog),
+  ]);
   let stopping = false;
   let stopped: Promise<void> | undefined;
   const status: Promise<ProcessExit> = child.status.then((s) => ({
