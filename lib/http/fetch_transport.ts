@@ -7,7 +7,7 @@
  */
 
 import {
-  abortFailure,
+  abortError,
   type HttpRequest,
   type HttpTransport,
   type ResponseHandler,
@@ -45,7 +45,7 @@ export function createFetchTransport(): HttpTransport {
         });
       } catch (err) {
         if (request.signal?.aborted) {
-          throw new TransportError(abortFailure(request.signal), "request aborted", { cause: err });
+          throw abortError(request.signal, "request aborted", { cause: err });
         }
         throw new TransportError("connect", `cannot reach ${request.url.origin}: ${message(err)}`, {
           cause: err,
@@ -68,7 +68,7 @@ export function createFetchTransport(): HttpTransport {
         }
       } catch (err) {
         if (request.signal?.aborted) {
-          throw new TransportError(abortFailure(request.signal), "request aborted", { cause: err });
+          throw abortError(request.signal, "request aborted", { cause: err });
         }
         throw new TransportError(
           "dropped",

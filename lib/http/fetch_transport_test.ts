@@ -255,3 +255,42 @@ Deno.test("fetch: server closing mid-body rejects with 'dropped'", async () => {
     }
   }
 });
+
+Deno.test("fetch: an abort's message is its reason's (before the head and mid-body)", async () => {
+  const server = rawServer(async (conn) => {
+    if (!(await readHead(conn))) return;
+    await write(conn, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+    await untilEof(conn);
+  });
+  const silent = rawServer(async (conn) => {
+    if (!(await readHead(conn))) return;
+    await untilEof(conn); // never answers
+  });
+  try {
+    const why = "no response head within 30000 ms (first-byte timeout)";
+    const before = new AbortController();
+    const p1 = send(silent.port, { signal: before.signal });
+    setTimeout(() => before.abort(new DOMException(why, "TimeoutError")), 30);
+    const e1 = await rejectsWith(p1, "timeout");
+    assert.equal(e1.message, why);
+
+    const mid = new AbortController();
+    const stalled = "no token for 60 s: the stream stalled (idle timeout)";
+    const e2 = await rejectsWith(
+      send(server.port, { signal: mid.signal }, () => {
+        mid.abort(new DOMException(stalled, "TimeoutError"));
+      }),
+      "timeout",
+    );
+    assert.equal(e2.message, stalled);
+
+    const stop = new AbortController();
+    const p3 = send(silent.port, { signal: stop.signal });
+    setTimeout(() => stop.abort(new Error("the run was stopped (Ctrl-C)")), 30);
+    const e3 = await rejectsWith(p3, "aborted");
+    assert.equal(e3.message, "the run was stopped (Ctrl-C)");
+  } finally {
+    await server.close();
+    await silent.close();
+  }
+});

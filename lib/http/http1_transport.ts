@@ -2,8 +2,16 @@
  * splleed's own HTTP/1.1 client on `Deno.connect` / `Deno.connectTls`: pooled
  * keep-alive connections, one reusable 64 KiB read buffer per connection, and
  * a timestamp taken the instant each `read` returns. Plain HTTP/1.1 with
- * `Content-Length`, chunked or close-delimited bodies; no HTTP/2, no proxies
+ * `Content-Length`, chunked or close-delimited bodies; 1xx interim responses
+ * (`100 Continue`, `103 Early Hints`) are skipped; no HTTP/2, no proxies
  * (use {@linkcode createFetchTransport} for those).
+ *
+ * A wrong scheme is said so: `https://` to a server that speaks plain HTTP
+ * fails at the handshake (at once when the server answers or hangs up,
+ * after `tlsHandshakeTimeoutMs` when it waits) with "Try http://", and
+ * `http://` to a TLS server fails when its answer starts with a TLS record,
+ * with "try https://". A connect error keeps the system error as its
+ * `cause` (refused, too many open files, ...), so it can be classified.
  *
  * A request is sent once. An idle pooled connection keeps one read pending,
  * so a connection the server closed while idle is known closed and never
@@ -23,7 +31,7 @@
 
 import { ChunkedDecoder, findHeadEnd, parseHead } from "./http1_parse.ts";
 import {
-  abortFailure,
+  abortError,
   type HttpRequest,
   type HttpTransport,
   type ResponseHandler,
@@ -56,6 +64,16 @@ export interface Http1TransportOptions {
    * @default {[]}
    */
   caCerts?: string[];
+  /**
+   * How long, in ms, a TLS handshake with an origin that has not yet
+   * completed one may go unanswered before the connection fails with a hint
+   * that the server may be speaking plain HTTP (such a server waits for a
+   * request line that never comes). Once a handshake with the origin has
+   * succeeded, a slow handshake (a busy server) is left to the request's
+   * signal instead.
+   * @default {5000}
+   */
+  tlsHandshakeTimeoutMs?: number;
 }
 
 const encoder = new TextEncoder();
@@ -68,12 +86,14 @@ const MAX_ATTEMPTS = 8;
  */
 const PROBE_MS = 20;
 
-/** What the client has learnt about an origin's keep-alive. */
+/** What the client has learnt about an origin. */
 interface OriginState {
   /** A connection stayed open `keepAliveProbeMs` after answering a POST (see `take`). */
   keeps: boolean;
   /** The server closes a connection right after answering (despite keep-alive). */
   closes: boolean;
+  /** A TLS handshake with the origin has completed (it speaks TLS). */
+  tls: boolean;
 }
 
 interface PooledConn {
@@ -128,6 +148,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
   const bufBytes = options.readBufferBytes ?? 65536;
   const maxIdle = options.maxIdlePerOrigin ?? 4096;
   const probeMs = options.keepAliveProbeMs ?? PROBE_MS;
+  const handshakeMs = options.tlsHandshakeTimeoutMs ?? 5000;
   const idle = new Map<string, PooledConn[]>();
   const origins = new Map<string, OriginState>();
   // A benchmark sends the same few bodies, with the same URL and headers
@@ -153,12 +174,13 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
     return bytes;
   };
 
-  async function connect(url: URL): Promise<PooledConn> {
+  async function connect(url: URL, signal: AbortSignal | undefined): Promise<PooledConn> {
     const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
     const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+    const tls = url.protocol === "https:";
     let conn: Deno.Conn;
     try {
-      conn = url.protocol === "https:"
+      conn = tls
         ? await Deno.connectTls({
           hostname,
           port,
@@ -166,14 +188,18 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
           caCerts: options.caCerts,
         })
         : await Deno.connect({ hostname, port });
-      // Finish the TLS handshake now, so that a bad certificate is a connect error.
-      if (url.protocol === "https:") await (conn as Deno.TlsConn).handshake();
     } catch (err) {
-      throw new TransportError("connect", `cannot connect to ${url.host}: ${errMessage(err)}`, {
-        cause: err,
-      });
+      throw new TransportError(
+        "connect",
+        `cannot connect to ${hostPort(url)}: ${errMessage(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
-    if (url.protocol === "http:") (conn as Deno.TcpConn).setNoDelay(true);
+    // Finish the TLS handshake now, so that a bad certificate is a connect error.
+    if (tls) await handshake(conn as Deno.TlsConn, url, signal);
+    else (conn as Deno.TcpConn).setNoDelay(true);
     return {
       conn,
       buf: new Uint8Array(bufBytes),
@@ -186,9 +212,65 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
     };
   }
 
+  /**
+   * Completes a TLS handshake, or fails with a message that says what the
+   * peer did: answered in plain text, closed, or (on an origin never seen
+   * to speak TLS) stayed silent for `tlsHandshakeTimeoutMs`.
+   */
+  async function handshake(
+    conn: Deno.TlsConn,
+    url: URL,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const st = originState(url.origin);
+    // An abort closes the connection, which ends a handshake left hanging.
+    const onAbort = () => safeClose(conn);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const silent = new Promise<"silent">((resolve) => {
+      const check = () => {
+        // An origin proven to speak TLS is only slow: leave it to the signal.
+        if (st.tls) timer = undefined;
+        else resolve("silent");
+      };
+      timer = setTimeout(check, handshakeMs);
+    });
+    const where = hostPort(url);
+    try {
+      const r = await Promise.race([conn.handshake(), silent]);
+      if (r === "silent") {
+        safeClose(conn);
+        throw new TransportError(
+          "connect",
+          `TLS handshake with ${where} got no answer within ${handshakeMs} ms: ` +
+            `is the server speaking plain HTTP? Try http://${url.host}`,
+        );
+      }
+      st.tls = true;
+    } catch (err) {
+      if (err instanceof TransportError) throw err;
+      safeClose(conn);
+      const m = errMessage(err);
+      let hint = "";
+      if (/InvalidContentType|corrupt message/i.test(m)) {
+        hint = `: the server answered in plain text, not TLS; is it speaking plain HTTP? ` +
+          `Try http://${url.host}`;
+      } else if (err instanceof Deno.errors.UnexpectedEof || /end of file|eof/i.test(m)) {
+        hint = `: the server closed the connection without a TLS answer; if it speaks plain ` +
+          `HTTP, try http://${url.host}`;
+      }
+      throw new TransportError("connect", `TLS handshake with ${where} failed (${m})${hint}`, {
+        cause: err,
+      });
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
   function originState(origin: string): OriginState {
     let st = origins.get(origin);
-    if (st === undefined) origins.set(origin, st = { keeps: false, closes: false });
+    if (st === undefined) origins.set(origin, st = { keeps: false, closes: false, tls: false });
     return st;
   }
 
@@ -275,6 +357,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
   }
 
   async function exchange(
+    url: URL,
     pc: PooledConn,
     head: Uint8Array,
     handler: ResponseHandler,
@@ -297,48 +380,76 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
     let received = 0;
     let headEnd = -1;
     let t = 0;
-    // --- head ---
+    let parsed;
+    let status: number;
+    // --- head (after any 1xx interim heads, which are skipped) ---
     for (;;) {
-      if (filled === buf.length) {
-        throw new TransportError("protocol", `response head larger than ${buf.length} bytes`);
+      headEnd = filled > 0 ? findHeadEnd(buf, 0, filled) : -1;
+      while (headEnd < 0) {
+        if (filled === buf.length) {
+          throw new TransportError("protocol", `response head larger than ${buf.length} bytes`);
+        }
+        let n: number | null;
+        if (pending !== null) {
+          n = await pending;
+          pending = null;
+        } else {
+          n = await conn.read(buf.subarray(filled));
+        }
+        t = performance.now();
+        if (n === null) {
+          throw new TransportError(
+            "dropped",
+            received === 0
+              ? `connection closed after the request was sent, before any response byte (${
+                pc.uses > 0 ? "a reused keep-alive connection" : "a new connection"
+              }; not resent: the server may have read it${
+                pc.uses === 0 && url.protocol === "http:"
+                  ? `; a server that expects TLS closes like this: if so, try https://${url.host}`
+                  : ""
+              })`
+              : `connection closed inside the response head after ${received} bytes`,
+          );
+        }
+        const from = filled;
+        filled += n;
+        const before = received;
+        received += n;
+        progress.received = received;
+        if (before < 2 && received >= 2 && url.protocol === "http:" && isTlsRecord(buf)) {
+          throw new TransportError(
+            "protocol",
+            `the server at ${hostPort(url)} answered with TLS (a ${
+              buf[0] === 0x15 ? "TLS alert" : "TLS handshake"
+            } record, bytes ${hex(buf, Math.min(filled, 7))}), not HTTP: try https://${url.host}`,
+          );
+        }
+        headEnd = findHeadEnd(buf, from, filled);
       }
-      let n: number | null;
-      if (pending !== null) {
-        n = await pending;
-        pending = null;
-      } else {
-        n = await conn.read(buf.subarray(filled));
+      try {
+        parsed = parseHead(buf.subarray(0, headEnd));
+      } catch (err) {
+        throw new TransportError("protocol", `bad response head: ${errMessage(err)}`, {
+          cause: err,
+        });
       }
-      t = performance.now();
-      if (n === null) {
+      if (!parsed.a.startsWith("HTTP/1.")) {
+        throw new TransportError("protocol", `unexpected response version ${parsed.a}`);
+      }
+      status = Number(parsed.b);
+      if (!Number.isInteger(status) || status < 100 || status > 999) {
+        throw new TransportError("protocol", `bad status code ${JSON.stringify(parsed.b)}`);
+      }
+      if (status >= 200) break;
+      if (status === 101) {
         throw new TransportError(
-          "dropped",
-          received === 0
-            ? `connection closed after the request was sent, before any response byte (${
-              pc.uses > 0 ? "a reused keep-alive connection" : "a new connection"
-            }; not resent: the server may have read it)`
-            : `connection closed inside the response head after ${received} bytes`,
+          "protocol",
+          "the server switched protocols (101 Switching Protocols) on a request that asked for no upgrade",
         );
       }
-      const from = filled;
-      filled += n;
-      received += n;
-      progress.received = received;
-      headEnd = findHeadEnd(buf, from, filled);
-      if (headEnd >= 0) break;
-    }
-    let parsed;
-    try {
-      parsed = parseHead(buf.subarray(0, headEnd));
-    } catch (err) {
-      throw new TransportError("protocol", `bad response head: ${errMessage(err)}`, { cause: err });
-    }
-    if (!parsed.a.startsWith("HTTP/1.")) {
-      throw new TransportError("protocol", `unexpected response version ${parsed.a}`);
-    }
-    const status = Number(parsed.b);
-    if (!Number.isInteger(status) || status < 100 || status > 999) {
-      throw new TransportError("protocol", `bad status code ${JSON.stringify(parsed.b)}`);
+      // An interim response (100 Continue, 103 Early Hints): drop its head, keep what follows.
+      buf.copyWithin(0, headEnd, filled);
+      filled -= headEnd;
     }
     const h = parsed.headers;
     handler.onHead(status, h, t);
@@ -348,7 +459,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
       : connHeader.includes("keep-alive");
     const te = h.get("transfer-encoding")?.toLowerCase();
     const cl = h.get("content-length");
-    const noBody = status === 204 || status === 304 || (status >= 100 && status < 200);
+    const noBody = status === 204 || status === 304;
     const onData = (bytes: Uint8Array) => handler.onBody(bytes, t);
 
     if (noBody) return { end: t, reusable, received };
@@ -429,7 +540,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
       if (url.protocol !== "http:" && url.protocol !== "https:") {
         throw new TransportError("connect", `unsupported URL scheme ${url.protocol}`);
       }
-      if (signal?.aborted) throw new TransportError(abortFailure(signal), "request aborted");
+      if (signal?.aborted) throw abortError(signal, "request aborted");
       // Head and body go out in one write: one packet, one wake-up at the server.
       const head = encoded(request);
       const origin = url.origin;
@@ -448,8 +559,8 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
         signal?.addEventListener("abort", onAbort, { once: true });
         const progress = { received: 0, written: false };
         try {
-          if (signal?.aborted) throw new TransportError(abortFailure(signal), "request aborted");
-          const r = await exchange(pc, head, handler, progress);
+          if (signal?.aborted) throw abortError(signal, "request aborted");
+          const r = await exchange(url, pc, head, handler, progress);
           pc.uses++;
           current = undefined;
           if (r.reusable) release(origin, pc);
@@ -459,7 +570,7 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
           current = undefined;
           safeClose(pc.conn);
           if (signal?.aborted) {
-            throw new TransportError(abortFailure(signal), "request aborted", { cause: err });
+            throw abortError(signal, "request aborted", { cause: err });
           }
           const te = err instanceof TransportError ? err : new TransportError(
             "dropped",
@@ -477,12 +588,12 @@ export function createHttp1Transport(options: Http1TransportOptions = {}): HttpT
 
   /** Connects, giving up as soon as `signal` aborts (a late connection is closed). */
   function connectAbortable(url: URL, signal: AbortSignal | undefined): Promise<PooledConn> {
-    const pending = connect(url);
+    const pending = connect(url, signal);
     if (!signal) return pending;
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         pending.then((pc) => safeClose(pc.conn), () => {});
-        reject(new TransportError(abortFailure(signal), "request aborted while connecting"));
+        reject(abortError(signal, "request aborted while connecting"));
       };
       signal.addEventListener("abort", onAbort, { once: true });
       pending.then(
@@ -538,6 +649,20 @@ function safeClose(conn: Deno.Conn): void {
   } catch {
     // already closed
   }
+}
+
+/** `host:port` of a URL, with the scheme's default port when it has none. */
+function hostPort(url: URL): string {
+  return url.port ? url.host : `${url.host}:${url.protocol === "https:" ? 443 : 80}`;
+}
+
+/** Whether the bytes start like a TLS record (alert or handshake, version 3.x). */
+function isTlsRecord(b: Uint8Array): boolean {
+  return (b[0] === 0x15 || b[0] === 0x16) && b[1] === 0x03;
+}
+
+function hex(b: Uint8Array, n: number): string {
+  return Array.from(b.subarray(0, n), (x) => x.toString(16).padStart(2, "0")).join(" ");
 }
 
 function errMessage(err: unknown): string {

@@ -1028,3 +1028,239 @@ Deno.test("http1: a keep-alive connection too young after a POST is passed over,
     await server.close();
   }
 });
+
+Deno.test("http1: 1xx interim heads (103 Early Hints, 100 Continue) are skipped; onHead gets the 200 once", async () => {
+  const sse = "data: a\n\ndata: [DONE]\n\n";
+  const final = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n" +
+    "Transfer-Encoding: chunked\r\n\r\n" +
+    `${sse.length.toString(16)}\r\n${sse}\r\n0\r\n\r\n`;
+  const hints = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n";
+  // Each request gets the interim heads in another arrangement: in their own
+  // write before the 200, or in one packet with it.
+  const arrangements: string[][] = [
+    [hints, final],
+    ["HTTP/1.1 100 Continue\r\n\r\n" + hints + final],
+    ["HTTP/1.1 100 Continue\r\n\r\n", hints + final.slice(0, 20), final.slice(20)],
+  ];
+  const raw = rawServer(async (conn, index) => {
+    const reader = new RequestReader(conn);
+    for (let i = 0;; i++) {
+      if (!(await reader.next())) return;
+      for (const part of arrangements[(index + i) % arrangements.length]) {
+        await writeText(conn, part);
+        await delay(5);
+      }
+    }
+  });
+  const t = createHttp1Transport();
+  try {
+    for (let i = 0; i < arrangements.length; i++) {
+      const got = await send(t, raw.port); // its onHead asserts it is called once
+      assert.equal(got.status, 200, `arrangement ${i}`);
+      assert.equal(got.body, sse, `arrangement ${i}`);
+      assert.equal(got.headers?.get("content-type"), "text/event-stream");
+      assert.equal(
+        got.headers?.get("link"),
+        undefined,
+        "the interim head's fields are not the response's",
+      );
+    }
+    assert.equal(raw.accepted, 1, "the connection stays usable after interim heads");
+  } finally {
+    t.close();
+    await raw.close();
+  }
+});
+
+Deno.test("http1: 101 Switching Protocols on a plain request rejects with 'protocol'", async () => {
+  const { server } = keepAliveServer(() =>
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+  );
+  const t = createHttp1Transport();
+  try {
+    const err = await rejectsWith(send(t, server.port), "protocol");
+    assert.match(err.message, /101 Switching Protocols/);
+  } finally {
+    t.close();
+    await server.close();
+  }
+});
+
+Deno.test("http1: an abort's message is its reason's, while waiting for the head and while connecting", async () => {
+  const server = rawServer(async (conn) => {
+    const reader = new RequestReader(conn);
+    await reader.next();
+    await reader.eof(); // never answers
+  });
+  const t = createHttp1Transport();
+  const why = "no response head within 30000 ms (first-byte timeout)";
+  const realConnect = Deno.connect;
+  try {
+    const ac = new AbortController();
+    const p = send(t, server.port, { signal: ac.signal });
+    setTimeout(() => ac.abort(new DOMException(why, "TimeoutError")), 30);
+    const err = await rejectsWith(p, "timeout");
+    assert.equal(err.message, why);
+
+    Object.assign(Deno, {
+      connect: async (o: Deno.ConnectOptions) => {
+        await delay(200);
+        return await realConnect(o);
+      },
+    });
+    const connecting = new AbortController();
+    const p2 = send(t, server.port, { signal: connecting.signal });
+    setTimeout(() => connecting.abort(new Error("the run was stopped (Ctrl-C)")), 30);
+    const err2 = await rejectsWith(p2, "aborted");
+    assert.equal(err2.message, "the run was stopped (Ctrl-C)");
+    // A reason without a message: the transport says where it was.
+    const bare = new AbortController();
+    const p3 = send(t, server.port, { signal: bare.signal });
+    setTimeout(() => bare.abort(42), 30);
+    const err3 = await rejectsWith(p3, "aborted");
+    assert.equal(err3.message, "request aborted while connecting");
+  } finally {
+    Object.assign(Deno, { connect: realConnect });
+    t.close();
+    await server.close();
+  }
+});
+
+const testdata = new URL("./testdata/", import.meta.url);
+
+Deno.test("http1: https:// to a server answering in plain HTTP fails at once with a hint to use http://", async () => {
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    () => new Response("ok"),
+  );
+  const t = createHttp1Transport(); // the default handshake timeout (5 s) is not what ends it
+  try {
+    const t0 = performance.now();
+    const err = await rejectsWith(
+      t.send(
+        { url: new URL(`https://127.0.0.1:${server.addr.port}/`), method: "GET", headers: {} },
+        {
+          onHead() {},
+          onBody() {},
+        },
+      ),
+      "connect",
+    );
+    assert.ok(performance.now() - t0 < 4000, "failed before any timeout");
+    assert.match(
+      err.message,
+      new RegExp(
+        `^TLS handshake with 127\\.0\\.0\\.1:${server.addr.port} failed \\(.+\\): the server answered in plain text, not TLS; is it speaking plain HTTP\\? Try http://127\\.0\\.0\\.1:${server.addr.port}$`,
+      ),
+    );
+    assert.ok(err.cause instanceof Error, "the TLS error is kept as the cause");
+  } finally {
+    t.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("http1: https:// to a plain server that hangs up or never answers the handshake says so", async () => {
+  // A plain HTTP server waits for a request line; the ClientHello never ends one.
+  const server = rawServer(async (conn) => {
+    await new RequestReader(conn).next();
+  });
+  // One that reads the ClientHello and hangs up.
+  const closing = rawServer(async (conn) => {
+    await conn.read(new Uint8Array(4096));
+  });
+  const t = createHttp1Transport({ tlsHandshakeTimeoutMs: 150 });
+  try {
+    const closed = await rejectsWith(
+      t.send({ url: new URL(`https://127.0.0.1:${closing.port}/`), method: "GET", headers: {} }, {
+        onHead() {},
+        onBody() {},
+      }),
+      "connect",
+    );
+    assert.match(
+      closed.message,
+      /closed the connection without a TLS answer; if it speaks plain HTTP, try http:\/\//,
+    );
+    const err = await rejectsWith(
+      t.send({ url: new URL(`https://127.0.0.1:${server.port}/`), method: "GET", headers: {} }, {
+        onHead() {},
+        onBody() {},
+      }),
+      "connect",
+    );
+    assert.equal(
+      err.message,
+      `TLS handshake with 127.0.0.1:${server.port} got no answer within 150 ms: ` +
+        `is the server speaking plain HTTP? Try http://127.0.0.1:${server.port}`,
+    );
+  } finally {
+    t.close();
+    await server.close();
+    await closing.close();
+  }
+});
+
+Deno.test("http1: a slow TLS handshake with an origin that has completed one is not cut short", async () => {
+  const cert = await Deno.readTextFile(new URL("localhost.crt", testdata));
+  const key = await Deno.readTextFile(new URL("localhost.key", testdata));
+  const ca = await Deno.readTextFile(new URL("ca.crt", testdata));
+  const tls = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", cert, key, onListen() {} },
+    () => new Response("ok"),
+  );
+  // A relay in front of it that holds every connection after the first for 400 ms.
+  const relay = rawServer(async (conn, index) => {
+    if (index > 0) await delay(400);
+    const up = await Deno.connect({ hostname: "127.0.0.1", port: tls.addr.port });
+    await Promise.allSettled([
+      conn.readable.pipeTo(up.writable),
+      up.readable.pipeTo(conn.writable),
+    ]);
+  });
+  const t = createHttp1Transport({ caCerts: [ca], tlsHandshakeTimeoutMs: 100 });
+  try {
+    const url = new URL(`https://localhost:${relay.port}/`);
+    for (let i = 0; i < 2; i++) {
+      let status = 0;
+      await within(
+        5000,
+        t.send({ url, method: "GET", headers: {} }, { onHead: (s) => (status = s), onBody() {} }),
+        `request ${i}`,
+      );
+      assert.equal(status, 200, `request ${i}`);
+      t.close(); // the next request connects afresh
+    }
+    assert.equal(relay.accepted, 2);
+  } finally {
+    t.close();
+    await relay.close();
+    await tls.shutdown();
+  }
+});
+
+Deno.test("http1: http:// to a TLS server fails with a hint to use https://", async () => {
+  const cert = await Deno.readTextFile(new URL("localhost.crt", testdata));
+  const key = await Deno.readTextFile(new URL("localhost.key", testdata));
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", cert, key, onListen() {} },
+    () => new Response("ok"),
+  );
+  const t = createHttp1Transport();
+  try {
+    const port = server.addr.port;
+    const err = await rejectsWith(
+      send(t, port, { method: "POST", body: enc.encode("{}") }),
+      "protocol",
+    );
+    assert.match(
+      err.message,
+      new RegExp(
+        `^the server at 127\\.0\\.0\\.1:${port} answered with TLS \\(a TLS alert record, bytes 15 03 .*\\), not HTTP: try https://127\\.0\\.0\\.1:${port}$`,
+      ),
+    );
+  } finally {
+    t.close();
+    await server.shutdown();
+  }
+});

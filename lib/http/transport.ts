@@ -17,7 +17,10 @@ export interface HttpRequest {
   headers: Record<string, string>;
   /** Request body, already encoded. */
   body?: Uint8Array<ArrayBuffer>;
-  /** Aborts the request; the transport then rejects with reason `"aborted"` or `"timeout"`. */
+  /**
+   * Aborts the request; the transport then rejects with failure `"aborted"`
+   * or `"timeout"` and the abort reason's message (see {@linkcode abortError}).
+   */
   signal?: AbortSignal;
 }
 
@@ -50,7 +53,7 @@ export type TransportFailure =
   | "connect"
   /** The connection closed or broke before the response was complete. */
   | "dropped"
-  /** The response was not valid HTTP/1.1. */
+  /** The response was not valid HTTP/1.1 (or was TLS on an `http:` URL). */
   | "protocol"
   /** The request's signal was aborted. */
   | "aborted"
@@ -119,4 +122,42 @@ export interface HttpTransport {
 export function abortFailure(signal: AbortSignal): "timeout" | "aborted" {
   const r = signal.reason;
   return r instanceof DOMException && r.name === "TimeoutError" ? "timeout" : "aborted";
+}
+
+/**
+ * The error for a request whose signal was aborted: its failure is
+ * {@linkcode abortFailure}'s, its message the abort reason's message (the
+ * runner aborts with a `TimeoutError` that says which limit was passed), or
+ * `fallback` when the reason carries none.
+ *
+ * @param signal An aborted signal.
+ * @param fallback The message when the reason has none (e.g. "request aborted").
+ * @param options Standard error options (`cause`).
+ * @returns The error to throw.
+ *
+ * @example
+ * ```ts
+ * import { abortError } from "./transport.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const c = new AbortController();
+ * c.abort(new DOMException("no response head within 30000 ms (first-byte timeout)", "TimeoutError"));
+ * const e = abortError(c.signal, "request aborted");
+ * assert.equal(e.failure, "timeout");
+ * assert.equal(e.message, "no response head within 30000 ms (first-byte timeout)");
+ * ```
+ */
+export function abortError(
+  signal: AbortSignal,
+  fallback: string,
+  options?: ErrorOptions,
+): TransportError {
+  const r: unknown = signal.reason;
+  let message = fallback;
+  if (typeof r === "string" && r !== "") message = r;
+  else if (typeof r === "object" && r !== null) {
+    const m = (r as { message?: unknown }).message;
+    if (typeof m === "string" && m !== "") message = m;
+  }
+  return new TransportError(abortFailure(signal), message, options);
 }
