@@ -14,6 +14,7 @@
  * deno task bench --reps 7 --long   # 7 runs; hold 4,096 streams for 10 minutes
  * deno task bench --smoke           # one tiny run of each (checks the harness works)
  * deno task bench --only 7          # start-up cost of a short run
+ * deno task bench --only 8          # one 100 MB event through the stream reader
  * ```
  *
  * Results go to `bench/out/latest.json` and `bench/out/latest.md`.
@@ -825,6 +826,47 @@ if (want("7")) {
         spread: spread(res.map((r) => r.wallS)),
       });
     }
+  });
+}
+
+// 8. One giant event: a 100 MB completion chunk fed in 16 KiB reads through
+// the stream reader (no I/O; bench/parse_micro.ts --giant-mb). The SSE parser
+// carries the event across 6,400 reads; its cost must stay linear in the bytes
+// (it was quadratic: minutes of CPU for one such event).
+if (want("8")) {
+  interface Giant {
+    runs: { cpuS: number; mbPerCpuS: number }[];
+  }
+  const mb = size(100, 4);
+  const res = await jsonOf<Giant>(
+    pinned(0, [
+      "run",
+      "-A",
+      `${HERE}parse_micro.ts`,
+      "--giant-mb",
+      String(mb),
+      "--reps",
+      String(reps),
+    ]),
+    "giant event",
+  );
+  const setup = `one ${mb} MB event, 16 KiB reads`;
+  const cpu = spread(res.runs.map((r) => r.cpuS));
+  row({
+    scenario: "8",
+    setup,
+    figure: "client CPU to read it",
+    unit: "s",
+    spread: cpu,
+    target: "≤ 2 s",
+    met: cpu.median <= 2,
+  });
+  row({
+    scenario: "8",
+    setup,
+    figure: "MB read per client CPU second",
+    unit: "MB/s",
+    spread: spread(res.runs.map((r) => r.mbPerCpuS)),
   });
 }
 
