@@ -72,6 +72,16 @@ export function parseNsPerToken(perRead: number, tokens = 1024, requests = 200):
  *
  * @param mb Size of the event's text in MiB.
  * @returns The stream's bytes.
+ *
+ * @example
+ * ```ts
+ * import { giantEventStream } from "./parse_micro.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const s = new TextDecoder().decode(giantEventStream(1 / 1024));
+ * assert.ok(s.startsWith('data: {"choices":[{"index":0,"text":"aaaa'));
+ * assert.ok(s.endsWith("data: [DONE]\n\n"));
+ * ```
  */
 export function giantEventStream(mb: number): Uint8Array {
   const pre = enc.encode('data: {"choices":[{"index":0,"text":"');
@@ -102,6 +112,15 @@ export interface GiantEventRun {
  * @param readBytes Bytes per read.
  * @returns The CPU and wall time.
  * @throws {Error} When the reader did not see exactly one token chunk and the end.
+ *
+ * @example
+ * ```ts
+ * import { giantEventStream, readGiantEvent } from "./parse_micro.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const run = readGiantEvent(giantEventStream(1), 16384);
+ * assert.ok(run.cpuS >= 0 && run.mbPerCpuS > 0);
+ * ```
  */
 export function readGiantEvent(stream: Uint8Array, readBytes = 16384): GiantEventRun {
   const rec = newRecord(0, "measure", 0, 0, 0, 0);
