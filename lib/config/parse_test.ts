@@ -407,6 +407,73 @@ Deno.test("a secret in a misspelt or invalid field never appears in the error", 
   assert.doesNotMatch(e2.message, /12345/);
 });
 
+Deno.test("credentials in the endpoint URL are refused, the URL shown redacted, the key's right place named", () => {
+  const key = "KEY-Zq81bXr7Vn2Lm5";
+  const cases: [string, string][] = [
+    [`http://user:${key}@gpu:8000`, '"http://[redacted]@gpu:8000"'],
+    [`https://${key}@api.example.com/v1`, '"https://[redacted]@api.example.com/v1"'],
+    [`http://gpu:8000/v1?api_key=${key}`, '"http://gpu:8000/v1?api_key=[redacted]"'],
+    [`http://gpu:8000?x=1&token=${key}`, '"http://gpu:8000?x=1&token=[redacted]"'],
+  ];
+  for (const type of ["openai", "vllm", "tgi", "sglang", "llamacpp"]) {
+    for (const [endpoint, shown] of cases) {
+      const err = configError({ ...BASE, backend: { type, endpoint, model: "m" } });
+      assertOneIssue(err, "backend.endpoint", /apiKeyEnv' or 'apiKeyFile'.*'headers'/, shown);
+      assert.doesNotMatch(err.message, /Zq81bXr7/);
+    }
+  }
+  // A query string without a key is refused too (paths are appended to the endpoint).
+  const q = configError({ ...BASE, backend: { type: "openai", endpoint: "http://h:1/?a=b" } });
+  assertOneIssue(q, "backend.endpoint", /without a query string/, '"http://h:1/?a=b"');
+  // A plain base URL, with or without /v1, is fine.
+  for (const endpoint of ["http://h:8000", "https://h/v1/", "http://[::1]:8000"]) {
+    assert.equal(
+      (parseBenchmarkSpec({ ...BASE, backend: { type: "openai", endpoint } }).backend as {
+        endpoint?: string;
+      }).endpoint,
+      endpoint,
+    );
+  }
+});
+
+Deno.test("a key given as apiKeyEnv is never echoed: 'looks like a key itself', shown masked", () => {
+  for (
+    const [value, shown] of [
+      ["sk-proj-Zq81bXr7Vn2Lm5Ck9", '"sk-proj-…[redacted]"'],
+      ["Zq81bXr7-Vn2Lm5Ck9", '"[redacted]"'],
+      ["Bearer Zq81bXr7Vn2Lm5Ck9", '"[redacted]"'],
+    ]
+  ) {
+    const err = configError({
+      ...BASE,
+      backend: { type: "openai", endpoint: "http://h:1", apiKeyEnv: value },
+    });
+    assertOneIssue(err, "backend.apiKeyEnv", /looks like a key itself, not the name of/, shown);
+    assert.doesNotMatch(err.message, /Zq81bXr7/);
+  }
+  // "$NAME" is a name with a '$' too many, shown as given.
+  const d = configError({
+    ...BASE,
+    backend: { type: "vllm", endpoint: "http://h:1", apiKeyEnv: "$OPENAI_API_KEY" },
+  });
+  assertOneIssue(d, "backend.apiKeyEnv", /without '\$' \(OPENAI_API_KEY\)/, '"$OPENAI_API_KEY"');
+});
+
+Deno.test("modelCheck is a boolean backend option of every HTTP backend", () => {
+  for (const type of ["openai", "vllm", "tgi", "sglang", "llamacpp"]) {
+    const spec = parseBenchmarkSpec({
+      ...BASE,
+      backend: { type, endpoint: "http://h:1", model: "m", modelCheck: false },
+    });
+    assert.equal((spec.backend as { modelCheck?: boolean }).modelCheck, false, type);
+  }
+  const err = configError({
+    ...BASE,
+    backend: { type: "openai", endpoint: "http://h:1", modelCheck: "no" },
+  });
+  assertOneIssue(err, "backend.modelCheck", "a boolean", '"no"');
+});
+
 Deno.test("readConfigFile() resolves a config file's relative paths against its folder, not the working directory", async () => {
   const dir = await Deno.makeTempDir();
   try {
