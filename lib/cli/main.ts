@@ -52,7 +52,10 @@ function defineRun(
       "model name (default: the first at /v1/models); managed mode: what to load (llamacpp: GGUF path)",
     )
     .option("--api <api>", "completions | chat | embeddings | generate (tgi native)")
-    .option("--prompts <file>", 'prompts file: text (one a line) or JSONL with {"prompt": ...}')
+    .option(
+      "--prompts <file>",
+      'prompts file: text (one a line), a .json list, or .jsonl with {"prompt"|"text": ...}',
+    )
     .option(
       "--mode <mode>",
       "latency (closed loop per concurrency) | throughput (all at once) | serve (open loop per request rate)",
@@ -71,6 +74,11 @@ function defineRun(
     )
     .option("--ramp-up <s>", "serve: seconds over which the rate rises to its level", num)
     .option("--duration <s>", "serve: seconds per trial of each rate (instead of --runs)", num)
+    .option(
+      "--duration-grace <s>",
+      "serve with --duration: seconds in-flight requests get to finish, then are cut (default 10)",
+      num,
+    )
     .option("--seed <n>", "seed of arrivals and workload sampling", num)
     .addOption(
       new Option("--find <what>", "saturation search instead of fixed levels (needs --slo)")
@@ -120,7 +128,23 @@ function defineRun(
       "goodput objectives, e.g. ttft_ms=200,tpot_ms=50,e2e_ms=5000",
       parseSlo,
     )
-    .option("--timeout <ms>", "per-request timeout in ms", num)
+    .option("--timeout <ms>", "per-request timeout in ms (default 600000)", num)
+    .option(
+      "--first-byte-timeout <ms>",
+      "fail a request with no response head this long after sending (default 60000)",
+      num,
+    )
+    .option(
+      "--idle-timeout <ms>",
+      "fail a request whose stream carries no token for this long (default 120000)",
+      num,
+    )
+    .option(
+      "--max-failure-rate <x>",
+      "exit 1 when more than this share of a level's requests failed " +
+        "(default: only when all of them did)",
+      num,
+    )
     .addOption(new Option("--transport <name>", "HTTP client").choices(["http1", "fetch"]))
     .option("--ttft-ms <ms>", "simulator backend: deterministic time to first token", num)
     .option("--itl-ms <ms>", "simulator backend: deterministic inter-token interval", num)

@@ -4,7 +4,10 @@
  * - `tty` (standard error is a terminal): one status line, redrawn in place
  *   (`\r` and erase-line) every 250 ms when its text changed, cleared before
  *   any other message and drawn again after it:
- *   `c=16 (2/4) · trial 2/3 · 412/500 done · 3 failed · 81.2 req/s · TTFT p50 143 ms · 12 s`.
+ *   `c=16 (2/4) · trial 2/3 · 412/500 done · 3 failed · 16 in flight · 81.2 req/s · TTFT p50 143 ms · 12 s`;
+ *   when a request has gone 5 s without a response head or a token, the
+ *   line says how long the most silent one has (`oldest silent 31 s`), so
+ *   a stalled server shows at once.
  * - `plain` (standard error is a file or a pipe): the same text as an
  *   ordinary line every 5 s, only while a trial runs.
  * - `quiet`: warnings only. No status, no per-trial lines, no `connected:`
@@ -86,6 +89,11 @@ export const CLEAR_LINE = "\r\x1b[2K";
  *   statusLine(live, 4, live.startedMs + 12_300),
  *   "c=16 (2/4) · trial 2/3 · 412/500 done · 3 failed · 12 s",
  * );
+ * live.inFlight = () => ({ count: 16, oldestSilentMs: 31_200 });
+ * assert.equal(
+ *   statusLine(live, 4, live.startedMs + 12_300),
+ *   "c=16 (2/4) · trial 2/3 · 412/500 done · 3 failed · 16 in flight · oldest silent 31 s · 12 s",
+ * );
  * ```
  */
 export function statusLine(live: LiveStats, levels: number, nowMs: number): string {
@@ -95,6 +103,7 @@ export function statusLine(live: LiveStats, levels: number, nowMs: number): stri
     live.planned === null ? `${live.completed} done` : `${live.completed}/${live.planned} done`,
     `${live.failed} failed`,
   ];
+  parts.push(...inFlightParts(live, nowMs));
   // The rate of the first few completions (a closed loop's first round ends
   // at once) says little: it is shown after the trial's first second.
   const rate = nowMs - live.startedMs >= 1000 ? live.currentRate() : null;
@@ -103,6 +112,20 @@ export function statusLine(live: LiveStats, levels: number, nowMs: number): stri
   if (ttft !== null) parts.push(`TTFT p50 ${ttft >= 10 ? ttft.toFixed(0) : ttft.toFixed(1)} ms`);
   parts.push(`${Math.max(0, Math.floor((nowMs - live.startedMs) / 1000))} s`);
   return parts.join(" · ");
+}
+
+/** Silence shorter than this is ordinary (a long prefill, a queue) and not shown. */
+const SILENT_SHOWN_MS = 5000;
+
+/** `12 in flight`, and `oldest silent 31 s` when a request has gone quiet. */
+function inFlightParts(live: LiveStats, nowMs: number): string[] {
+  const f = live.inFlight(nowMs);
+  if (f.count === 0) return [];
+  const parts = [`${f.count} in flight`];
+  if (f.oldestSilentMs >= SILENT_SHOWN_MS) {
+    parts.push(`oldest silent ${Math.floor(f.oldestSilentMs / 1000)} s`);
+  }
+  return parts;
 }
 
 function levelLabel(e: Extract<BenchmarkEvent, { type: "level" }>): string {
@@ -176,7 +199,14 @@ export function createProgress(io: ProgressIO, options: ProgressOptions): Progre
     if (live.running) return fit(statusLine(live, levels, now));
     if (mode === "tty" && warmUpSinceMs !== null) {
       const lvl = levels > 1 ? `${label} (${levelIndex + 1}/${levels})` : label;
-      return fit(`${lvl} · warm-up · ${Math.floor((now - warmUpSinceMs) / 1000)} s`);
+      return fit(
+        [
+          `${lvl} · warm-up`,
+          ...inFlightParts(live, now),
+          `${Math.floor((now - warmUpSinceMs) / 1000)} s`,
+        ]
+          .join(" · "),
+      );
     }
     return "";
   };

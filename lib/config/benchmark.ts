@@ -161,8 +161,15 @@ export const benchmarkSpecSchema = z.strictObject({
   maxConcurrency: positiveInt.optional(),
   /** Serve mode: seconds over which the rate rises linearly to its level. */
   rampUpS: z.number().min(0).default(0),
-  /** Serve mode: each trial of a level lasts this many seconds (arrivals stop then; in-flight requests finish). */
+  /**
+   * Serve mode: each trial of a level lasts this many seconds. Arrivals stop
+   * then; requests still in flight get `durationGraceS` more to finish, and
+   * are then aborted and recorded with reason `cut_at_end` (counted in
+   * `requests_cut`, never in latency statistics).
+   */
   durationS: z.number().positive().optional(),
+  /** Serve mode with `durationS`: seconds in-flight requests get to finish after a trial's duration. */
+  durationGraceS: z.number().min(0).default(10),
   /**
    * Saturation search instead of fixed levels: the highest concurrency
    * (`max-concurrency`, latency mode) or request rate (`max-rate`, serve
@@ -209,8 +216,28 @@ export const benchmarkSpecSchema = z.strictObject({
   out: z.string().min(1).optional(),
   /** Path of the per-request JSONL records, or `false` for none. Default: beside `out`, else a temp file. */
   records: z.union([z.string().min(1), z.literal(false)]).optional(),
-  /** Per-request timeout, ms. */
+  /** Per-request timeout, ms: a request not finished this long after it was sent fails with reason `timeout`. */
   requestTimeoutMs: z.number().positive().default(600_000),
+  /**
+   * First-byte timeout, ms: a request whose response head (status line) has
+   * not arrived this long after it was sent fails with reason
+   * `first_byte_timeout`. Engines answer the head at once and queue after
+   * it, so this catches a server that accepts connections and never answers.
+   */
+  firstByteTimeoutMs: z.number().positive().default(60_000),
+  /**
+   * Idle timeout, ms: a request whose stream carries no token chunk for this
+   * long (counted from the response head, then from each token chunk) fails
+   * with reason `idle_timeout`. The wait before the first token includes the
+   * engine's queue: raise this for runs that overload the engine on purpose.
+   */
+  idleTimeoutMs: z.number().positive().default(120_000),
+  /**
+   * Largest share of a level's measured requests that may fail before the
+   * run counts as failed (the CLI exits 1). @default a level fails only when
+   * every one of its requests failed
+   */
+  maxFailureRate: z.number().min(0).max(1).optional(),
   /** HTTP client: splleed's HTTP/1.1 client, the platform `fetch`, or your own `HttpTransport` object. */
   transport: z.union([
     z.enum(["http1", "fetch"]),

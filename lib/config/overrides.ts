@@ -87,6 +87,8 @@ export interface RunFlags {
   rampUp?: number;
   /** `--duration`, s. */
   duration?: number;
+  /** `--duration-grace`, s. */
+  durationGrace?: number;
   /** `--seed`. */
   seed?: number;
   /** `--runs`. */
@@ -113,6 +115,12 @@ export interface RunFlags {
   slo?: Record<string, number>;
   /** `--timeout`, ms. */
   timeout?: number;
+  /** `--first-byte-timeout`, ms. */
+  firstByteTimeout?: number;
+  /** `--idle-timeout`, ms. */
+  idleTimeout?: number;
+  /** `--max-failure-rate`, a share (0 to 1). */
+  maxFailureRate?: number;
   /** `--transport`. */
   transport?: "http1" | "fetch";
   /** `--out`. */
@@ -141,8 +149,23 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** The workload flags that refine any workload: `--output-len`, `--num-prompts`, `--tokenizer`. */
-function refinements(f: RunFlags, cwd: string): Obj {
+/**
+ * The workload flags that refine any workload: `--output-len`,
+ * `--num-prompts`, `--tokenizer` (its path resolved against `cwd`).
+ *
+ * @param f The flags.
+ * @param cwd The folder relative paths start from.
+ * @returns The workload fields they set (empty when none was given).
+ *
+ * @example
+ * ```ts
+ * import { refinements } from "./overrides.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(refinements({ numPrompts: 3 }, "/"), { numPrompts: 3 });
+ * ```
+ */
+export function refinements(f: RunFlags, cwd: string): Record<string, unknown> {
   const out: Obj = {};
   if (f.outputLen !== undefined) out.outputLen = f.outputLen;
   if (f.numPrompts !== undefined) out.numPrompts = f.numPrompts;
@@ -484,6 +507,10 @@ export function applyOverrides(
     ["trials", "trials"],
     ["confidence", "confidenceLevel"],
     ["timeout", "requestTimeoutMs"],
+    ["firstByteTimeout", "firstByteTimeoutMs"],
+    ["idleTimeout", "idleTimeoutMs"],
+    ["maxFailureRate", "maxFailureRate"],
+    ["durationGrace", "durationGraceS"],
     ["slo", "slo"],
     ["transport", "transport"],
   ];

@@ -30,6 +30,7 @@ export const SCALAR_METRICS = [
   "requests_completed",
   "requests_failed",
   "requests_aborted",
+  "requests_cut",
   "output_tokens_total",
   "input_tokens_total",
   "reasoning_tokens_total",
@@ -114,6 +115,11 @@ const SCALAR_INFO: Record<typeof SCALAR_METRICS[number], Omit<MetricInfo, "id">>
   requests_completed: { unit: "requests", better: "higher", label: "requests completed" },
   requests_failed: { unit: "requests", better: "lower", label: "requests failed" },
   requests_aborted: { unit: "requests", better: "neither", label: "requests aborted by the user" },
+  requests_cut: {
+    unit: "requests",
+    better: "neither",
+    label: "requests cut at the end of a time-bounded trial",
+  },
   output_tokens_total: { unit: "tokens", better: "neither", label: "output tokens" },
   input_tokens_total: { unit: "tokens", better: "neither", label: "input tokens" },
   reasoning_tokens_total: {

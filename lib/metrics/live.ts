@@ -49,6 +49,14 @@ export class LiveStats {
   startedMs = 0;
   /** Whether a trial is running (false during warm-up and between levels). */
   running = false;
+  /**
+   * What is in flight now: how many requests, and how long the most silent
+   * has gone without a response head or a token chunk, ms. Set by the runner.
+   */
+  inFlight: (nowMs: number) => { count: number; oldestSilentMs: number } = () => ({
+    count: 0,
+    oldestSilentMs: 0,
+  });
   #ttft = new Float64Array(LIVE_TTFT_WINDOW);
   #n = 0;
   #ends = new Float64Array(LIVE_TTFT_WINDOW);

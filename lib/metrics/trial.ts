@@ -47,6 +47,8 @@ export interface TrialMetrics {
   metrics: Record<string, number>;
   /** Failure reason → count. */
   errors: Record<string, number>;
+  /** Failure reason → the message of its first request (what the server said); absent when none failed. */
+  errorMessages?: Record<string, string>;
 }
 
 /**
@@ -60,7 +62,10 @@ export interface TrialMetrics {
  * and in the trial's window, never in a latency statistic (the level adds
  * failure-adjusted E2E percentiles). Requests with reason `aborted` (the
  * user interrupted the run; the trial is marked incomplete) are left out of
- * every metric and only counted, in `requests_aborted`.
+ * every metric and only counted, in `requests_aborted`; so are requests with
+ * reason `cut_at_end` (still in flight when a time-bounded trial's grace
+ * period ended), counted in `requests_cut`. Each failure reason keeps the
+ * message of its first request (`errorMessages`).
  *
  * Counts kept for warnings: `requests_tokens_from_usage` and
  * `requests_tokens_from_chunks` (where each completed request's output
@@ -109,6 +114,8 @@ export class TrialAccumulator {
   #errors: Record<string, number> = {};
   #embeddings: boolean;
   #aborted = 0;
+  #cut = 0;
+  #errorMessages: Record<string, string> = {};
   #fromUsage = 0;
   #fromChunks = 0;
   #flags: Record<string, number> = {};
@@ -126,9 +133,14 @@ export class TrialAccumulator {
     this.#embeddings = options.embeddings ?? false;
   }
 
-  /** Requests added (completed and failed, excluding aborted ones). */
+  /** Requests added (completed and failed, excluding aborted and cut ones). */
   get count(): number {
     return this.#completed + this.#failed;
+  }
+
+  /** Requests added, aborted and cut ones included: every measured request sent. */
+  get sent(): number {
+    return this.#completed + this.#failed + this.#aborted + this.#cut;
   }
 
   /**
@@ -137,9 +149,15 @@ export class TrialAccumulator {
    * @param rec A measured request (warm-up records must not be added).
    */
   add(rec: RequestRecord): void {
-    if (!rec.ok && rec.error?.reason === "aborted") {
-      this.#aborted++;
-      return;
+    if (!rec.ok && rec.error !== null) {
+      if (rec.error.reason === "aborted") {
+        this.#aborted++;
+        return;
+      }
+      if (rec.error.reason === "cut_at_end") {
+        this.#cut++;
+        return;
+      }
     }
     for (const f of rec.flags ?? []) this.#flags[f] = (this.#flags[f] ?? 0) + 1;
     this.#lag.push(rec.sentMs - rec.scheduledMs);
@@ -151,9 +169,7 @@ export class TrialAccumulator {
       return;
     }
     if (!rec.ok || rec.firstTokenMs === null || rec.endMs === null) {
-      this.#failed++;
-      const reason = rec.error?.reason ?? "unknown";
-      this.#errors[reason] = (this.#errors[reason] ?? 0) + 1;
+      this.#fail(rec);
       return;
     }
     this.#completed++;
@@ -194,11 +210,17 @@ export class TrialAccumulator {
     }
   }
 
+  #fail(rec: RequestRecord): void {
+    this.#failed++;
+    const reason = rec.error?.reason ?? "unknown";
+    const n = this.#errors[reason] ?? 0;
+    this.#errors[reason] = n + 1;
+    if (n === 0) this.#errorMessages[reason] = rec.error?.message ?? "";
+  }
+
   #addEmbedding(rec: RequestRecord): void {
     if (!rec.ok || rec.endMs === null) {
-      this.#failed++;
-      const reason = rec.error?.reason ?? "unknown";
-      this.#errors[reason] = (this.#errors[reason] ?? 0) + 1;
+      this.#fail(rec);
       return;
     }
     this.#completed++;
@@ -262,6 +284,7 @@ export class TrialAccumulator {
     if (this.#inputKnown && this.#completed > 0) m.input_tokens_total = this.#inputTokens;
     m.duration_s = durationS;
     m.requests_aborted = this.#aborted;
+    m.requests_cut = this.#cut;
     if (!this.#embeddings) {
       m.requests_tokens_from_usage = this.#fromUsage;
       m.requests_tokens_from_chunks = this.#fromChunks;
@@ -269,7 +292,9 @@ export class TrialAccumulator {
       m.reasoning_tokens_total = this.#reasoningTokens;
     }
     this.#done = true;
-    return { metrics: m, errors: { ...this.#errors } };
+    const out: TrialMetrics = { metrics: m, errors: { ...this.#errors } };
+    if (this.#failed > 0) out.errorMessages = { ...this.#errorMessages };
+    return out;
   }
 
   /**

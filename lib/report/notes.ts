@@ -10,6 +10,9 @@
 import type { LevelResult, ResultsDocument } from "../results/document.ts";
 import { formatValue } from "./format.ts";
 
+/** Longest server message quoted under the table (the records hold the whole one). */
+const MESSAGE_CHARS = 160;
+
 /** Medians whose per-trial spread a level's notes show. */
 const SPREAD_IDS = ["ttft_p50_ms", "itl_p50_ms", "tpot_p50_ms", "e2e_p50_ms"] as const;
 
@@ -112,6 +115,28 @@ export function levelNotes(l: LevelResult, confidenceLevel?: number): string[] {
         Object.entries(l.errors).map(([r, n]) => `${r} ${n}`).join(", ")
       }); latency percentiles are over completed requests only, ` +
         "e2e_failure_adjusted_* counts each failure as slower than every completed request",
+    );
+    // Each reason with the first message it came with (what the server said, redacted).
+    for (const [reason, n] of Object.entries(l.errors)) {
+      const m = l.errorMessages?.[reason];
+      if (m === undefined || m === "") continue;
+      const text = m.length > MESSAGE_CHARS ? `${m.slice(0, MESSAGE_CHARS - 1)}…` : m;
+      out.push(`${label}:   ${reason} ×${n}, first: ${JSON.stringify(text)}`);
+    }
+  }
+  const cut = total("requests_cut");
+  if (cut > 0) {
+    out.push(
+      `${label}: ${cut} request${cut === 1 ? " was" : "s were"} still in flight when a ` +
+        "trial's time and its grace period ran out, and were cut (requests_cut): they are in " +
+        "no latency statistic; a longer durationGraceS lets them finish",
+    );
+  }
+  const aborted = total("requests_aborted");
+  if (aborted > 0) {
+    out.push(
+      `${label}: ${aborted} request${aborted === 1 ? " was" : "s were"} aborted when the run ` +
+        "was interrupted (requests_aborted): they are in the records, in no statistic",
     );
   }
   const chunks = total("requests_tokens_from_chunks");

@@ -26,6 +26,8 @@ export interface TrialResult {
   metrics: Record<string, number>;
   /** Failure reason → count. */
   errors: Record<string, number>;
+  /** Failure reason → the message of its first request (redacted); absent when none failed. */
+  errorMessages?: Record<string, string>;
   /** False when the run was interrupted during this trial. */
   complete: boolean;
   /**
@@ -55,6 +57,8 @@ export interface LevelResult {
   summary: Record<string, MetricSummary>;
   /** Failure reason → count over all trials. */
   errors: Record<string, number>;
+  /** Failure reason → the message of its first request over all trials (redacted); absent when none failed. */
+  errorMessages?: Record<string, string>;
   /** Sum of the trials' `notIssued`; absent when no trial counts them. */
   notIssued?: number;
   /**
@@ -96,9 +100,12 @@ export interface ResultsDocument {
   interruption: string | null;
   /**
    * What cut it short: `signal` (SIGINT/SIGTERM/SIGHUP), `abort` (the
-   * caller's `signal`), `server_exit` (a managed engine died during the run).
+   * caller's `signal`), `server_exit` (a managed engine died during the
+   * run, or the server stopped accepting connections), `rejected` (the first
+   * requests were all refused the same way with a status that retrying
+   * will not change, such as 401 or 404).
    */
-  interruptionCause?: "signal" | "abort" | "server_exit" | null;
+  interruptionCause?: "signal" | "abort" | "server_exit" | "rejected" | null;
   /** Things the user should know about how the run was set up. */
   warnings: string[];
   /** Path of the per-request JSONL records, or null when none were kept. */

@@ -80,6 +80,7 @@ const loadDeliveredSchema = z.object({
 const trialSchema = z.object({
   metrics: z.record(z.string(), measured),
   errors: errorCounts,
+  errorMessages: z.record(z.string(), z.string()).optional(),
   complete: z.boolean(),
   notIssued: count.optional(),
   timeSeries: timeSeriesSchema.optional(),
@@ -103,6 +104,7 @@ const levelSchema = z.object({
   trials: z.array(trialSchema),
   summary: z.record(z.string(), metricSummarySchema),
   errors: errorCounts,
+  errorMessages: z.record(z.string(), z.string()).optional(),
   notIssued: count.optional(),
   notes: z.array(z.string()).optional(),
 });
@@ -179,7 +181,7 @@ export const resultsDocumentSchema = z.object({
   finishedAt: z.string(),
   interrupted: z.boolean(),
   interruption: z.string().nullable(),
-  interruptionCause: z.enum(["signal", "abort", "server_exit"]).nullable().optional(),
+  interruptionCause: z.enum(["signal", "abort", "server_exit", "rejected"]).nullable().optional(),
   warnings: z.array(z.string()),
   recordsFile: z.string().nullable(),
   levels: z.array(levelSchema),

@@ -17,10 +17,13 @@ import type { RunPlan } from "../results/plan.ts";
 import type { HttpTransport } from "../http/transport.ts";
 import { clockAnchor } from "../clock/clock.ts";
 import type { LevelResult } from "../results/document.ts";
+import type { LiveStats } from "../metrics/live.ts";
 import { renderFingerprint } from "../report/fingerprint.ts";
 import { addObservedOutput } from "../workload/fingerprint.ts";
 import { buildDocument } from "./document.ts";
 import type { BenchmarkEvent } from "./events.ts";
+import { ResultsSaveError } from "./errors.ts";
+import { RunGuard } from "./guards.ts";
 import { RequestIssuer } from "./issue.ts";
 import { Observers, type RunObserver } from "./observer.ts";
 import {
@@ -30,6 +33,7 @@ import {
   RecordsObserver,
   TrialMetricsObserver,
 } from "./observers.ts";
+import { checkOutputs } from "./outputs.ts";
 import { makePlan, resolveRun, sweepLevel } from "./plan.ts";
 import { BenchmarkResults } from "./results.ts";
 import { openSession, type Session } from "./session.ts";
@@ -74,8 +78,13 @@ export type BenchmarkOptions = Omit<BenchmarkSpecInput, "backend" | "transport">
  *
  * @param options The specification.
  * @returns The results.
- * @throws {import("../config/errors.ts").ConfigError} Before any request, when an option is invalid.
+ * @throws {import("../config/errors.ts").ConfigError} Before any request, when an option is
+ *   invalid, `out` has an extension splleed cannot write, or `out` and `records` are one file.
+ * @throws {Error} Before any request, when `out` or the records cannot be written (a read-only
+ *   folder, a folder where a file goes, too little free space).
  * @throws {Error} When the engine cannot be started or reached.
+ * @throws {ResultsSaveError} When the run finished but `out` could not be
+ *   written; the error carries the results (`err.results`).
  *
  * @example On the simulated engine
  * ```ts
@@ -103,7 +112,14 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
   const fp0 = prepared.fingerprint;
   onEvent?.({ type: "workload", fingerprint: fp0, text: renderFingerprint(fp0) });
   const warnings: string[] = [];
-  for (const message of plan.warnings) {
+  // Where the run writes is checked before the first request: a run is never lost to a
+  // results path that could not be written.
+  const outputWarnings = await checkOutputs({
+    out: spec.out,
+    records: plan.records,
+    plannedRequests: plannedRequests(plan),
+  });
+  for (const message of [...plan.warnings, ...outputWarnings]) {
     warnings.push(message);
     onEvent?.({ type: "warning", message });
   }
@@ -119,7 +135,11 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
   let observers: Observers | undefined;
   try {
     session = await openSession(spec, backend);
-    const first = [...(records ? [records] : []), outputs];
+    const first = [
+      ...(records ? [records] : []),
+      outputs,
+      new RunGuard(session.endpoint, session.end),
+    ];
     const run = observe(session, plan, spec, options, first, warnings);
     observers = run.observers;
     for (const w of session.client.warnings ?? []) run.warn(w);
@@ -130,16 +150,22 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
       recordsFile,
       clock: { originMs: anchor.monoMs, originEpochMs: anchor.epochMs },
     });
+    const issuer = new RequestIssuer({
+      client: session.client,
+      prepared: prepared.workload.items.map((it) => session!.client.prepare(it)),
+      items: prepared.workload.items,
+      observers,
+      limits: {
+        requestMs: plan.requestTimeoutMs,
+        firstByteMs: spec.firstByteTimeoutMs,
+        idleMs: spec.idleTimeoutMs,
+      },
+      signal: session.signal,
+    });
+    run.live.inFlight = (now) => issuer.inFlight(now);
     const ctx: LevelContext = {
       spec,
-      issuer: new RequestIssuer({
-        client: session.client,
-        prepared: prepared.workload.items.map((it) => session!.client.prepare(it)),
-        items: prepared.workload.items,
-        observers,
-        timeoutMs: plan.requestTimeoutMs,
-        signal: session.signal,
-      }),
+      issuer,
       observers,
       metrics: run.metrics,
       signal: session.signal,
@@ -170,8 +196,24 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
   });
   await observers.emit("onRunEnd", { results: doc });
   const results = new BenchmarkResults(doc);
-  if (spec.out) await results.save(spec.out);
+  if (spec.out) {
+    try {
+      await results.save(spec.out);
+    } catch (err) {
+      throw new ResultsSaveError(spec.out, err, results, recordsFile);
+    }
+  }
   return results;
+}
+
+/** Requests the plan sends, warm-up included (for the free-space estimate; undefined when time bounds it). */
+function plannedRequests(plan: RunPlan): number | undefined {
+  let n = 0;
+  for (const l of plan.levels) {
+    if (l.requestsPerTrial === null) return undefined;
+    n += l.warmupRequests + l.trials * l.requestsPerTrial;
+  }
+  return n;
 }
 
 /**
@@ -190,6 +232,7 @@ function observe(
 ): {
   observers: Observers;
   metrics: TrialMetricsObserver;
+  live: LiveStats;
   warn(m: string): void;
 } {
   const metrics = new TrialMetricsObserver(
@@ -208,7 +251,7 @@ function observe(
     warnings.push(message);
     observers.warning(message);
   };
-  return { observers, metrics, warn };
+  return { observers, metrics, live: live.stats, warn };
 }
 
 /** Runs the plan's levels in order, or the probes a saturation search chooses. */

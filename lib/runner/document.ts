@@ -69,9 +69,11 @@ export function summarizeLevel(
     Object.assign(summary, pooledSummaries(basis, basisSamples as TrialSamples[], confidence));
   }
   const errors: Record<string, number> = {};
+  const errorMessages: Record<string, string> = {};
   let notIssued = 0;
   for (const t of trials) {
     for (const [k, v] of Object.entries(t.errors)) errors[k] = (errors[k] ?? 0) + v;
+    for (const [k, m] of Object.entries(t.errorMessages ?? {})) errorMessages[k] ??= m;
     notIssued += t.notIssued ?? 0;
   }
   const result: LevelResult = {
@@ -81,6 +83,7 @@ export function summarizeLevel(
     trials,
     summary,
     errors,
+    ...(Object.keys(errorMessages).length > 0 ? { errorMessages } : {}),
     ...(notIssued > 0 ? { notIssued } : {}),
   };
   const notes = levelNotes(result, confidence);

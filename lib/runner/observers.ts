@@ -115,6 +115,11 @@ export class TrialMetricsObserver implements RunObserver {
     return this.#acc?.count ?? 0;
   }
 
+  /** Measured requests of the trial that ended so far, aborted and cut ones included. */
+  get sent(): number {
+    return this.#acc?.sent ?? 0;
+  }
+
   /** @param e The trial start. */
   onTrialStart(e: TrialStartEvent): void {
     this.#level = e.level.index;

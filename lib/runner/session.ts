@@ -16,8 +16,12 @@ import type { HttpTransport } from "../http/transport.ts";
 import { startServer } from "../servers/server.ts";
 import { startSimulatorWorker } from "../sim/in_process.ts";
 
-/** What cut a run short. */
-export type InterruptionCause = "signal" | "abort" | "server_exit";
+/**
+ * What cut a run short: a signal, the caller's abort, the server going away
+ * (a managed engine died, or the server stopped accepting connections), or
+ * the server rejecting the first requests in a way retrying will not change.
+ */
+export type InterruptionCause = "signal" | "abort" | "server_exit" | "rejected";
 
 /** A managed engine that is up. */
 export interface Engine {
@@ -83,6 +87,14 @@ export interface Session {
   readonly cause: InterruptionCause | null;
   /** Why, in words (null while not aborted). */
   interruption(): string | null;
+  /**
+   * Ends the run from within (the runner's own guards): aborts the signal
+   * with `why` as its reason, unless the run is already ending.
+   *
+   * @param cause What cut it short.
+   * @param why Why, in words (the results' `interruption`).
+   */
+  end(cause: InterruptionCause, why: Error): void;
   /** Disconnects and stops what the session started (idempotent, never throws). */
   close(): Promise<void>;
 }
@@ -179,6 +191,11 @@ export async function openSession(spec: BenchmarkSpec, backend: Backend): Promis
             cause === "abort" || cause === null ? spec.signal?.reason : run.signal.reason,
           )
           : null,
+      end(c: InterruptionCause, why: Error) {
+        if (run.signal.aborted) return;
+        cause = c;
+        run.abort(why);
+      },
       close,
     };
   } catch (err) {

@@ -92,8 +92,16 @@ export async function runLevel(
   for (let t = 0; t < level.trials && !signal.aborted; t++) {
     const p = pattern(level.requestsPerTrial ?? undefined, t);
     await observers.emit("onTrialStart", { level, trial: t, startMs: performance.now() });
-    const report = await p.run(issuer.forRun("measure", level.index, t), signal);
-    const empty = ctx.metrics.count === 0;
+    const cut = cutAtEnd(ctx, level, t);
+    let report;
+    try {
+      report = await p.run(issuer.forRun("measure", level.index, t), signal);
+    } finally {
+      clearTimeout(cut);
+    }
+    // A trial is kept when it sent anything, even if the run was interrupted before a request
+    // finished: every request sent is in the results (as aborted, when it was).
+    const empty = ctx.metrics.sent === 0;
     const result = ctx.metrics.finish(
       { level, planned: p.total },
       !signal.aborted,
@@ -110,6 +118,30 @@ export async function runLevel(
   const result = summarizeLevel(level, trials, spec.confidenceLevel, samples);
   await observers.emit("onLevelEnd", { level, result });
   return result;
+}
+
+/**
+ * A time-bounded trial's end: `durationGraceS` after its `durationS`, the
+ * requests still in flight are cut (reason `cut_at_end`), so a stalled
+ * server cannot hold a level past its duration.
+ */
+function cutAtEnd(
+  ctx: LevelContext,
+  level: PlannedLevel,
+  trial: number,
+): ReturnType<typeof setTimeout> | undefined {
+  const d = level.durationS;
+  if (d === null || d === undefined) return undefined;
+  const grace = ctx.spec.durationGraceS;
+  return setTimeout(
+    () =>
+      ctx.issuer.cut(
+        level.index,
+        trial,
+        `still in flight ${grace} s after the trial's ${d} s ended (durationGraceS: ${grace})`,
+      ),
+    (d + grace) * 1000,
+  );
 }
 
 function fellBehindMessage(level: PlannedLevel, trial: number, r: TrialResult): string {

@@ -65,9 +65,10 @@ export async function demoCommand(flags: DemoFlags, io: CliIO): Promise<number> 
       out: join(dir, "results.json"),
       signal,
       onEvent,
-    }), async (results) => {
-    await results.save(join(dir, "results.csv"));
+    }), async (results, saved) => {
     io.out(results.toTable(io.isTerminal) + "\n");
+    if (!saved) return;
+    await results.save(join(dir, "results.csv"));
     if (!quiet) {
       io.err(
         `wrote ${join(dir, "results.json")}, ${join(dir, "results.csv")} and ${

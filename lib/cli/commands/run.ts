@@ -6,7 +6,7 @@
  * @module
  */
 
-import { applyOverrides, type RunFlags } from "../../config/overrides.ts";
+import { applyOverrides, refinements, type RunFlags } from "../../config/overrides.ts";
 import { readConfigFile } from "../../config/parse.ts";
 import { type BenchmarkSpecInput, SAMPLE_PROMPTS } from "../../config/benchmark.ts";
 import { renderPlan } from "../../report/plan.ts";
@@ -43,7 +43,12 @@ async function specOf(
   }
   const spec = applyOverrides(file, flags);
   if (spec.prompts === undefined && spec.workload === undefined && spec.trace === undefined) {
-    spec.prompts = [...SAMPLE_PROMPTS];
+    // --num-prompts, --output-len and --tokenizer refine the sample prompts too.
+    const refine = refinements(flags, Deno.cwd());
+    if (Object.keys(refine).length === 0) spec.prompts = [...SAMPLE_PROMPTS];
+    else {
+      spec.workload = { source: "inline", prompts: [...SAMPLE_PROMPTS], ...refine } as never;
+    }
     io.err(
       `note: no prompts given; using ${SAMPLE_PROMPTS.length} built-in sample prompts (--prompts FILE)\n`,
     );
@@ -57,8 +62,11 @@ async function specOf(
  * @param configPath The config file, if any (its relative paths start from its folder).
  * @param flags The options given, converted.
  * @param io Where output goes.
- * @returns The exit code: 0, 1 (the run failed or its engine exited), 2 (bad
- *   configuration), 130 (interrupted; what was measured is kept).
+ * @returns The exit code: 0; 1 when the run failed (every measured request of
+ *   a level failed, more than `maxFailureRate` of them, the server went away
+ *   or rejected every request) or its results could not be saved; 2 for a bad
+ *   configuration (a model the server does not serve, an unusable `--out`);
+ *   130 when interrupted (what was measured is kept).
  *
  * @example
  * ```ts
@@ -100,10 +108,10 @@ export async function runCommand(
     io,
     quiet,
     (signal, onEvent) => benchmark({ ...options, signal, onEvent }),
-    (results) => {
+    (results, saved) => {
       if (flags.json) io.out(JSON.stringify(results.toJSON(), null, 2) + "\n");
       else io.out(results.toTable(io.isTerminal) + "\n");
-      if (typeof spec.out === "string" && !quiet) io.err(`saved: ${spec.out}\n`);
+      if (saved && typeof spec.out === "string" && !quiet) io.err(`saved: ${spec.out}\n`);
     },
   );
 }
