@@ -27,6 +27,20 @@ export const REDACTED = "[redacted]";
 /** Registered secrets shorter than this are ignored (they would redact ordinary words). */
 export const MIN_SECRET_LENGTH = 6;
 
+/**
+ * Placeholder keys that local servers document (`api_key="EMPTY"`, `"ollama"`):
+ * no secret, and redacting them would blank out engine names in the results.
+ */
+const PLACEHOLDERS = new Set([
+  "empty",
+  "ollama",
+  "lm-studio",
+  "dummy",
+  "not-needed",
+  "no-key",
+  "sk-no-key-required",
+]);
+
 const secrets = new Set<string>();
 /** The registered secrets, longest first (so a key is never half-replaced by a shorter one). */
 let ordered: string[] | null = null;
@@ -92,8 +106,9 @@ const MAYBE =
 /**
  * Remembers a secret, so that {@linkcode redact} replaces it wherever it
  * appears. Called where a key is resolved. Values shorter than
- * {@linkcode MIN_SECRET_LENGTH} characters, and values that are a number,
- * are ignored: they would redact ordinary words and figures.
+ * {@linkcode MIN_SECRET_LENGTH} characters, values that are a number, and
+ * the placeholder keys local servers document (`ollama`, `EMPTY`) are
+ * ignored: they would redact ordinary words, figures and engine names.
  *
  * @param value The secret (undefined is ignored).
  *
@@ -109,7 +124,12 @@ const MAYBE =
 export function registerSecret(value: string | undefined): void {
   if (value === undefined) return;
   const v = value.trim();
-  if (v.length < MIN_SECRET_LENGTH || /^[-+0-9.eE]*$/.test(v) || v === REDACTED) return;
+  if (
+    v.length < MIN_SECRET_LENGTH || /^[-+0-9.eE]*$/.test(v) || v === REDACTED ||
+    PLACEHOLDERS.has(v.toLowerCase())
+  ) {
+    return;
+  }
   const forms = [v, encodeURIComponent(v), JSON.stringify(v).slice(1, -1)];
   // `Bearer KEY`: the key alone is echoed too.
   const scheme = /^(?:bearer|basic|token)\s+(\S+)$/i.exec(v);

@@ -110,7 +110,8 @@ Deno.test("registerSecret: a registered key is redacted in every echoed form; sh
   assert.equal(redact("key sched-key-991"), "key [redacted]");
   registerSecret("abc12"); // too short: would redact ordinary text
   registerSecret("1234567"); // a number: would redact figures
-  assert.equal(redact("abc12 1234567"), "abc12 1234567");
+  registerSecret("ollama"); // a placeholder key: would blank out the engine's name
+  assert.equal(redact("abc12 1234567 ollama"), "abc12 1234567 ollama");
   registerSecretFields({ Authorization: "Token fld-secret-2", "X-Trace": "trace-value-1" });
   assert.equal(redact("fld-secret-2 trace-value-1"), "[redacted] trace-value-1");
 });
