@@ -122,3 +122,25 @@ Deno.test("tgi's native generate route has no model field: no check, no /v1/mode
     await server.shutdown();
   }
 });
+
+Deno.test("vllm managed with --served-model-name requests the name it lists, not the model it loads", async () => {
+  const s = modelsServer(["alias"]);
+  const transport = createHttp1Transport();
+  try {
+    for (const extraArgs of [["--served-model-name", "alias"], ["--served-model-name=alias"]]) {
+      const b = createBackend({ type: "vllm", model: "org/big-model", extraArgs });
+      assert.equal(b.launch?.kind, "process");
+      const c = await b.connect({ endpoint: s.endpoint, transport, sampling: SAMPLING });
+      assert.equal(c.model, "alias");
+    }
+    // Without it, the loaded model is the name to request, and checked.
+    const plain = createBackend({ type: "vllm", model: "org/big-model" });
+    await assert.rejects(
+      plain.connect({ endpoint: s.endpoint, transport, sampling: SAMPLING }),
+      ConfigError,
+    );
+  } finally {
+    transport.close();
+    await s.server.shutdown();
+  }
+});

@@ -70,12 +70,16 @@ export function vllm(options: VllmOptions): Backend {
     : undefined;
   // vLLM answers a model name it does not serve with 404: the default
   // "strict" model check makes that a configuration error before the run.
+  // Managed with --served-model-name (in extraArgs), it serves that name,
+  // not the model it loads: requests name what it lists.
+  const renamed = (o.extraArgs ?? []).some((a) => /^--served-model-name(=|$)/.test(a));
   return engineBackend({
     kind: "vllm",
     options: o,
     defaultApi: "completions",
     launch,
     apiKey: key,
+    managedModel: renamed ? "served" : "given",
     probe: jsonProbe("/version", (j) => {
       const v = (j as { version?: unknown }).version;
       return typeof v === "string" ? { serverVersion: v } : {};
