@@ -132,9 +132,9 @@ export class BenchmarkResults {
     return renderTable(this.#doc, { color });
   }
 
-  /** Prints the table to the console. */
+  /** Prints the table to the console, redacted. */
   print(): void {
-    console.log(this.toTable(Deno.stdout.isTerminal() && !Deno.noColor));
+    console.log(redact(this.toTable(Deno.stdout.isTerminal() && !Deno.noColor)));
   }
 
   /**
