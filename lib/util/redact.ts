@@ -59,7 +59,7 @@ const SECRET_FIELD = new RegExp(`^(?:${SECRET_NAMES})$`, "i");
 /** Header names whose values are secrets in text (`Authorization: Bearer x`). */
 const HEADER_LINE = new RegExp(
   `(?<![A-Za-z0-9_-])((?:proxy-)?authorization|x-api-key|api-key|x-auth-token|cookie|set-cookie)` +
-    `([ \\t]*:[ \\t]*)([^\\s"\\\\][^\\r\\n"\\\\]*)`,
+    `([ \\t]*:[ \\t]*)([^\\s"'\\\\][^\\r\\n"'\\\\]*)`,
   "gi",
 );
 
