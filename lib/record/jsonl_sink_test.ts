@@ -8,7 +8,7 @@ import {
   roundUs,
   type RunLine,
 } from "./jsonl_sink.ts";
-import { newRecord, type RequestRecord } from "./record.ts";
+import { failRecord, newRecord, type RequestRecord } from "./record.ts";
 
 function header(originMs: number): RunLine {
   return {
@@ -167,6 +167,34 @@ Deno.test("openJsonlSink(): close() writes lines still waiting in the buffer", a
     const lines = (await Deno.readTextFile(path)).trim().split("\n");
     assert.equal(lines.length, 2);
     assert.equal(JSON.parse(lines[1]).id, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("openJsonlSink(): the run line and failure messages are written redacted", async () => {
+  const dir = await tempDir();
+  try {
+    const path = join(dir, "r.jsonl");
+    const sink = openJsonlSink(path, {
+      ...header(0),
+      backend: { kind: "sglang", serverInfo: { api_key: "hdr-Tq5Rw8Yp3" } },
+      endpoint: "http://user:pw-Tq5Rw8Yp3@h:8000",
+    });
+    const rec = newRecord(0, "measure", 0, 0, 0, 1);
+    failRecord(rec, "http_401", '{"headers":{"authorization":"Bearer tok-Tq5Rw8Yp3"}}', 2);
+    sink.write(rec);
+    sink.close();
+    const text = await Deno.readTextFile(path);
+    assert.doesNotMatch(text, /Tq5Rw8Yp3/);
+    const [run, request] = text.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(run.backend.serverInfo, { api_key: "[redacted]" });
+    assert.equal(run.endpoint, "http://[redacted]@h:8000");
+    assert.equal(run.clock.originMs, 0);
+    assert.deepEqual(request.error, {
+      reason: "http_401",
+      message: '{"headers":{"authorization":"[redacted]"}}',
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
