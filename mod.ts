@@ -55,6 +55,12 @@ export type {
 } from "./lib/runner/observer.ts";
 export type { LevelLoad, PlannedLevel, PlannedSweep, RunPlan } from "./lib/results/plan.ts";
 export { BenchmarkResults } from "./lib/runner/results.ts";
+export { ResultsSaveError } from "./lib/runner/errors.ts";
+export { checkOutputs } from "./lib/runner/outputs.ts";
+export type { OutputTargets } from "./lib/runner/outputs.ts";
+export { failedLevels } from "./lib/analysis/failures.ts";
+export { redact, registerSecret } from "./lib/util/redact.ts";
+export type { FailedLevel } from "./lib/analysis/failures.ts";
 export { parseResults, readResults } from "./lib/results/read.ts";
 export { readRecords, readRecordsHeader } from "./lib/results/records.ts";
 export type { ReadRecordsOptions, RunLine } from "./lib/results/records.ts";

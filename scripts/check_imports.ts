@@ -80,7 +80,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   history: ["config", "util", "results"], // the run store: documents in, documents out
   report: ["util", "results", "metrics", "stats"], // renders documents to strings; never measures
   runner: ["*"], // the composition root: it alone wires the stages together
-  cli: ["config", "runner", "results", "report", "analysis"], // thin: everything else through the runner
+  cli: ["config", "util", "runner", "results", "report", "analysis"], // thin: everything else through the runner
 };
 
 /**

@@ -6,6 +6,7 @@
  */
 
 import type { z } from "npm:zod@^4.6.7";
+import { redact } from "../util/redact.ts";
 
 /** One invalid field. */
 export interface ConfigIssue {
@@ -153,14 +154,14 @@ export function validate<T extends z.ZodType>(
 }
 
 /** Field names whose values are secrets (an API key, a token), even when misspelt. */
-const SECRET_FIELD = /(key|token|secret|password|auth|credential)$/i;
+const SECRET_FIELD = /(key|token|secret|password|auth|authorization|bearer|cookie|credential)$/i;
 
 /** Keeps a secret value out of an error message: `'api_key' must be ..., got [redacted]`. */
 function redactIssue(i: ConfigIssue): ConfigIssue {
   const last = i.path.split(/[.[\]]/).filter(Boolean).at(-1) ?? "";
   return SECRET_FIELD.test(last.replace(/["']/g, "")) && i.received !== "nothing"
     ? { ...i, received: "[redacted]" }
-    : i;
+    : { ...i, received: redact(i.received) };
 }
 
 function flatten(issue: z.core.$ZodIssue, prefix: string, out: ConfigIssue[]): void {

@@ -10,7 +10,7 @@ import { renderCsv } from "../report/csv.ts";
 import type { ResultsDocument } from "../results/document.ts";
 import { readResults } from "../results/read.ts";
 import { renderTable } from "../report/table.ts";
-import { redact, redactDeep } from "../util/redact.ts";
+import { redactDeep } from "../util/redact.ts";
 
 /**
  * Results of a benchmark run.
@@ -32,7 +32,9 @@ export class BenchmarkResults {
    * @param doc The results document.
    */
   constructor(doc: ResultsDocument) {
-    this.#doc = doc;
+    // Redacted once, here: the document, its table, its CSV and every getter hold no key,
+    // credential URL or echoed Authorization header.
+    this.#doc = redactDeep(doc);
   }
 
   /**
@@ -110,7 +112,7 @@ export class BenchmarkResults {
    * @returns The document (a fresh copy).
    */
   toJSON(): ResultsDocument {
-    return redactDeep(structuredClone(this.#doc));
+    return structuredClone(this.#doc);
   }
 
   /**
@@ -132,14 +134,14 @@ export class BenchmarkResults {
     return renderTable(this.#doc, { color });
   }
 
-  /** Prints the table to the console, redacted. */
+  /** Prints the table to the console. */
   print(): void {
-    console.log(redact(this.toTable(Deno.stdout.isTerminal() && !Deno.noColor)));
+    console.log(this.toTable(Deno.stdout.isTerminal() && !Deno.noColor));
   }
 
   /**
-   * Saves the results: `.json` writes the document ({@linkcode toJSON},
-   * redacted), `.csv` the CSV (its text redacted).
+   * Saves the results: `.json` writes the document ({@linkcode toJSON}),
+   * `.csv` the CSV; both redacted, as everything here is.
    *
    * @param path Output path; parent directories are created.
    * @throws {TypeError} When the extension is neither `.json` nor `.csv`.
@@ -154,7 +156,7 @@ export class BenchmarkResults {
 function saveText(results: BenchmarkResults, path: string): string {
   const lower = path.toLowerCase();
   if (lower.endsWith(".json")) return JSON.stringify(results.toJSON(), null, 2) + "\n";
-  if (lower.endsWith(".csv")) return redact(results.toCSV());
+  if (lower.endsWith(".csv")) return results.toCSV();
   throw new TypeError(
     `Cannot save results: the path must end in .json or .csv, got ${JSON.stringify(path)}`,
   );
