@@ -21,6 +21,7 @@
  * @module
  */
 
+import { decodeTextFile } from "../workload/prompts.ts";
 import type { Sampling } from "../config/benchmark.ts";
 import { ConfigError, type ConfigIssue } from "../config/errors.ts";
 import type { WorkloadSpecInput } from "../config/workload.ts";
@@ -177,9 +178,9 @@ export async function prepareHere(req: PrepareRequest, deps: PrepareDeps = {}): 
   const loadDefault = async () => loaded ??= await (deps.defaultTokenizer ?? defaultTokenizer)();
   if (req.trace) {
     const path = req.trace.path;
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = await Deno.readTextFile(path);
+      bytes = await Deno.readFile(path);
     } catch (err) {
       throw new ConfigError("benchmark", [{
         path: "trace.path",
@@ -187,6 +188,8 @@ export async function prepareHere(req: PrepareRequest, deps: PrepareDeps = {}): 
         received: `${JSON.stringify(path)} (${err instanceof Error ? err.message : err})`,
       }]);
     }
+    // A binary file is refused by name, never read as garbled lines.
+    const text = decodeTextFile(bytes, path, "trace.path");
     const tokenizer = await loadDefault();
     const trace = parseTrace(text, path, { tokenizer, speed: req.trace.speed, seed: req.seed });
     const workload: Workload = {

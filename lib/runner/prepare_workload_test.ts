@@ -171,3 +171,16 @@ Deno.test("a trace is prepared with its arrival offsets and the default tokenize
     assert.equal(p.fingerprint.tokenizer.name, "o200k_base");
   });
 });
+
+Deno.test("a trace that is not a text file is refused by name", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "t.jsonl");
+    await Deno.writeFile(path, new Uint8Array([0x7b, 0x00, 0xff, 0x10]));
+    await assert.rejects(
+      () => prepareWorkload({ trace: { path, speed: 1 }, seed: 0, sampling, cacheDir: null }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /'trace\.path'.*not a text file: it looks binary/.test(e.message),
+    );
+  });
+});
