@@ -334,3 +334,39 @@ Deno.test("CLI: an --out that cannot be written is refused before the first requ
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("CLI: a disk that fills up when the results are saved: the table is printed, the records named, exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // /dev/full accepts the open and fails every write with ENOSPC: a full disk, on demand.
+    await Deno.symlink("/dev/full", `${dir}/r.json`);
+    const r = await runCli([
+      "run",
+      "--backend",
+      "simulator",
+      "--ttft-ms",
+      "1",
+      "--itl-ms",
+      "1",
+      "--runs",
+      "3",
+      "--trials",
+      "1",
+      "--max-tokens",
+      "4",
+      "--quiet",
+      "--out",
+      `${dir}/r.json`,
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /requests_completed +│ +3 │/);
+    assert.match(
+      r.stderr,
+      /error: Cannot save the results to .*r\.json: No space left on device.*every request is in .*r\.records\.jsonl/,
+    );
+    const { requests } = await readRecords(`${dir}/r.records.jsonl`);
+    assert.equal(requests.filter((q) => q.phase === "measure").length, 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

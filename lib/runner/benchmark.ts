@@ -33,8 +33,7 @@ import {
   RecordsObserver,
   TrialMetricsObserver,
 } from "./observers.ts";
-import { checkOutputs } from "./outputs.ts";
-import { makePlan, resolveRun, sweepLevel } from "./plan.ts";
+import { checkPlanOutputs, makePlan, resolveRun, sweepLevel } from "./plan.ts";
 import { BenchmarkResults } from "./results.ts";
 import { openSession, type Session } from "./session.ts";
 import { levelPasses, searchFor } from "./sweep.ts";
@@ -114,11 +113,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
   const warnings: string[] = [];
   // Where the run writes is checked before the first request: a run is never lost to a
   // results path that could not be written.
-  const outputWarnings = await checkOutputs({
-    out: spec.out,
-    records: plan.records,
-    plannedRequests: plannedRequests(plan),
-  });
+  const outputWarnings = await checkPlanOutputs(plan);
   for (const message of [...plan.warnings, ...outputWarnings]) {
     warnings.push(message);
     onEvent?.({ type: "warning", message });
@@ -204,16 +199,6 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
     }
   }
   return results;
-}
-
-/** Requests the plan sends, warm-up included (for the free-space estimate; undefined when time bounds it). */
-function plannedRequests(plan: RunPlan): number | undefined {
-  let n = 0;
-  for (const l of plan.levels) {
-    if (l.requestsPerTrial === null) return undefined;
-    n += l.warmupRequests + l.trials * l.requestsPerTrial;
-  }
-  return n;
 }
 
 /**

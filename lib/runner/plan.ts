@@ -9,6 +9,7 @@
  * @module
  */
 
+import { checkOutputs } from "./outputs.ts";
 import { basename, dirname, join } from "node:path";
 import type { Backend } from "../backends/backend.ts";
 import { createBackend, isBackend } from "../backends/registry.ts";
@@ -80,7 +81,9 @@ export async function resolveRun(options: BenchmarkOptions): Promise<ResolvedRun
  *
  * @param options The options of `benchmark()`.
  * @returns The plan.
- * @throws {import("../config/errors.ts").ConfigError} When an option is invalid or a workload file unreadable.
+ * @throws {import("../config/errors.ts").ConfigError} When an option is invalid, a workload file
+ *   unreadable, or `out` unusable (see {@linkcode checkPlanOutputs}).
+ * @throws {Error} When `out` or the records cannot be written.
  *
  * @example Three concurrency levels, two trials each
  * ```ts
@@ -103,7 +106,37 @@ export async function resolveRun(options: BenchmarkOptions): Promise<ResolvedRun
  */
 export async function planRun(options: BenchmarkOptions): Promise<RunPlan> {
   const r = await resolveRun(options);
-  return makePlan(r);
+  const plan = makePlan(r);
+  // What a run would refuse before its first request, a plan refuses too.
+  plan.warnings.push(...await checkPlanOutputs(plan));
+  return plan;
+}
+
+/**
+ * Checks where a planned run writes (see {@linkcode checkOutputs}): an
+ * unusable `out` or records path throws; too little free space is an error
+ * or, when tight, a warning.
+ *
+ * @param plan The plan.
+ * @returns Warnings (empty when all is well).
+ * @throws {import("../config/errors.ts").ConfigError} When `out` has an extension splleed cannot
+ *   write, or `out` and the records are one file.
+ * @throws {Error} When a path cannot be written or the disk is too full.
+ */
+export function checkPlanOutputs(plan: RunPlan): Promise<string[]> {
+  let planned: number | undefined = 0;
+  for (const l of plan.levels) {
+    if (l.requestsPerTrial === null) {
+      planned = undefined;
+      break;
+    }
+    planned += l.warmupRequests + l.trials * l.requestsPerTrial;
+  }
+  return checkOutputs({
+    out: plan.out ?? undefined,
+    records: plan.records,
+    plannedRequests: planned,
+  });
 }
 
 /**

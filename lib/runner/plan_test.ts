@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { simulator } from "../backends/simulator.ts";
 import { vllm } from "../backends/vllm.ts";
+import { ConfigError } from "../config/errors.ts";
 import { planRun } from "./plan.ts";
 
 Deno.test("planRun: serve levels say their arrivals in words and numbers; nothing is contacted", async () => {
@@ -78,4 +79,23 @@ Deno.test("planRun: invalid options fail the same way benchmark() does", async (
     () => planRun({ backend: simulator({ ttftMs: 1, itlMs: 1 }), prompts: ["a"], runs: 0 }),
     /'runs' must be/,
   );
+});
+
+Deno.test("planRun() refuses what the run would refuse before its first request: an unusable out", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const base = { backend: simulator({ ttftMs: 1, itlMs: 1 }), prompts: ["a"], runs: 2 };
+    await assert.rejects(
+      () => planRun({ ...base, out: `${dir}/r.yaml` }),
+      (e: unknown) => e instanceof ConfigError && /'out' must be .*\.json/.test(e.message),
+    );
+    await assert.rejects(
+      () => planRun({ ...base, out: `${dir}/r.json`, records: `${dir}/r.json` }),
+      ConfigError,
+    );
+    const plan = await planRun({ ...base, out: `${dir}/r.json` });
+    assert.equal(plan.records, `${dir}/r.records.jsonl`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -332,6 +332,14 @@ async function serveConn(conn: Deno.Conn, handler: SimHttpHandler, maxBody: numb
 
   for (;;) {
     // --- head ---
+    // A TLS ClientHello (record type 0x16) is no HTTP request: answer in plain text at once,
+    // so an https:// client learns the server speaks plain HTTP instead of waiting.
+    if (filled === 0 && !(await readMore())) return;
+    if (buf[0] === 0x16) {
+      writer.write(plainResponse(400, "this server speaks plain HTTP, not TLS: use http://", true));
+      await writer.flushed();
+      return;
+    }
     let headEnd = findHeadEnd(buf, 0, filled);
     while (headEnd < 0) {
       if (filled > 65536) {

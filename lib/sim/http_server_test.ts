@@ -491,3 +491,19 @@ Deno.test("serveHttp1 and the simulator on a taken port: AddrInUse naming the po
   server.close();
   await server.finished;
 });
+
+Deno.test("serveHttp1: a TLS ClientHello gets a plain-text 400 at once, so an https:// client is told", async () => {
+  const s = start(echo);
+  try {
+    const t0 = performance.now();
+    const conn = await Deno.connectTls({ hostname: "127.0.0.1", port: s.port });
+    // The handshake fails on the plain-text answer instead of waiting for a timeout.
+    await assert.rejects(() => conn.handshake(), /InvalidContentType|corrupt message/i);
+    try {
+      conn.close();
+    } catch { /* closed */ }
+    assert.ok(performance.now() - t0 < 2000, `took ${performance.now() - t0} ms`);
+  } finally {
+    await s.stop();
+  }
+});
