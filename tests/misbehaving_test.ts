@@ -6,22 +6,33 @@
 
 import assert from "node:assert/strict";
 import { openai } from "../lib/backends/openai.ts";
-import { benchmark } from "../lib/runner/benchmark.ts";
+import { benchmark, type BenchmarkOptions } from "../lib/runner/benchmark.ts";
+import type { BenchmarkResults } from "../lib/runner/results.ts";
 import { readRecords, runCli } from "./_helpers.ts";
-import { startMisbehavingServer } from "./_misbehaving_server.ts";
+import { type MisbehavingServer, startMisbehavingServer } from "./_misbehaving_server.ts";
+
+/** A benchmark of `server` (model "m", completions, prompt "a", no warm-up, one trial, no records file), with `options` over that. */
+function against(
+  server: MisbehavingServer,
+  options: Omit<BenchmarkOptions, "backend">,
+): Promise<BenchmarkResults> {
+  return benchmark({
+    backend: openai({ endpoint: server.url, model: "m", api: "completions" }),
+    prompts: ["a"],
+    warmup: 0,
+    trials: 1,
+    records: false,
+    ...options,
+  });
+}
 
 Deno.test("a server that never answers the head: first_byte_timeout naming its limit, and the run ends", async () => {
   const server = startMisbehavingServer({ behaviour: { kind: "stall_head" } });
   try {
     const t0 = performance.now();
-    const results = await benchmark({
-      backend: openai({ endpoint: server.url, model: "m", api: "completions" }),
-      prompts: ["a"],
+    const results = await against(server, {
       concurrency: [2],
-      warmup: 0,
       runs: 4,
-      trials: 1,
-      records: false,
       firstByteTimeoutMs: 300,
     });
     const elapsed = performance.now() - t0;
@@ -42,13 +53,9 @@ Deno.test("a stream that stalls after its head and some tokens: idle_timeout", a
   const server = startMisbehavingServer({ behaviour: { kind: "stall_after_head", tokens: 2 } });
   const dir = await Deno.makeTempDir();
   try {
-    const results = await benchmark({
-      backend: openai({ endpoint: server.url, model: "m", api: "completions" }),
-      prompts: ["a"],
+    const results = await against(server, {
       concurrency: [1],
-      warmup: 0,
       runs: 2,
-      trials: 1,
       records: `${dir}/r.jsonl`,
       idleTimeoutMs: 250,
     });
@@ -72,16 +79,12 @@ Deno.test("serve mode against a stalled server ends at duration + grace; the req
   const dir = await Deno.makeTempDir();
   try {
     const t0 = performance.now();
-    const results = await benchmark({
-      backend: openai({ endpoint: server.url, model: "m", api: "completions" }),
-      prompts: ["a"],
+    const results = await against(server, {
       mode: "serve",
       requestRates: [20],
       arrival: "constant",
       durationS: 0.5,
       durationGraceS: 0.3,
-      warmup: 0,
-      trials: 1,
       records: `${dir}/r.jsonl`,
     });
     const elapsed = performance.now() - t0;
@@ -104,11 +107,8 @@ Deno.test("a server that stops accepting connections mid-run ends the run as ser
   const server = startMisbehavingServer({ behaviour: { kind: "ok" }, dieAfter: 12 });
   const dir = await Deno.makeTempDir();
   try {
-    const results = await benchmark({
-      backend: openai({ endpoint: server.url, model: "m", api: "completions" }),
-      prompts: ["a"],
+    const results = await against(server, {
       concurrency: [2],
-      warmup: 0,
       runs: 400,
       trials: 2,
       records: `${dir}/r.jsonl`,
@@ -136,14 +136,10 @@ Deno.test("the first requests all rejected with the same 4xx: the run stops earl
     behaviour: { kind: "status", status: 404, body: '{"error":{"message":"no such route"}}' },
   });
   try {
-    const results = await benchmark({
-      backend: openai({ endpoint: server.url, model: "m", api: "completions" }),
-      prompts: ["a"],
+    const results = await against(server, {
       concurrency: [1],
-      warmup: 0,
       runs: 200,
       trials: 3,
-      records: false,
     });
     assert.equal(results.interruptionCause, "rejected");
     assert.match(
@@ -164,14 +160,9 @@ Deno.test("429s do not stop the run early: they can change", async () => {
         : { kind: "ok" },
   });
   try {
-    const results = await benchmark({
-      backend: openai({ endpoint: server.url, model: "m", api: "completions" }),
-      prompts: ["a"],
+    const results = await against(server, {
       concurrency: [1],
-      warmup: 0,
       runs: 10,
-      trials: 1,
-      records: false,
     });
     assert.equal(results.interrupted, false);
     assert.deepEqual(results.levels[0].errors, { http_429: 6 });
@@ -186,14 +177,9 @@ Deno.test("an interrupted trial with no finished request keeps every sent reques
   try {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error("stop")), 300);
-    const results = await benchmark({
-      backend: openai({ endpoint: server.url, model: "m", api: "completions" }),
-      prompts: ["a"],
+    const results = await against(server, {
       concurrency: [6],
-      warmup: 0,
       runs: 60,
-      trials: 1,
-      records: false,
       signal: controller.signal,
     });
     assert.equal(results.interrupted, true);
@@ -255,14 +241,9 @@ Deno.test("CLI: a run whose every request failed exits 1 with each reason and th
 Deno.test("a 103 Early Hints before the 200: the interim head is skipped and the stream measured", async () => {
   const server = startMisbehavingServer({ behaviour: { kind: "early_hints", tokens: 5 } });
   try {
-    const results = await benchmark({
-      backend: openai({ endpoint: server.url, model: "m", api: "completions" }),
-      prompts: ["a"],
+    const results = await against(server, {
       concurrency: [1],
-      warmup: 0,
       runs: 3,
-      trials: 1,
-      records: false,
     });
     const t = results.levels[0].trials[0];
     assert.deepEqual(t.errors, {});
@@ -276,14 +257,9 @@ Deno.test("a 103 Early Hints before the 200: the interim head is skipped and the
 Deno.test("one giant event (48 MB) is read whole, in time linear in its size", async () => {
   const server = startMisbehavingServer({ behaviour: { kind: "giant_event", bytes: 48 << 20 } });
   try {
-    const results = await benchmark({
-      backend: openai({ endpoint: server.url, model: "m", api: "completions" }),
-      prompts: ["a"],
+    const results = await against(server, {
       concurrency: [1],
-      warmup: 0,
       runs: 1,
-      trials: 1,
-      records: false,
     });
     const t = results.levels[0].trials[0];
     assert.deepEqual(t.errors, {});

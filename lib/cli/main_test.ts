@@ -1,23 +1,8 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { backendFlags } from "../config/backends.ts";
-import { type CliIO, EXIT, main } from "./main.ts";
-
-/** An in-memory CliIO. */
-function memoryIO(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (s: string) => void (io.stdout += s),
-    err: (s: string) => void (io.stderr += s),
-    exit: ((code: number) => {
-      throw new Error(`exit ${code}`);
-    }) as (code: number) => never,
-    isTerminal: false,
-    errIsTerminal: false,
-  };
-  return io;
-}
+import { EXIT, main } from "./main.ts";
+import { memoryIO } from "./_test_io.ts";
 
 Deno.test("run --help lists every backend flag declared in the schemas, with its help", async () => {
   const io = memoryIO();

@@ -7,26 +7,12 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type CliIO, EXIT, main } from "./main.ts";
+import { EXIT, main } from "./main.ts";
+import { memoryIO } from "./_test_io.ts";
 
 const KEY = "sk-splleed-Zq81bXr7Vn2Lm5Ck9";
 /** The part of the key that must never appear, whatever the prefix shown. */
 const KEY_BODY = /Zq81bXr7Vn2Lm5Ck9/;
-
-function memoryIO(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (s: string) => void (io.stdout += s),
-    err: (s: string) => void (io.stderr += s),
-    exit: ((code: number) => {
-      throw new Error(`exit ${code}`);
-    }) as (code: number) => never,
-    isTerminal: false,
-    errIsTerminal: false,
-  };
-  return io;
-}
 
 /**
  * A server that serves model "m" and fails every generation request while

@@ -1,40 +1,21 @@
 import assert from "node:assert/strict";
 import { EXIT } from "../io.ts";
+import { memoryIO } from "../_test_io.ts";
 import { simCommand } from "./sim.ts";
-
-/** An io that keeps what is written. */
-function recordingIo() {
-  const io = {
-    outText: "",
-    errText: "",
-    out(s: string) {
-      io.outText += s;
-    },
-    err(s: string) {
-      io.errText += s;
-    },
-    exit: ((code: number) => {
-      throw new Error(`exit ${code}`);
-    }) as (code: number) => never,
-    isTerminal: false,
-    errIsTerminal: false,
-  };
-  return io;
-}
 
 Deno.test("splleed sim --port N on a taken port says so, names the port and host and the flag, exit 1", async () => {
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (taken.addr as Deno.NetAddr).port;
   try {
-    const io = recordingIo();
+    const io = memoryIO();
     const code = await simCommand({ port, ttftMs: 1, itlMs: 1 }, io);
     assert.equal(code, EXIT.failure);
     assert.equal(
-      io.errText,
+      io.stderr,
       `error: port ${port} on 127.0.0.1 is already in use; choose another with --port ` +
         "(or 0 for any free port)\n",
     );
-    assert.equal(io.outText, "", "no URL printed for a server that did not start");
+    assert.equal(io.stdout, "", "no URL printed for a server that did not start");
   } finally {
     taken.close();
   }
