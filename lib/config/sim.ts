@@ -41,6 +41,34 @@ export const faultsSchema = z.strictObject({
   seed: z.number().int().optional(),
 });
 
+/**
+ * Seeded random variation of the deterministic mode's delays: each request's
+ * TTFT and each token's interval is multiplied by a lognormal factor
+ * `exp(N(0, sigma²))`, drawn from a generator seeded per request (the seed
+ * and the request's arrival index), so a run is reproducible.
+ */
+export const jitterSchema = z.strictObject({
+  /** Sigma of the log of each request's TTFT factor (0.1 ≈ ±10 %). */
+  ttft: z.number().min(0).max(5).optional(),
+  /** Sigma of the log of each token interval's factor. */
+  itl: z.number().min(0).max(5).optional(),
+  /** Seed of the draws. */
+  seed: z.number().int().optional(),
+});
+
+/**
+ * Linear drift of the deterministic mode's delays with the simulator's
+ * uptime: the nominal TTFT (at a request's arrival) and ITL (at each token)
+ * are multiplied by `1 + rate × seconds since the simulator started`
+ * (0.05 = +5 % per second; a negative rate shrinks them, never below 0).
+ */
+export const driftSchema = z.strictObject({
+  /** Relative growth of the TTFT per second of uptime. */
+  ttftPerS: z.number().min(-1).max(1000).optional(),
+  /** Relative growth of the inter-token interval per second of uptime. */
+  itlPerS: z.number().min(-1).max(1000).optional(),
+});
+
 /** Overrides of a profile's engine parameters. */
 export const engineModelSchema = z.strictObject({
   maxNumSeqs: z.number().int().positive(),
@@ -58,6 +86,10 @@ export const simulatorOptionsShape = {
   ttftMs: z.number().min(0).optional(),
   /** Deterministic mode: fixed interval between tokens, ms. */
   itlMs: z.number().min(0).optional(),
+  /** Deterministic mode: seeded lognormal jitter of TTFT and ITL. */
+  jitter: jitterSchema.optional(),
+  /** Deterministic mode: TTFT and ITL growing linearly with uptime. */
+  drift: driftSchema.optional(),
   /** Realistic mode: a named engine profile. */
   // Typed as string (not ProfileName) so that callers passing a user's
   // `--profile` need no cast; the enum rejects any other name.
@@ -76,13 +108,21 @@ export const simulatorOptionsShape = {
 
 /**
  * Cross-field rules of the simulator's options (deterministic and realistic
- * modes exclude each other; `ttftMs` and `itlMs` go together).
+ * modes exclude each other; `ttftMs` and `itlMs` go together; `jitter` and
+ * `drift` belong to the deterministic mode).
  *
  * @param o The options.
  * @param ctx Zod's refinement context.
  */
 export function refineSimulatorOptions(
-  o: { ttftMs?: number; itlMs?: number; profile?: string; engine?: object },
+  o: {
+    ttftMs?: number;
+    itlMs?: number;
+    profile?: string;
+    engine?: object;
+    jitter?: object;
+    drift?: object;
+  },
   ctx: z.RefinementCtx,
 ): void {
   const det = o.ttftMs !== undefined || o.itlMs !== undefined;
@@ -102,6 +142,16 @@ export function refineSimulatorOptions(
         "absent when 'ttftMs'/'itlMs' are given (deterministic and realistic modes exclude each other)",
       input: o.profile ?? o.engine,
     });
+  }
+  for (const k of ["jitter", "drift"] as const) {
+    if (o[k] !== undefined && !det) {
+      ctx.addIssue({
+        code: "custom",
+        path: [k],
+        message: "given only with 'ttftMs' and 'itlMs' (it varies the deterministic mode's delays)",
+        input: o[k],
+      });
+    }
   }
 }
 

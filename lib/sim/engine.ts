@@ -15,6 +15,7 @@
 
 import { DeadlineScheduler } from "../clock/precise.ts";
 import type { EngineModel } from "./profiles.ts";
+import { type Random, seededRandom } from "../util/random.ts";
 
 /** One generation request inside the engine. */
 export interface GenerationJob {
@@ -56,10 +57,60 @@ export interface Engine {
   close(): void;
 }
 
+/** Seeded lognormal jitter of the deterministic engine's delays. */
+export interface JitterOptions {
+  /** Sigma of the log of each request's TTFT factor. @default 0 */
+  ttft?: number;
+  /** Sigma of the log of each token interval's factor. @default 0 */
+  itl?: number;
+  /** Seed of the draws. @default 0x5eed */
+  seed?: number;
+}
+
+/** Linear growth of the deterministic engine's delays with its uptime. */
+export interface DriftOptions {
+  /** Relative TTFT growth per second since the engine started (0.05 = +5 %/s). @default 0 */
+  ttftPerS?: number;
+  /** Relative ITL growth per second since the engine started. @default 0 */
+  itlPerS?: number;
+}
+
+/** Variations of the deterministic engine's fixed delays. */
+export interface DeterministicEngineOptions {
+  /** Seeded lognormal factors on each TTFT and each token interval. @default none */
+  jitter?: JitterOptions;
+  /** Delays growing linearly with uptime. @default none */
+  drift?: DriftOptions;
+  /** Monotonic time (`performance.now()`) the uptime counts from. @default construction time */
+  startMs?: number;
+}
+
+/** Mixes two 32-bit integers into one well-spread seed (murmur3's finalizer). */
+function mixSeed(seed: number, index: number): number {
+  let h = (seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** A standard normal draw (Box–Muller) from a seeded uniform source. */
+function normal(rng: Random): number {
+  const u = 1 - rng.next(); // (0, 1]: log(u) is finite
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+}
+
 /**
  * Fixed TTFT and fixed inter-token interval, independent of load. Token `i`
  * of a job that arrives at `t0` is produced at `t0 + stall + ttft + i·itl`
  * exactly (to tens of microseconds), on absolute deadlines that never drift.
+ *
+ * Options vary the delays on purpose, for tests of noise and drift: with
+ * `jitter`, job `k` (in arrival order) gets its TTFT multiplied by
+ * `exp(σ_ttft·Z)` and each of its intervals by `exp(σ_itl·Z)`, the `Z` drawn
+ * from a generator seeded by `(seed, k)`; with `drift`, the nominal TTFT
+ * (at arrival) and ITL (at each token's due time) are multiplied by
+ * `max(0, 1 + rate × seconds since start)`. Deadlines stay absolute: each
+ * token is due at the previous token's due time plus its interval.
  *
  * @example
  * ```ts
@@ -78,24 +129,73 @@ export interface Engine {
  * assert.ok(times[0] >= 5 && times[2] >= 9);
  * e.close();
  * ```
+ *
+ * @example Seeded jitter: the same seed gives the same delays
+ * ```ts
+ * import { DeterministicEngine } from "./engine.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const a = new DeterministicEngine(10, 2, { jitter: { ttft: 0.3, seed: 7 } });
+ * const b = new DeterministicEngine(10, 2, { jitter: { ttft: 0.3, seed: 7 } });
+ * assert.equal(a.plan(0, 3).ttftMs, b.plan(0, 3).ttftMs);
+ * assert.notEqual(a.plan(0, 3).ttftMs, a.plan(1, 3).ttftMs);
+ * a.close();
+ * b.close();
+ * ```
  */
 export class DeterministicEngine implements Engine {
   #ttftMs: number;
   #itlMs: number;
+  #jitter: JitterOptions;
+  #drift: DriftOptions;
+  #startMs: number;
+  #jobs = 0;
   #sched = new DeadlineScheduler();
   #running = 0;
 
   /**
    * @param ttftMs Time from arrival to the first token.
    * @param itlMs Interval between tokens.
+   * @param options Jitter and drift (none by default).
    */
-  constructor(ttftMs: number, itlMs: number) {
+  constructor(ttftMs: number, itlMs: number, options: DeterministicEngineOptions = {}) {
     this.#ttftMs = ttftMs;
     this.#itlMs = itlMs;
+    this.#jitter = options.jitter ?? {};
+    this.#drift = options.drift ?? {};
+    this.#startMs = options.startMs ?? performance.now();
+  }
+
+  /**
+   * The delays of job `index` (in arrival order) arriving at monotonic time
+   * `atMs`: its TTFT, and a function giving the interval before token
+   * `i + 1` when token `i` is due at `dueMs`. Pure given its arguments (the
+   * draws come from a generator seeded by the seed and `index`).
+   *
+   * @param index The job's arrival index (0-based).
+   * @param atMs Monotonic arrival time, ms.
+   * @returns The TTFT and the interval function.
+   */
+  plan(index: number, atMs: number): { ttftMs: number; itlMs: (dueMs: number) => number } {
+    const j = this.#jitter;
+    const d = this.#drift;
+    const rng = j.ttft || j.itl ? seededRandom(mixSeed(j.seed ?? 0x5eed, index)) : undefined;
+    const grow = (rate: number | undefined, t: number) =>
+      rate ? Math.max(0, 1 + rate * (t - this.#startMs) / 1000) : 1;
+    const factor = (sigma: number | undefined) => rng && sigma ? Math.exp(sigma * normal(rng)) : 1;
+    // Draw the TTFT factor first, so that a job's intervals do not change
+    // the TTFT sequence (and the reverse).
+    const ttftMs = this.#ttftMs * grow(d.ttftPerS, atMs) * factor(j.ttft);
+    return {
+      ttftMs,
+      itlMs: (dueMs) => this.#itlMs * grow(d.itlPerS, dueMs) * factor(j.itl),
+    };
   }
 
   submit(job: GenerationJob): JobHandle {
-    const t0 = performance.now() + job.stallMs + this.#ttftMs;
+    const now = performance.now();
+    const plan = this.plan(this.#jobs++, now);
+    let due = now + job.stallMs + plan.ttftMs;
     let i = 0;
     let cancelled = false;
     this.#running++;
@@ -109,9 +209,10 @@ export class DeterministicEngine implements Engine {
         job.onDone(t);
         return;
       }
-      this.#sched.at(t0 + i * this.#itlMs, step);
+      due += plan.itlMs(due);
+      this.#sched.at(due, step);
     };
-    this.#sched.at(t0, step);
+    this.#sched.at(due, step);
     return {
       cancel: () => {
         if (cancelled) return;

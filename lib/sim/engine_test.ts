@@ -114,6 +114,133 @@ Deno.test("deterministic engine: a stall delays the first token; cancel stops th
   }
 });
 
+/** Mean and sample SD. */
+function meanSd(xs: number[]): { mean: number; sd: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
+  return { mean, sd: Math.sqrt(v) };
+}
+
+Deno.test("deterministic engine jitter: seeded lognormal factors with the given sigma", () => {
+  const opts = { jitter: { ttft: 0.2, itl: 0.1, seed: 42 } };
+  const a = new DeterministicEngine(10, 2, opts);
+  const b = new DeterministicEngine(10, 2, opts);
+  const other = new DeterministicEngine(10, 2, { jitter: { ttft: 0.2, itl: 0.1, seed: 43 } });
+  try {
+    // Reproducible: job k's delays depend only on the seed and k.
+    const ttfts = (e: DeterministicEngine) =>
+      Array.from({ length: 4000 }, (_, k) => e.plan(k, 0).ttftMs);
+    const ta = ttfts(a);
+    assert.deepEqual(ta, ttfts(b));
+    assert.notDeepEqual(ta.slice(0, 10), ttfts(other).slice(0, 10));
+    // The log factors are N(0, 0.2²): with 4000 draws the SE of the mean is
+    // 0.0032 and of the SD about 0.0022, so these bounds are > 6 SE wide
+    // (and the draws are fixed by the seed: this cannot flake).
+    const logs = ta.map((t) => Math.log(t / 10));
+    const { mean, sd } = meanSd(logs);
+    assert.ok(Math.abs(mean) < 0.02, `mean log factor ${mean}`);
+    assert.ok(Math.abs(sd - 0.2) < 0.015, `sd of log factor ${sd}`);
+    // Intervals: a fresh factor per token, sigma 0.1.
+    const itl = a.plan(0, 0).itlMs;
+    const gaps = Array.from({ length: 4000 }, () => Math.log(itl(0) / 2));
+    const g = meanSd(gaps);
+    assert.ok(
+      Math.abs(g.mean) < 0.01 && Math.abs(g.sd - 0.1) < 0.008,
+      `itl logs ${g.mean} ${g.sd}`,
+    );
+    // No jitter: exact delays.
+    const plain = new DeterministicEngine(10, 2);
+    assert.equal(plain.plan(5, 0).ttftMs, 10);
+    assert.equal(plain.plan(5, 0).itlMs(0), 2);
+    plain.close();
+  } finally {
+    a.close();
+    b.close();
+    other.close();
+  }
+});
+
+Deno.test("deterministic engine jitter: tokens come when the seeded plan says", async () => {
+  const opts = { jitter: { ttft: 0.5, itl: 0.5, seed: 3 } };
+  const e = new DeterministicEngine(10, 3, opts);
+  const twin = new DeterministicEngine(10, 3, opts); // only asked for plans
+  try {
+    const firsts: number[] = [];
+    const due: number[] = [];
+    for (let k = 0; k < 9; k++) {
+      const times = await job(e, 4, 6).times;
+      const plan = twin.plan(k, 0);
+      let t = plan.ttftMs;
+      const want = [t];
+      for (let i = 1; i < 6; i++) want.push(t += plan.itlMs(0));
+      // Every token of this job at its planned time, never early.
+      times.forEach((v, i) => {
+        assert.ok(v >= want[i] - 0.01, `job ${k} token ${i} early: ${v} < ${want[i]}`);
+        assert.ok(v <= want[i] + STALL_MS, `job ${k} token ${i} late: ${v} vs ${want[i]}`);
+      });
+      firsts.push(times[0]);
+      due.push(want[0]);
+    }
+    onTime(firsts, (k) => due[k], "jittered first token");
+    // The jitter is real: TTFTs of sigma 0.5 spread far beyond timer noise.
+    assert.ok(Math.max(...due) - Math.min(...due) > 5, `planned TTFTs ${due}`);
+  } finally {
+    e.close();
+    twin.close();
+  }
+});
+
+Deno.test("deterministic engine drift: delays grow with uptime as 1 + rate × seconds", async () => {
+  // The arithmetic, on a given start time.
+  const d = new DeterministicEngine(10, 2, {
+    drift: { ttftPerS: 0.05, itlPerS: 1 },
+    startMs: 1000,
+  });
+  assert.equal(d.plan(0, 1000).ttftMs, 10);
+  assert.ok(Math.abs(d.plan(0, 3000).ttftMs - 11) < 1e-9);
+  assert.ok(Math.abs(d.plan(0, 0).itlMs(1500) - 3) < 1e-9);
+  assert.equal(
+    new DeterministicEngine(10, 2, { drift: { ttftPerS: -1 }, startMs: 0 }).plan(0, 5000).ttftMs,
+    0,
+  );
+  d.close();
+
+  // Measured over a short run: +300 %/s TTFT drift, so a request sent 400 ms
+  // after the start waits 10 × 2.2 = 22 ms instead of 10. Each TTFT is checked
+  // against the drift at its own submission time (never early, at most
+  // STALL_MS late), and the last is > 15 ms: no jitter-free run gets there.
+  const e = new DeterministicEngine(10, 1, { drift: { ttftPerS: 3, itlPerS: 3 } });
+  const start = performance.now();
+  try {
+    const firsts: number[] = [];
+    const due: number[] = [];
+    while (performance.now() - start < 400) {
+      const submitted = performance.now();
+      const times = await job(e, 4, 2).times;
+      due.push(10 * (1 + 3 * (submitted - start) / 1000));
+      firsts.push(times[0]);
+      // The interval after the first token drifts too: the second token is
+      // due one drifted interval after the first's due time.
+      const firstDue = due.at(-1)!;
+      const second = firstDue + 1 * (1 + 3 * (submitted - start + firstDue) / 1000);
+      assert.ok(times[1] >= second - 0.05, `second token ${times[1]} < ${second}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // Due times are computed a hair after the engine's (submission was timed
+    // first), so allow 0.05 ms early.
+    firsts.forEach((f, k) => {
+      assert.ok(f >= due[k] - 0.05, `TTFT ${k} early: ${f} < ${due[k]}`);
+      assert.ok(f <= due[k] + STALL_MS, `TTFT ${k} late: ${f} vs ${due[k]}`);
+    });
+    assert.ok(firsts.length >= 5, `only ${firsts.length} requests in 400 ms`);
+    assert.ok(firsts.at(-1)! > 15, `last TTFT ${firsts.at(-1)} (drift not applied)`);
+    const late = firsts.map((f, k) => f - due[k]).sort((a, b) => a - b);
+    assert.ok(late[late.length >> 1] <= MEDIAN_MS, `median lateness ${late[late.length >> 1]}`);
+  } finally {
+    e.close();
+  }
+});
+
 const FAST: EngineModel = {
   maxNumSeqs: 64,
   maxBatchedTokens: 512,

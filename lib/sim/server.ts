@@ -31,7 +31,7 @@ export interface SimServer {
 /**
  * Starts the simulator in this thread.
  *
- * @param options Simulator options (deterministic `ttftMs`/`itlMs`, or a `profile`; default profile `small`).
+ * @param options Simulator options (deterministic `ttftMs`/`itlMs` with optional `jitter` and `drift`, or a `profile`; default profile `small`).
  * @returns The running server.
  * @throws {import("../config/errors.ts").ConfigError} When an option is invalid.
  * @throws {Deno.errors.AddrInUse} When the port is taken ("port 8000 on 127.0.0.1 is already in use; ...").
@@ -57,9 +57,15 @@ export function serveSimulator(options: SimulatorOptions = {}): SimServer {
   let maxModelLen: number;
   let describe: Record<string, unknown>;
   if (o.ttftMs !== undefined && o.itlMs !== undefined) {
-    engine = new DeterministicEngine(o.ttftMs, o.itlMs);
+    engine = new DeterministicEngine(o.ttftMs, o.itlMs, { jitter: o.jitter, drift: o.drift });
     maxModelLen = 1 << 20;
-    describe = { mode: "deterministic", ttftMs: o.ttftMs, itlMs: o.itlMs };
+    describe = {
+      mode: "deterministic",
+      ttftMs: o.ttftMs,
+      itlMs: o.itlMs,
+      ...(o.jitter ? { jitter: o.jitter } : {}),
+      ...(o.drift ? { drift: o.drift } : {}),
+    };
   } else {
     // The schema accepts only PROFILE_NAMES, so the cast holds.
     const model = { ...PROFILES[(o.profile ?? "small") as ProfileName], ...o.engine };
