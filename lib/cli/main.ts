@@ -1,5 +1,5 @@
 /**
- * The command-line interface: `run`, `sim` and `demo`. This module builds
+ * The command-line interface: `run`, `sim`, `demo` and `check`. This module builds
  * the commander program (every option, its help and the converter of its
  * value) and loads a command's implementation (`./commands/*.ts`) only when
  * that command runs, so `--help` and `--version` load neither the runner nor
@@ -234,6 +234,36 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     .action(async (opts) => {
       const { demoCommand } = await import("./commands/demo.ts");
       code = await demoCommand(opts, io);
+    });
+
+  program
+    .command("check")
+    .description(
+      "check a run against a stored baseline: exit 0 when nothing regresses, 1 when something does, 2 on bad input",
+    )
+    .argument("[current]", "the current run's results.json")
+    .option("--baseline <file>", "the baseline's results.json")
+    .option(
+      "--threshold <id=change>",
+      "largest allowed change of a metric, repeatable: ttft_p99_ms=+10%, throughput_tokens_per_sec=-5%",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .addOption(
+      new Option(
+        "--policy <policy>",
+        "significant: beyond the threshold and significant (default); point: the point estimate (single trials)",
+      ).choices(["significant", "point"]),
+    )
+    .option("--alpha <x>", "significance level of the one-sided tests (default 0.05)", num)
+    .addOption(
+      new Option("--test <test>", "welch (t on the logs, default) | mann-whitney")
+        .choices(["welch", "mann-whitney"]),
+    )
+    .option("--markdown", "print the report as Markdown (for a pull-request comment)")
+    .option("--json", "print the verdicts as JSON")
+    .action(async (current: string | undefined, opts) => {
+      const { checkCommand } = await import("./commands/check.ts");
+      code = await checkCommand(current, opts, io);
     });
 
   try {

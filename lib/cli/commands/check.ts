@@ -1,0 +1,165 @@
+/**
+ * `splleed check --baseline BASE.json CURRENT.json --threshold id=+10% ...`:
+ * the CI gate. Exit 0 when nothing regresses, 1 when something does, 2 on
+ * bad input (a missing or foreign file, an unknown metric id, a threshold in
+ * the wrong direction, no matching level, a malformed `--threshold`).
+ *
+ * @module
+ */
+
+import { ConfigError } from "../../config/errors.ts";
+import { ResultsFormatError } from "../../results/errors.ts";
+import type { ResultsDocument } from "../../results/document.ts";
+import { RegressionCheck } from "../../runner/regression.ts";
+import { type CliIO, EXIT, reportError } from "../io.ts";
+
+/** The options of `check`, converted. */
+export interface CheckFlags {
+  /** `--baseline`: the stored baseline results document. */
+  baseline?: string;
+  /** `--threshold id=change`, repeated, each parsed by {@linkcode parseThreshold}. @default [] */
+  threshold?: string[];
+  /** `--policy`: `significant` or `point`. @default "significant" */
+  policy?: string;
+  /** `--alpha`: significance level. @default 0.05 */
+  alpha?: number;
+  /** `--test`: `welch` or `mann-whitney`. @default "welch" */
+  test?: string;
+  /** `--markdown`: Markdown on stdout (for a pull-request comment). */
+  markdown?: boolean;
+  /** `--json`: the verdicts as JSON on stdout. */
+  json?: boolean;
+}
+
+/**
+ * Parses one `--threshold` value: `METRIC_ID=CHANGE`, the change a percent
+ * (`+10%`, `-5 %`) or a fraction (`0.1`, `-0.05`).
+ *
+ * @param value The flag's value.
+ * @returns The metric id and the relative change.
+ * @throws {ConfigError} When it is not `id=change` with a number.
+ *
+ * @example
+ * ```ts
+ * import { parseThreshold } from "./check.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseThreshold("ttft_p99_ms=+10%"), ["ttft_p99_ms", 0.1]);
+ * assert.deepEqual(parseThreshold("throughput_tokens_per_sec=-0.05"), ["throughput_tokens_per_sec", -0.05]);
+ * assert.deepEqual(parseThreshold(" itl_p50_ms = 2.5 % "), ["itl_p50_ms", 0.025]);
+ * assert.throws(() => parseThreshold("ttft_p99_ms"), /'--threshold' must be METRIC_ID=CHANGE/);
+ * assert.throws(() => parseThreshold("ttft_p99_ms=ten%"), /got "ttft_p99_ms=ten%"/);
+ * ```
+ */
+export function parseThreshold(value: string): [string, number] {
+  const m = /^\s*([A-Za-z0-9_]+)\s*=\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*(%?)\s*$/i.exec(
+    value,
+  );
+  if (!m) {
+    throw new ConfigError("regression check", [{
+      path: "--threshold",
+      expected: "METRIC_ID=CHANGE with a percent or a fraction, such as ttft_p99_ms=+10% " +
+        "or throughput_tokens_per_sec=-0.05",
+      received: JSON.stringify(value),
+    }]);
+  }
+  const n = Number(m[2]);
+  return [m[1], m[3] === "%" ? n / 100 : n];
+}
+
+/**
+ * Runs `splleed check`.
+ *
+ * @param current Path of the current run's results document.
+ * @param flags The options given, converted.
+ * @param io Where output goes.
+ * @returns 0 when nothing regresses, 1 when something does, 2 on bad input.
+ *
+ * @example
+ * ```ts
+ * import { checkCommand } from "./check.ts";
+ * import { memoryIO } from "../_test_io.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const io = memoryIO();
+ * assert.equal(await checkCommand("current.json", { threshold: ["ttft_p99_ms=+10%"] }, io), 2);
+ * assert.match(io.stderr, /'--baseline' must be the baseline results file/);
+ * ```
+ */
+export async function checkCommand(
+  current: string | undefined,
+  flags: CheckFlags,
+  io: CliIO,
+): Promise<number> {
+  const usage = (path: string, expected: string, received: string) =>
+    reportError(new ConfigError("regression check", [{ path, expected, received }]), io);
+  if (flags.baseline === undefined) {
+    return usage("--baseline", "the baseline results file (--baseline BASE.json)", "nothing");
+  }
+  if (current === undefined) {
+    return usage(
+      "CURRENT",
+      "the current run's results file (splleed check ... CURRENT.json)",
+      "nothing",
+    );
+  }
+  if (flags.markdown && flags.json) {
+    return usage("--markdown", "absent when --json is given (one output format)", "both");
+  }
+  if ((flags.threshold ?? []).length === 0) {
+    return usage(
+      "--threshold",
+      "given at least once, such as --threshold ttft_p99_ms=+10%",
+      "nothing",
+    );
+  }
+  const thresholds: Record<string, number> = {};
+  let given: [string, number][];
+  try {
+    given = (flags.threshold ?? []).map(parseThreshold);
+  } catch (err) {
+    return reportError(err, io);
+  }
+  for (const [id, t] of given) {
+    if (id in thresholds && thresholds[id] !== t) {
+      return usage(
+        `--threshold ${id}`,
+        "given once",
+        `${thresholds[id]} and ${t}`,
+      );
+    }
+    thresholds[id] = t;
+  }
+  let base: ResultsDocument, cur: ResultsDocument;
+  try {
+    base = await RegressionCheck.loadBaseline(flags.baseline);
+    cur = await RegressionCheck.loadBaseline(current);
+  } catch (err) {
+    return readError(err, io);
+  }
+  let check: RegressionCheck;
+  try {
+    check = new RegressionCheck({
+      baseline: base,
+      current: cur,
+      thresholds,
+      ...(flags.policy !== undefined ? { policy: flags.policy as "significant" } : {}),
+      ...(flags.alpha !== undefined ? { alpha: flags.alpha } : {}),
+      ...(flags.test !== undefined ? { test: flags.test as "welch" } : {}),
+    });
+  } catch (err) {
+    return reportError(err, io);
+  }
+  if (flags.json) io.out(JSON.stringify(check.toJSON(), null, 2) + "\n");
+  else if (flags.markdown) io.out(check.toMarkdown());
+  else io.out(check.report(io.isTerminal) + "\n");
+  return check.hasRegressions() ? EXIT.failure : EXIT.ok;
+}
+
+/** A file that is missing or not a results document is bad input: exit 2. */
+function readError(err: unknown, io: CliIO): number {
+  const code = reportError(err, io);
+  const bad = err instanceof ResultsFormatError || err instanceof Deno.errors.NotFound ||
+    err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.IsADirectory;
+  return bad ? EXIT.usage : code;
+}
