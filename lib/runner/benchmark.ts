@@ -104,6 +104,107 @@ export type BenchmarkOptions = Omit<BenchmarkSpecInput, "backend" | "transport">
  * ```
  */
 export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkResults> {
+  const run = await startRun(options);
+  try {
+    await runLevels(run.context, run.plan, run.search, run.levels);
+  } finally {
+    await run.close();
+  }
+  return await run.finish();
+}
+
+/** How {@linkcode startRun} differs from `benchmark()`'s own start. */
+export interface StartRunOptions {
+  /**
+   * The managed engine's description for the results, when the caller
+   * starts and stops the engine itself (the backend then has its endpoint).
+   * @default the session's engine, if any
+   */
+  engineInfo?: Record<string, unknown>;
+}
+
+/**
+ * A run that has started: planned, outputs checked, the session open (the
+ * engine up and the backend connected), the observers told the run began.
+ * Levels run on {@linkcode ActiveRun.context} (see `runLevel` and
+ * `LevelRun` in `trials.ts`) and are pushed to {@linkcode ActiveRun.levels};
+ * `close()` ends the session, `finish()` builds, saves and returns the
+ * results. `benchmark()` is `startRun`, its levels, `close()`, `finish()`;
+ * `abTest()` holds two runs and alternates their trials.
+ */
+export interface ActiveRun {
+  /** The specification with defaults applied. */
+  readonly spec: BenchmarkSpec;
+  /** The backend object. */
+  readonly backend: Backend;
+  /** The plan being carried out. */
+  readonly plan: RunPlan;
+  /** The open session. */
+  readonly session: Session;
+  /** What running a level needs. */
+  readonly context: LevelContext;
+  /** The saturation search, when the spec has a sweep. */
+  readonly search: SaturationSearch | undefined;
+  /** Measured levels, in order (push each level's result here). */
+  readonly levels: LevelResult[];
+  /** The records file, or null. */
+  readonly recordsFile: string | null;
+  /**
+   * Adds a warning to the results and tells the observers.
+   *
+   * @param message The warning.
+   */
+  warn(message: string): void;
+  /** Closes the records file and the session (idempotent, never throws). */
+  close(): Promise<void>;
+  /**
+   * Closes the run if open, builds the results document, tells the
+   * observers, and saves it to `out` when given.
+   *
+   * @returns The results.
+   * @throws {ResultsSaveError} When `out` could not be written.
+   */
+  finish(): Promise<BenchmarkResults>;
+}
+
+/**
+ * Starts a run without running its levels: what `benchmark()` does before
+ * its first level. Whatever fails, nothing it started is left open.
+ *
+ * @param options The options of `benchmark()`.
+ * @param startOptions How this start differs from `benchmark()`'s.
+ * @returns The active run; call `close()` in a `finally`, then `finish()`.
+ * @throws {import("../config/errors.ts").ConfigError} When an option or an output path is invalid.
+ * @throws {Error} When the outputs cannot be written or the engine cannot be started or reached.
+ *
+ * @example Run the levels by hand
+ * ```ts
+ * import { startRun } from "./benchmark.ts";
+ * import { runLevel } from "./trials.ts";
+ * import { simulator } from "../backends/simulator.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const run = await startRun({
+ *   backend: simulator({ ttftMs: 2, itlMs: 1 }), prompts: ["hi"],
+ *   concurrency: [1, 2], runs: 2, trials: 1, warmup: 0, records: false,
+ *   sampling: { maxTokens: 2 },
+ * });
+ * try {
+ *   for (const level of run.plan.levels) {
+ *     const r = await runLevel(run.context, level);
+ *     if (r) run.levels.push(r);
+ *   }
+ * } finally {
+ *   await run.close();
+ * }
+ * const results = await run.finish();
+ * assert.deepEqual(results.levels.map((l) => l.concurrency), [1, 2]);
+ * ```
+ */
+export async function startRun(
+  options: BenchmarkOptions,
+  startOptions: StartRunOptions = {},
+): Promise<ActiveRun> {
   const { onEvent } = options;
   const resolved = await resolveRun(options);
   const { spec, backend, prepared } = resolved;
@@ -127,7 +228,16 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
   const search = searchFor(spec);
   const levels: LevelResult[] = [];
   let session: Session | undefined;
-  let observers: Observers | undefined;
+  let observers: Observers;
+  let context: LevelContext;
+  let warn: (message: string) => void;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    records?.close();
+    await session?.close();
+  };
   try {
     session = await openSession(spec, backend);
     const first = [
@@ -137,6 +247,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
     ];
     const run = observe(session, plan, spec, options, first, warnings);
     observers = run.observers;
+    warn = run.warn;
     for (const w of session.client.warnings ?? []) run.warn(w);
     const anchor = clockAnchor();
     await observers.emit("onRunStart", {
@@ -145,9 +256,10 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
       recordsFile,
       clock: { originMs: anchor.monoMs, originEpochMs: anchor.epochMs },
     });
+    const client = session.client;
     const issuer = new RequestIssuer({
-      client: session.client,
-      prepared: prepared.workload.items.map((it) => session!.client.prepare(it)),
+      client,
+      prepared: prepared.workload.items.map((it) => client.prepare(it)),
       items: prepared.workload.items,
       observers,
       limits: {
@@ -158,7 +270,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
       signal: session.signal,
     });
     run.live.inFlight = (now) => issuer.inFlight(now);
-    const ctx: LevelContext = {
+    context = {
       spec,
       issuer,
       observers,
@@ -168,37 +280,54 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
       levels: search ? spec.sweep!.maxProbes : plan.levels.length,
       warn: run.warn,
     };
-    await runLevels(ctx, plan, search, levels);
-  } finally {
-    records?.close();
-    await session?.close();
+  } catch (err) {
+    await close();
+    throw err;
   }
-  const doc = buildDocument({
+  const s = session;
+  let finished: Promise<BenchmarkResults> | undefined;
+  const finish = async () => {
+    await close();
+    const doc = buildDocument({
+      spec,
+      backend,
+      client: s.client,
+      engineInfo: startOptions.engineInfo ?? s.engine?.info,
+      transport: s.transport.name,
+      workload: prepared.workload,
+      fingerprint: outputs.lengths.length > 0 ? addObservedOutput(fp0, outputs.lengths) : fp0,
+      startedAt,
+      interruption: s.interruption(),
+      cause: s.cause,
+      warnings,
+      recordsFile,
+      levels,
+      search,
+    });
+    await observers.emit("onRunEnd", { results: doc });
+    const results = new BenchmarkResults(doc);
+    if (spec.out) {
+      try {
+        await results.save(spec.out);
+      } catch (err) {
+        throw new ResultsSaveError(spec.out, err, results, recordsFile);
+      }
+    }
+    return results;
+  };
+  return {
     spec,
     backend,
-    client: session.client,
-    engineInfo: session.engine?.info,
-    transport: session.transport.name,
-    workload: prepared.workload,
-    fingerprint: outputs.lengths.length > 0 ? addObservedOutput(fp0, outputs.lengths) : fp0,
-    startedAt,
-    interruption: session.interruption(),
-    cause: session.cause,
-    warnings,
-    recordsFile,
-    levels,
+    plan,
+    session: s,
+    context,
     search,
-  });
-  await observers.emit("onRunEnd", { results: doc });
-  const results = new BenchmarkResults(doc);
-  if (spec.out) {
-    try {
-      await results.save(spec.out);
-    } catch (err) {
-      throw new ResultsSaveError(spec.out, err, results, recordsFile);
-    }
-  }
-  return results;
+    levels,
+    recordsFile,
+    warn: (m) => warn(m),
+    close,
+    finish: () => finished ??= finish(),
+  };
 }
 
 /**

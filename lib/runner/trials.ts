@@ -75,24 +75,123 @@ export async function runLevel(
   ctx: LevelContext,
   level: PlannedLevel,
 ): Promise<LevelResult | null> {
-  const { spec, issuer, observers, signal } = ctx;
-  await observers.emit("onLevelStart", { level, levels: ctx.levels });
-  const pattern = (total: number | undefined, trial: number) =>
-    levelPattern(level.load, {
+  const run = new LevelRun(ctx, level);
+  await run.start();
+  await run.warmup();
+  while (await run.runTrial());
+  return await run.finish();
+}
+
+/**
+ * One level, run a step at a time: `start()` (observers hear the level
+ * begin), `warmup()`, `runTrial()` for each trial, then `finish()` for the
+ * result. {@linkcode runLevel} does them in a row; an A/B run interleaves
+ * the trials of two levels (one per side) between `start()` and `finish()`.
+ *
+ * @example Two trials of one level on the simulator
+ * ```ts
+ * import { LevelRun } from "./trials.ts";
+ * import { startRun } from "./benchmark.ts";
+ * import { simulator } from "../backends/simulator.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const run = await startRun({
+ *   backend: simulator({ ttftMs: 2, itlMs: 1 }), prompts: ["hi"],
+ *   concurrency: [1], runs: 2, trials: 2, warmup: 0, records: false, sampling: { maxTokens: 2 },
+ * });
+ * try {
+ *   const level = new LevelRun(run.context, run.plan.levels[0]);
+ *   await level.start();
+ *   await level.warmup();
+ *   assert.equal(await level.runTrial(), true);
+ *   assert.equal(await level.runTrial(), false); // the last one
+ *   const result = await level.finish();
+ *   assert.equal(result?.trials.length, 2);
+ * } finally {
+ *   await run.close();
+ * }
+ * ```
+ */
+export class LevelRun {
+  #ctx: LevelContext;
+  #level: PlannedLevel;
+  #next = 0;
+  #stopped = false;
+  #trials: TrialResult[] = [];
+  #samples: (TrialSamples | undefined)[] = [];
+
+  /**
+   * @param ctx What the level needs.
+   * @param level The level.
+   */
+  constructor(ctx: LevelContext, level: PlannedLevel) {
+    this.#ctx = ctx;
+    this.#level = level;
+  }
+
+  /** The level. */
+  get level(): PlannedLevel {
+    return this.#level;
+  }
+
+  /** Trials run so far. */
+  get trialsRun(): number {
+    return this.#trials.length;
+  }
+
+  /** True when no trial is left to run (all ran, or the run was aborted). */
+  get done(): boolean {
+    return this.#stopped || this.#next >= this.#level.trials || this.#ctx.signal.aborted;
+  }
+
+  #pattern(total: number | undefined, trial: number) {
+    const { spec } = this.#ctx;
+    const level = this.#level;
+    return levelPattern(level.load, {
       total,
       seed: trialSeed(spec.seed, level.index, trial),
       durationS: level.durationS ?? undefined,
-      traceOffsetsMs: ctx.traceOffsetsMs,
+      traceOffsetsMs: this.#ctx.traceOffsetsMs,
     });
-  if (level.warmupRequests > 0 && !signal.aborted) {
-    await pattern(level.warmupRequests, -1).run(issuer.forRun("warmup", level.index, -1), signal);
   }
-  const trials: TrialResult[] = [];
-  const samples: (TrialSamples | undefined)[] = [];
-  for (let t = 0; t < level.trials && !signal.aborted; t++) {
-    const p = pattern(level.requestsPerTrial ?? undefined, t);
+
+  /** Tells the observers the level begins. */
+  async start(): Promise<void> {
+    await this.#ctx.observers.emit("onLevelStart", {
+      level: this.#level,
+      levels: this.#ctx.levels,
+    });
+  }
+
+  /**
+   * Sends the level's warm-up requests (none when it has none, or the run
+   * is aborted). May be called again (after an engine restart, say): each
+   * call sends the warm-up again, on the same seed.
+   */
+  async warmup(): Promise<void> {
+    const { issuer, signal } = this.#ctx;
+    const level = this.#level;
+    if (level.warmupRequests > 0 && !signal.aborted) {
+      await this.#pattern(level.warmupRequests, -1).run(
+        issuer.forRun("warmup", level.index, -1),
+        signal,
+      );
+    }
+  }
+
+  /**
+   * Runs the next trial.
+   *
+   * @returns True when another trial is left to run.
+   */
+  async runTrial(): Promise<boolean> {
+    if (this.done) return false;
+    const { issuer, observers, signal } = this.#ctx;
+    const level = this.#level;
+    const t = this.#next++;
+    const p = this.#pattern(level.requestsPerTrial ?? undefined, t);
     await observers.emit("onTrialStart", { level, trial: t, startMs: performance.now() });
-    const cut = cutAtEnd(ctx, level, t);
+    const cut = cutAtEnd(this.#ctx, level, t);
     let report;
     try {
       report = await p.run(issuer.forRun("measure", level.index, t), signal);
@@ -101,23 +200,40 @@ export async function runLevel(
     }
     // A trial is kept when it sent anything, even if the run was interrupted before a request
     // finished: every request sent is in the results (as aborted, when it was).
-    const empty = ctx.metrics.sent === 0;
-    const result = ctx.metrics.finish(
+    const empty = this.#ctx.metrics.sent === 0;
+    const result = this.#ctx.metrics.finish(
       { level, planned: p.total },
       !signal.aborted,
       report.notIssued,
     );
-    const trialSamples = ctx.metrics.takeSamples();
+    const trialSamples = this.#ctx.metrics.takeSamples();
     await observers.emit("onTrialEnd", { level, trial: t, result });
-    if (empty && signal.aborted) break;
-    if (result.load?.fellBehind) ctx.warn(fellBehindMessage(level, t, result));
-    trials.push(result);
-    samples.push(trialSamples);
+    if (empty && signal.aborted) {
+      this.#stopped = true;
+      return false;
+    }
+    if (result.load?.fellBehind) this.#ctx.warn(fellBehindMessage(level, t, result));
+    this.#trials.push(result);
+    this.#samples.push(trialSamples);
+    return !this.done;
   }
-  if (trials.length === 0) return null;
-  const result = summarizeLevel(level, trials, spec.confidenceLevel, samples);
-  await observers.emit("onLevelEnd", { level, result });
-  return result;
+
+  /**
+   * Summarizes the level and tells the observers it ended.
+   *
+   * @returns Its result, or null when no trial measured anything (aborted first).
+   */
+  async finish(): Promise<LevelResult | null> {
+    if (this.#trials.length === 0) return null;
+    const result = summarizeLevel(
+      this.#level,
+      this.#trials,
+      this.#ctx.spec.confidenceLevel,
+      this.#samples,
+    );
+    await this.#ctx.observers.emit("onLevelEnd", { level: this.#level, result });
+    return result;
+  }
 }
 
 /**
