@@ -132,10 +132,11 @@ export async function checkCommand(
   }
   let base: ResultsDocument, cur: ResultsDocument;
   try {
-    base = await RegressionCheck.loadBaseline(flags.baseline);
-    cur = await RegressionCheck.loadBaseline(current);
+    base = await read(flags.baseline, "--baseline");
+    cur = await read(current, "CURRENT");
   } catch (err) {
-    return readError(err, io);
+    const code = reportError(err, io);
+    return err instanceof ResultsFormatError || err instanceof ConfigError ? EXIT.usage : code;
   }
   let check: RegressionCheck;
   try {
@@ -156,10 +157,26 @@ export async function checkCommand(
   return check.hasRegressions() ? EXIT.failure : EXIT.ok;
 }
 
-/** A file that is missing or not a results document is bad input: exit 2. */
-function readError(err: unknown, io: CliIO): number {
-  const code = reportError(err, io);
-  const bad = err instanceof ResultsFormatError || err instanceof Deno.errors.NotFound ||
-    err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.IsADirectory;
-  return bad ? EXIT.usage : code;
+/**
+ * Reads a results document; a file that cannot be read is bad input (exit 2),
+ * said as what was expected and what was found.
+ */
+async function read(path: string, flag: string): Promise<ResultsDocument> {
+  try {
+    return await RegressionCheck.loadBaseline(path);
+  } catch (err) {
+    const found = err instanceof Deno.errors.NotFound
+      ? "no such file"
+      : err instanceof Deno.errors.IsADirectory
+      ? "a directory"
+      : err instanceof Deno.errors.PermissionDenied
+      ? "a file it may not read"
+      : null;
+    if (found === null) throw err;
+    throw new ConfigError("regression check", [{
+      path: flag,
+      expected: "a results document (the results.json of splleed run --out)",
+      received: `${JSON.stringify(path)} (${found})`,
+    }]);
+  }
 }
