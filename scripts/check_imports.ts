@@ -78,7 +78,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   results: ["config", "util", "record", "metrics", "stats", "workload"], // the types the document stores
   analysis: ["config", "util", "results", "metrics", "stats"], // works on documents read back; pure
   history: ["config", "util", "results"], // the run store: documents in, documents out
-  report: ["util", "results", "metrics", "stats"], // renders documents to strings; never measures
+  report: ["util", "results", "metrics", "stats", "analysis"], // renders documents and analyses to strings; never measures
   runner: ["*"], // the composition root: it alone wires the stages together
   cli: ["config", "util", "runner", "results", "report", "analysis"], // thin: everything else through the runner
 };
@@ -415,11 +415,15 @@ function visitValues(sf: ts.SourceFile, visit: (node: ts.Node) => void): void {
 }
 
 /**
- * Methods that may print, by file: `BenchmarkResults.print()` is a
- * convenience for scripts (`results.print()`), as the design allows; nothing
+ * Methods that may print, by file: `BenchmarkResults.print()` and
+ * `Comparison.print()` are conveniences for scripts (`results.print()`,
+ * `diff.print()`), as the design allows; nothing
  * else in lib/ writes to the console.
  */
-const CONSOLE_METHODS: Readonly<Record<string, string>> = { "lib/runner/results.ts": "print" };
+const CONSOLE_METHODS: Readonly<Record<string, string>> = {
+  "lib/runner/results.ts": "print",
+  "lib/runner/compare.ts": "print", // Comparison.print(), as BenchmarkResults.print()
+};
 
 function inMethod(node: ts.Node, name: string | undefined): boolean {
   if (name === undefined) return false;

@@ -266,6 +266,23 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       code = await checkCommand(current, opts, io);
     });
 
+  program
+    .command("compare")
+    .description("compare two runs: change, interval and p per metric (exit 0; 2: bad input)")
+    .argument("<base>", "the baseline's results.json")
+    .argument("<candidate>", "the candidate's results.json")
+    .option("--metrics <ids>", "metric ids to compare, e.g. ttft_p50_ms,itl_p50_ms")
+    .option("--alpha <x>", "significance level (Holm-adjusted over the metrics)", "0.05")
+    .addOption(new Option("--test <name>", "the test").choices(["welch", "mann-whitney"]))
+    .option("--detect <change>", "say how many trials detect a change this large, e.g. 2%")
+    .option("--markdown", "GitHub-flavoured Markdown instead of the table")
+    .option("--json", "the comparison as JSON")
+    .option("--strict", "runs that differ in more than the backend are an error (exit 2)")
+    .action(async (base: string, candidate: string, opts) => {
+      const { compareCommand } = await import("./commands/compare.ts");
+      code = await compareCommand(base, candidate, opts, io);
+    });
+
   try {
     await program.parseAsync([...args], { from: "user" });
   } catch (err) {
