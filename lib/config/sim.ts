@@ -59,7 +59,7 @@ export const jitterSchema = z.strictObject({
 /**
  * Linear drift of the deterministic mode's delays with the simulator's
  * uptime: the nominal TTFT (at a request's arrival) and ITL (at each token)
- * are multiplied by `1 + rate × seconds since the simulator started`
+ * are multiplied by `1 + rate × seconds since the simulator started` (or since `sinceEpochMs`)
  * (0.05 = +5 % per second; a negative rate shrinks them, never below 0).
  */
 export const driftSchema = z.strictObject({
@@ -67,6 +67,12 @@ export const driftSchema = z.strictObject({
   ttftPerS: z.number().min(-1).max(1000).optional(),
   /** Relative growth of the inter-token interval per second of uptime. */
   itlPerS: z.number().min(-1).max(1000).optional(),
+  /**
+   * Epoch time (ms, as `Date.now()`) the uptime counts from, so that
+   * simulators started one after the other drift together; default: when
+   * this simulator started.
+   */
+  sinceEpochMs: z.number().min(0).optional(),
 });
 
 /** Overrides of a profile's engine parameters. */

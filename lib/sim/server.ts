@@ -57,7 +57,13 @@ export function serveSimulator(options: SimulatorOptions = {}): SimServer {
   let maxModelLen: number;
   let describe: Record<string, unknown>;
   if (o.ttftMs !== undefined && o.itlMs !== undefined) {
-    engine = new DeterministicEngine(o.ttftMs, o.itlMs, { jitter: o.jitter, drift: o.drift });
+    const since = o.drift?.sinceEpochMs;
+    engine = new DeterministicEngine(o.ttftMs, o.itlMs, {
+      jitter: o.jitter,
+      drift: o.drift,
+      // Epoch to this thread's monotonic clock (a worker's has its own origin).
+      ...(since !== undefined ? { startMs: performance.now() - (Date.now() - since) } : {}),
+    });
     maxModelLen = 1 << 20;
     describe = {
       mode: "deterministic",
