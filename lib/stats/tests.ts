@@ -422,16 +422,11 @@ export function hodgesLehmannRatio(
 function criticalRank(m: number, n: number, tail: number): number | null {
   let k: number;
   if (m <= EXACT_MAX_N && n <= EXACT_MAX_N) {
-    const N = m + n;
-    const scores = Array.from({ length: N }, (_, i) => i + 1);
-    const probs = rankSumDistribution(scores, Math.min(m, n));
-    // U = W − k(k+1)/2 for the smaller side's rank sum W; U and mn − U share
-    // one (symmetric) distribution, so the smaller side's U serves.
-    const offset = Math.min(m, n) * (Math.min(m, n) + 1) / 2;
+    const probs = uDistribution(Math.min(m, n), Math.max(m, n));
     let cdf = 0;
     k = 0;
     for (let u = 0; u <= m * n; u++) {
-      cdf += probs[u + offset] ?? 0;
+      cdf += probs[u];
       if (cdf > tail * (1 + 1e-12)) break;
       k = u + 1;
     }
@@ -441,6 +436,26 @@ function criticalRank(m: number, n: number, tail: number): number | null {
   }
   k = Math.min(k, Math.floor((m * n + 1) / 2));
   return k >= 1 ? k : null;
+}
+
+/** Null distributions of U without ties, by sample sizes (small ones; a few kept). */
+const U_CACHE = new Map<string, Float64Array>();
+
+/**
+ * P(U = u) for u = 0..mn under the null without ties (m ≤ n): the rank-sum
+ * distribution of the smaller sample shifted by m(m+1)/2. U and mn − U share
+ * it (it is symmetric), so it serves either sample.
+ */
+function uDistribution(m: number, n: number): Float64Array {
+  const key = `${m},${n}`;
+  let probs = U_CACHE.get(key);
+  if (probs === undefined) {
+    const scores = Array.from({ length: m + n }, (_, i) => i + 1);
+    probs = rankSumDistribution(scores, m).slice(m * (m + 1) / 2);
+    if (U_CACHE.size >= 32) U_CACHE.delete(U_CACHE.keys().next().value!);
+    U_CACHE.set(key, probs);
+  }
+  return probs;
 }
 
 /**
