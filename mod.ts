@@ -68,6 +68,7 @@ export { ResultsFormatError } from "./lib/results/errors.ts";
 export type { ResultsFormatProblem, ResultsIssue } from "./lib/results/errors.ts";
 export type { LevelResult, ResultsDocument, TrialResult } from "./lib/results/document.ts";
 export type { MetricSummary } from "./lib/stats/summary.ts";
+export * as stats from "./lib/stats/mod.ts";
 
 export { openai } from "./lib/backends/openai.ts";
 export { vllm } from "./lib/backends/vllm.ts";

@@ -496,12 +496,16 @@ function pureProblems(src: Source, folder: string): Problem[] {
   return out;
 }
 
-/** mod.ts: only `export { a } from "..."` and `export type { A } from "..."`. */
+/**
+ * mod.ts: only `export { a } from "..."`, `export type { A } from "..."` and
+ * `export * as ns from "..."` (a namespace whose module names each export).
+ */
 function modProblems(src: Source): Problem[] {
   const out: Problem[] = [];
   for (const st of src.sf.statements) {
     const ok = ts.isExportDeclaration(st) && st.moduleSpecifier !== undefined &&
-      st.exportClause !== undefined && ts.isNamedExports(st.exportClause);
+      st.exportClause !== undefined &&
+      (ts.isNamedExports(st.exportClause) || ts.isNamespaceExport(st.exportClause));
     if (ok) continue;
     const star = ts.isExportDeclaration(st) && st.exportClause === undefined;
     out.push({

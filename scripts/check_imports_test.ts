@@ -411,6 +411,13 @@ Deno.test("mod.ts with export * or its own code is reported", () => {
   });
 });
 
+Deno.test("mod.ts may export a namespace (export * as ns from ...)", () => {
+  assert.deepEqual(
+    check({ "mod.ts": CLEAN["mod.ts"] + '\nexport * as stats from "./lib/stats/quantile.ts";\n' }),
+    [],
+  );
+});
+
 Deno.test("a bare specifier is reported, in code and in a JSDoc example", () => {
   assertOne({ "lib/config/bare.ts": 'import { z } from "zod";\nexport const s = z.string();\n' }, {
     rule: "bare-specifier",
