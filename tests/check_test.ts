@@ -279,3 +279,14 @@ Deno.test("splleed check: bad input exits 2 with a message that says what was ex
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("splleed check --help lists its options", async () => {
+  const r = await runCli(["check", "--help"]);
+  assert.equal(r.code, 0, r.stderr);
+  for (
+    const f of ["--baseline <file>", "--threshold <id=change>", "--policy", "--markdown", "--json"]
+  ) {
+    assert.ok(r.stdout.includes(f), f);
+  }
+  assert.match(r.stdout, /exit 0 when nothing regresses, 1 when\s+something does, 2 on bad input/);
+});
