@@ -283,6 +283,36 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       code = await compareCommand(base, candidate, opts, io);
     });
 
+  program
+    .command("ab")
+    .description("interleaved A/B run of two configs that differ only in the backend, compared")
+    .argument("<a>", "the baseline's config file (YAML or JSON, as run reads)")
+    .argument("<b>", "the candidate's config file")
+    .option("--trials <n>", "trials per side at every level (default: the configs', else 3)", num)
+    .addOption(
+      new Option(
+        "--order <order>",
+        "interleaved (A B B A …, default) | blocked (all A, then all B)",
+      )
+        .choices(["interleaved", "blocked"]),
+    )
+    .addOption(
+      new Option("--engines <mode>", "managed engines: both running (default) | restart per block")
+        .choices(["both", "restart"]),
+    )
+    .option("--out-dir <dir>", "write <name>.json and <name>.records.jsonl of each side here")
+    .option("--metrics <ids>", "metric ids to compare, e.g. ttft_p50_ms,itl_p50_ms")
+    .option("--alpha <x>", "significance level (Holm-adjusted over the metrics)", num)
+    .addOption(new Option("--test <name>", "the test").choices(["welch", "mann-whitney"]))
+    .option("--detect <change>", "say how many trials detect a change this large, e.g. 2%")
+    .option("--markdown", "the comparison as GitHub-flavoured Markdown")
+    .option("--json", "the order, files and comparison as JSON")
+    .option("-q, --quiet", "no progress on stderr (warnings and errors only)")
+    .action(async (a: string, b: string, opts) => {
+      const { abCommand } = await import("./commands/ab.ts");
+      code = await abCommand(a, b, opts, io);
+    });
+
   try {
     await program.parseAsync([...args], { from: "user" });
   } catch (err) {
