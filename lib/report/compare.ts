@@ -418,7 +418,7 @@ export function renderComparisonMarkdown(data: ComparisonData): string {
     out.push(`**${mdText(comparisonHeader(data, l))}**`, "");
     const head = ["Metric", data.baselineName, data.candidateName, "Change", ciHead, "p (adj.)"];
     out.push(`| ${[...head, "Verdict"].map(mdCell).join(" | ")} |`);
-    out.push("|:--|--:|--:|--:|:--|:--|:--|");
+    out.push("| :-- | --: | --: | --: | :-- | :-- | :-- |");
     for (const m of l.metrics) {
       const words = VERDICT_WORDS[m.verdict];
       const verdict = m.verdict === "improvement" || m.verdict === "regression"
