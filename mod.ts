@@ -59,6 +59,22 @@ export { ResultsSaveError } from "./lib/runner/errors.ts";
 export { checkOutputs } from "./lib/runner/outputs.ts";
 export type { OutputTargets } from "./lib/runner/outputs.ts";
 export { failedLevels } from "./lib/analysis/failures.ts";
+export { RegressionCheck } from "./lib/runner/regression.ts";
+export type { RegressionCheckOptions } from "./lib/runner/regression.ts";
+export { checkRegressions, validateThresholds } from "./lib/analysis/regression.ts";
+export type {
+  RegressionLevel,
+  RegressionOptions,
+  RegressionPolicy,
+  RegressionResult,
+  RegressionRow,
+  RegressionVerdict,
+} from "./lib/analysis/regression.ts";
+export {
+  regressionSummary,
+  renderRegressionMarkdown,
+  renderRegressionTable,
+} from "./lib/report/regression.ts";
 export { redact, registerSecret } from "./lib/util/redact.ts";
 export type { FailedLevel } from "./lib/analysis/failures.ts";
 export { parseResults, readResults } from "./lib/results/read.ts";

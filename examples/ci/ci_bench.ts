@@ -29,10 +29,10 @@ import {
   type BenchmarkResults,
   ConfigError,
   readResults,
+  RegressionCheck,
   type ResultsDocument,
   simulator,
 } from "../../mod.ts";
-import { RegressionCheck } from "../../lib/runner/regression.ts";
 
 /**
  * The gate: the largest change allowed per metric. Positive = the largest
