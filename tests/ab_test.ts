@@ -250,3 +250,55 @@ Deno.test("splleed ab A.yaml B.yaml: runs both, prints the comparison, writes bo
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("A/B interrupted: both sides stop, keep what they measured, and are compared", async () => {
+  const stop = new AbortController();
+  let trials = 0;
+  const ab = await abTest({
+    baseline: { backend: simulator({ ttftMs: 2, itlMs: 1 }) },
+    candidate: { backend: simulator({ ttftMs: 2, itlMs: 1 }) },
+    prompts: ["Hello"],
+    concurrency: [1, 2],
+    runs: 2,
+    warmup: 0,
+    trials: 4,
+    records: false,
+    sampling: { maxTokens: 2 },
+    signal: stop.signal,
+    // Abort once three trials (A, B, B) of the first level have ended.
+    onEvent: (_side, e) => {
+      if (e.type === "trial" && ++trials === 3) stop.abort(new Error("enough"));
+    },
+  });
+  for (const res of [ab.baseline, ab.candidate]) {
+    assert.equal(res.interrupted, true);
+    assert.equal(res.interruption, "enough");
+    assert.equal(res.levels.length, 1, "the second level never started");
+  }
+  assert.equal(ab.baseline.levels[0].trials.length, 1);
+  assert.equal(ab.candidate.levels[0].trials.length, 2);
+  assert.equal(ab.comparison.data.levels.length, 1);
+});
+
+Deno.test("A/B with a side that cannot be reached: an error naming it, nothing left running", async () => {
+  const free = Deno.listen({ port: 0 });
+  const port = (free.addr as Deno.NetAddr).port;
+  free.close();
+  let baselineAt = "";
+  await assert.rejects(
+    abTest({
+      baseline: {
+        backend: simulator({ ttftMs: 1, itlMs: 1 }),
+        observers: [{ onRunStart: (e) => void (baselineAt = e.backend.endpoint) }],
+      },
+      candidate: { backend: { type: "openai", endpoint: `http://127.0.0.1:${port}`, model: "m" } },
+      prompts: ["hi"],
+      trials: 1,
+      records: false,
+    }),
+    new RegExp(`127\\.0\\.0\\.1:${port}`),
+  );
+  // The baseline's simulator had started, and was stopped.
+  assert.match(baselineAt, /^http:\/\/127\.0\.0\.1:\d+$/);
+  await assert.rejects(fetch(`${baselineAt}/health`), TypeError);
+});

@@ -331,7 +331,19 @@ export async function abTest(options: AbTestOptions): Promise<AbTestResult> {
     if (!turns.A && !turns.B) return false;
     await turns[other]?.stop();
     const started = turns[l] !== undefined && !turns[l]!.running;
-    if (started) await turns[l]!.start();
+    if (started) {
+      try {
+        await turns[l]!.start();
+      } catch (err) {
+        // What was measured is kept: the run ends here, as when an engine dies.
+        const why = err instanceof Error ? err.message : String(err);
+        runs[l]!.session.end(
+          "server_exit",
+          new Error(`the ${SIDE_NAME[l]}'s engine could not be restarted: ${why}`),
+        );
+        return false;
+      }
+    }
     if (was !== undefined) {
       restarts++;
       restartMs += performance.now() - t0;
