@@ -238,6 +238,15 @@ function levelLines(data: ComparisonData, l: LevelComparison, color: boolean): s
       out.push(`${mark} ${metricRowLabel(m.id)}: ${parts.join("; ")}`);
     }
   }
+  const tested = l.metrics.filter((m) => m.pAdjusted !== null).length;
+  if (
+    l.metrics.some((m) => m.verdict === "no_difference" && m.ci && (m.ci[0] > 0 || m.ci[1] < 0))
+  ) {
+    out.push(
+      `note: an interval beside ~ that leaves out 0 is not adjusted for the ${tested} ` +
+        `metric${tested === 1 ? "" : "s"} compared; the adjusted p decides`,
+    );
+  }
   return out;
 }
 

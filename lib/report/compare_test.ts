@@ -203,6 +203,13 @@ Deno.test("inconclusive metrics say why; with detect, the trials that would dete
     /\n~ ITL p50 \(ms\): no significant difference; would have detected ±6\.1 % with 90 % power; 23 trials per side would detect ±2 % with 90 % power/,
   );
   assert.match(text, /\nimprovements: none\nregressions: none\n/);
+  assert.doesNotMatch(text, /not adjusted/, "every interval beside ~ holds 0");
+  // An interval that leaves out 0 beside ~ (significant before Holm, not after) is explained.
+  data.levels[0].metrics[1].ci = [0.01, 0.09];
+  assert.match(
+    renderComparison(data),
+    /\nnote: an interval beside ~ that leaves out 0 is not adjusted for the 1 metric compared; the adjusted p decides$/,
+  );
 });
 
 Deno.test("several levels: one header and table each; no level in common says so", () => {
