@@ -59,6 +59,24 @@ export { ResultsSaveError } from "./lib/runner/errors.ts";
 export { checkOutputs } from "./lib/runner/outputs.ts";
 export type { OutputTargets } from "./lib/runner/outputs.ts";
 export { failedLevels } from "./lib/analysis/failures.ts";
+export { compare, Comparison } from "./lib/runner/compare.ts";
+export {
+  compareDocuments,
+  DEFAULT_COMPARE_METRICS,
+  likeForLike,
+  matchLevels,
+} from "./lib/analysis/compare.ts";
+export type {
+  CompareOptions,
+  ComparisonData,
+  LevelComparison,
+  MetricComparison,
+  SideStats,
+  Verdict,
+} from "./lib/analysis/compare.ts";
+export { renderComparison, renderComparisonMarkdown } from "./lib/report/compare.ts";
+export { abOrder, abTest } from "./lib/runner/ab.ts";
+export type { AbLetter, AbSide, AbTestOptions, AbTestResult } from "./lib/runner/ab.ts";
 export { RegressionCheck } from "./lib/runner/regression.ts";
 export type { RegressionCheckOptions } from "./lib/runner/regression.ts";
 export { checkRegressions, validateThresholds } from "./lib/analysis/regression.ts";

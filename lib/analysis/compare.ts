@@ -664,7 +664,9 @@ function adjust(metrics: MetricComparison[], o: Resolved): void {
   const adjusted = holm(tested.map((m) => m.p as number));
   tested.forEach((m, i) => {
     m.pAdjusted = Math.min(1, adjusted[i]);
-    m.significant = m.pAdjusted < o.alpha;
+    // p ≤ alpha, as the tests and their exact intervals count it: the interval excludes no
+    // change exactly when the test's p is significant.
+    m.significant = m.pAdjusted <= o.alpha;
     if (!m.significant) {
       m.verdict = "no_difference";
       return;

@@ -1,6 +1,6 @@
 /**
- * The command-line interface: `run`, `sim`, `demo` and `check`. This module builds
- * the commander program (every option, its help and the converter of its
+ * The command-line interface: `run`, `sim`, `demo`, `compare`, `check` and
+ * `ab`. This module builds the commander program (every option, its help and the converter of its
  * value) and loads a command's implementation (`./commands/*.ts`) only when
  * that command runs, so `--help` and `--version` load neither the runner nor
  * a backend. Everything the commands print goes through a

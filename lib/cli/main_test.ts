@@ -110,5 +110,12 @@ Deno.test("the program loads no runner, backend, simulator or workload code unti
   const dynamic = (main.dependencies ?? []).filter((d) => d.isDynamic).map((d) =>
     d.code?.specifier.replace(/^.*\/lib\/cli\//, "")
   );
-  assert.deepEqual(dynamic.sort(), ["commands/demo.ts", "commands/run.ts", "commands/sim.ts"]);
+  assert.deepEqual(dynamic.sort(), [
+    "commands/ab.ts",
+    "commands/check.ts",
+    "commands/compare.ts",
+    "commands/demo.ts",
+    "commands/run.ts",
+    "commands/sim.ts",
+  ]);
 });
