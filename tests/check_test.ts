@@ -1,3 +1,4 @@
+import { fixtureDocument } from "../lib/results/fixtures.ts";
 /**
  * `splleed check`: the CI gate exits 0 when nothing regresses, 1 when
  * something does, 2 on bad input; and the gate's false-positive rate on
@@ -10,7 +11,7 @@ import { checkRegressions } from "../lib/analysis/regression.ts";
 import { simulator } from "../lib/backends/simulator.ts";
 import type { ResultsDocument } from "../lib/results/document.ts";
 import { benchmark } from "../lib/runner/benchmark.ts";
-import { seededRandom } from "../lib/util/random.ts";
+import { normalDraw, seededRandom } from "../lib/util/random.ts";
 import { runCli } from "./_helpers.ts";
 
 /**
@@ -26,10 +27,7 @@ function syntheticRun(seed: number, o: {
   concurrency?: number;
 }): ResultsDocument {
   const rnd = seededRandom(seed);
-  const normal = () => {
-    const u = 1 - rnd.next(), v = rnd.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  };
+  const normal = () => normalDraw(rnd);
   const sigma = o.sigma ?? 0.05;
   const trials = Array.from({ length: o.trials ?? 5 }, () => {
     const ttft = o.ttftMs * Math.exp(sigma * normal());
@@ -44,25 +42,10 @@ function syntheticRun(seed: number, o: {
       complete: true,
     };
   });
-  return {
-    schemaVersion: 1,
-    tool: { name: "splleed", version: "0.1.0", deno: "2.9.6" },
-    config: { mode: "latency", runs: 64, trials: trials.length },
-    backend: { kind: "simulator" },
-    startedAt: "2026-01-01T00:00:00.000Z",
-    finishedAt: "2026-01-01T00:01:00.000Z",
-    interrupted: false,
-    interruption: null,
-    warnings: [],
-    recordsFile: null,
-    levels: [{
-      mode: "latency",
-      concurrency: o.concurrency ?? 8,
-      errors: {},
-      summary: {},
-      trials,
-    }],
-  };
+  return fixtureDocument(
+    [{ mode: "latency", concurrency: o.concurrency ?? 8, errors: {}, summary: {}, trials }],
+    { mode: "latency", runs: 64, trials: trials.length },
+  );
 }
 
 async function writeJson(dir: string, name: string, value: unknown): Promise<string> {

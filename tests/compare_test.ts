@@ -1,3 +1,4 @@
+import { fixtureDocument } from "../lib/results/fixtures.ts";
 /**
  * compare() and `splleed compare` end to end: a known difference injected
  * into the simulator is found with its size, two runs of one configuration
@@ -12,7 +13,7 @@ import type { ResultsDocument } from "../lib/results/document.ts";
 import { readResults } from "../lib/results/read.ts";
 import { benchmark } from "../lib/runner/benchmark.ts";
 import { compare } from "../lib/runner/compare.ts";
-import { seededRandom } from "../lib/util/random.ts";
+import { normalDraw, seededRandom } from "../lib/util/random.ts";
 import { runCli } from "./_helpers.ts";
 
 /** A small closed-loop run on the simulator: 5 trials of 8 requests at concurrency 4. */
@@ -67,11 +68,6 @@ Deno.test("TTFT 200 ms vs 240 ms on the simulator: a significant +20 % regressio
   assert.ok(diff.regressions().some((r) => r.id === "ttft_p50_ms" && r.level === "c=4"));
 });
 
-/** A standard normal draw (Box–Muller) from a seeded generator. */
-function normal(rnd: { next(): number }): number {
-  return Math.sqrt(-2 * Math.log(1 - rnd.next())) * Math.cos(2 * Math.PI * rnd.next());
-}
-
 const HEADLINE: Record<string, number> = {
   ttft_p50_ms: 45,
   ttft_p99_ms: 120,
@@ -86,31 +82,17 @@ const HEADLINE: Record<string, number> = {
 
 /** A results document of 5 trials whose headline metrics are lognormal around HEADLINE. */
 function syntheticRun(rnd: { next(): number }, sdLog: number): ResultsDocument {
-  return {
-    schemaVersion: 1,
-    tool: { name: "splleed", version: "0.1.0", deno: "2.9.6" },
-    config: { mode: "latency", runs: 64, trials: 5 },
-    backend: { kind: "simulator" },
-    startedAt: "2026-01-01T00:00:00.000Z",
-    finishedAt: "2026-01-01T00:01:00.000Z",
-    interrupted: false,
-    interruption: null,
-    warnings: [],
-    recordsFile: null,
-    levels: [{
-      mode: "latency",
-      concurrency: 8,
-      summary: {},
-      errors: {},
-      trials: Array.from({ length: 5 }, () => ({
-        metrics: Object.fromEntries(
-          Object.entries(HEADLINE).map(([id, v]) => [id, v * Math.exp(sdLog * normal(rnd))]),
-        ),
-        errors: {},
-        complete: true,
-      })),
-    }],
-  };
+  const trials = Array.from({ length: 5 }, () => ({
+    metrics: Object.fromEntries(
+      Object.entries(HEADLINE).map(([id, v]) => [id, v * Math.exp(sdLog * normalDraw(rnd))]),
+    ),
+    errors: {},
+    complete: true,
+  }));
+  return fixtureDocument(
+    [{ mode: "latency", concurrency: 8, summary: {}, errors: {}, trials }],
+    { mode: "latency", runs: 64, trials: 5 },
+  );
 }
 
 Deno.test("false positives: two runs of one configuration are ~ in ≥ 95 % of 40 seeded repetitions", () => {

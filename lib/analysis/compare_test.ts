@@ -1,3 +1,4 @@
+import { fixtureDocument } from "../results/fixtures.ts";
 import assert from "node:assert/strict";
 import { ConfigError } from "../config/errors.ts";
 import type { LevelResult, ResultsDocument, WorkloadFingerprint } from "../results/document.ts";
@@ -30,17 +31,12 @@ function level(
 
 function doc(levels: LevelResult[], extra: Partial<ResultsDocument> = {}): ResultsDocument {
   return {
-    schemaVersion: 1,
-    tool: { name: "splleed", version: "0.1.0", deno: "2.9.6" },
-    config: { mode: "latency", runs: 64, trials: 5, sampling: { maxTokens: 128 } },
-    backend: { kind: "simulator" },
-    startedAt: "2026-01-01T00:00:00.000Z",
-    finishedAt: "2026-01-01T00:01:00.000Z",
-    interrupted: false,
-    interruption: null,
-    warnings: [],
-    recordsFile: null,
-    levels,
+    ...fixtureDocument(levels, {
+      mode: "latency",
+      runs: 64,
+      trials: 5,
+      sampling: { maxTokens: 128 },
+    }),
     ...extra,
   };
 }

@@ -1,3 +1,4 @@
+import { fixtureDocument } from "../results/fixtures.ts";
 import assert from "node:assert/strict";
 import { ConfigError } from "../config/errors.ts";
 import type { LevelResult, ResultsDocument } from "../results/document.ts";
@@ -27,19 +28,7 @@ function level(
 }
 
 function doc(...levels: LevelResult[]): ResultsDocument {
-  return {
-    schemaVersion: 1,
-    tool: { name: "splleed", version: "0.1.0", deno: "2.9.6" },
-    config: { mode: "latency" },
-    backend: { kind: "simulator" },
-    startedAt: "2026-01-01T00:00:00.000Z",
-    finishedAt: "2026-01-01T00:01:00.000Z",
-    interrupted: false,
-    interruption: null,
-    warnings: [],
-    recordsFile: null,
-    levels,
-  };
+  return fixtureDocument(levels);
 }
 
 const BASE = [100, 104, 96, 100];

@@ -15,7 +15,7 @@
 
 import { DeadlineScheduler } from "../clock/precise.ts";
 import type { EngineModel } from "./profiles.ts";
-import { type Random, seededRandom } from "../util/random.ts";
+import { normalDraw, seededRandom } from "../util/random.ts";
 
 /** One generation request inside the engine. */
 export interface GenerationJob {
@@ -91,12 +91,6 @@ function mixSeed(seed: number, index: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
   return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** A standard normal draw (Box–Muller) from a seeded uniform source. */
-function normal(rng: Random): number {
-  const u = 1 - rng.next(); // (0, 1]: log(u) is finite
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
 }
 
 /**
@@ -182,7 +176,8 @@ export class DeterministicEngine implements Engine {
     const rng = j.ttft || j.itl ? seededRandom(mixSeed(j.seed ?? 0x5eed, index)) : undefined;
     const grow = (rate: number | undefined, t: number) =>
       rate ? Math.max(0, 1 + rate * (t - this.#startMs) / 1000) : 1;
-    const factor = (sigma: number | undefined) => rng && sigma ? Math.exp(sigma * normal(rng)) : 1;
+    const factor = (sigma: number | undefined) =>
+      rng && sigma ? Math.exp(sigma * normalDraw(rng)) : 1;
     // Draw the TTFT factor first, so that a job's intervals do not change
     // the TTFT sequence (and the reverse).
     const ttftMs = this.#ttftMs * grow(d.ttftPerS, atMs) * factor(j.ttft);

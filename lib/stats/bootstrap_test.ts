@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
-import { seededRandom } from "../util/random.ts";
+import { normalDraw, seededRandom } from "../util/random.ts";
 import { bootstrapInterval } from "./bootstrap.ts";
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
-/** A seeded standard normal generator (Box–Muller over util's uniform). */
+/** A seeded standard normal generator. */
 function normals(seed: number): () => number {
   const rng = seededRandom(seed);
-  return () => {
-    let u = 0;
-    while (u === 0) u = rng.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
-  };
+  return () => normalDraw(rng);
 }
 
 Deno.test("bootstrapInterval() covers the true mean at about its level (1,000 seeded samples of 50)", () => {

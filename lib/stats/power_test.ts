@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
 import normalQuantile from "npm:@stdlib/stats-base-dists-normal-quantile@^0.3.1";
-import { seededRandom } from "../util/random.ts";
+import { normalDraw, seededRandom } from "../util/random.ts";
 import { minimumDetectableChange, minTrialsToReach, trialsNeeded, welchPower } from "./power.ts";
 import { mannWhitneyU, welchLogRatio } from "./tests.ts";
 
-/** A seeded standard normal generator (Box–Muller over util's uniform). */
+/** A seeded standard normal generator. */
 function normals(seed: number): () => number {
   const rng = seededRandom(seed);
-  return () => {
-    let u = 0;
-    while (u === 0) u = rng.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
-  };
+  return () => normalDraw(rng);
 }
 
 /**

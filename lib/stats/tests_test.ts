@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { seededRandom } from "../util/random.ts";
+import { normalDraw, seededRandom } from "../util/random.ts";
 import { welchPower } from "./power.ts";
 import {
   benjaminiHochberg,
@@ -18,14 +18,10 @@ function close(got: number, want: number, tol = 1e-8, what = ""): void {
   );
 }
 
-/** A seeded standard normal generator (Box–Muller over util's uniform). */
+/** A seeded standard normal generator. */
 function normals(seed: number): () => number {
   const rng = seededRandom(seed);
-  return () => {
-    let u = 0;
-    while (u === 0) u = rng.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
-  };
+  return () => normalDraw(rng);
 }
 
 // Reference values: the (R's t.test / wilcox.test, p.adjust), and

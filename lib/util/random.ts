@@ -41,3 +41,24 @@ export function seededRandom(seed: number): Random {
     },
   };
 }
+
+/**
+ * A standard normal draw (Box–Muller) from a seeded uniform source.
+ *
+ * @param rng The uniform source (two draws are used).
+ * @returns A draw from N(0, 1).
+ *
+ * @example
+ * ```ts
+ * import { normalDraw, seededRandom } from "./random.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const a = seededRandom(7), b = seededRandom(7);
+ * assert.equal(normalDraw(a), normalDraw(b));
+ * assert.ok(Number.isFinite(normalDraw(a)));
+ * ```
+ */
+export function normalDraw(rng: Random): number {
+  const u = 1 - rng.next(); // (0, 1]: log(u) is finite
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+}
