@@ -18,6 +18,7 @@ import type {
 } from "../analysis/compare.ts";
 import { metricInfo } from "../metrics/ids.ts";
 import { formatValue } from "./format.ts";
+import { escapeMarkdownText, markdownTable } from "./markdown.ts";
 
 /** Options of {@linkcode renderComparison}. */
 export interface RenderComparisonOptions {
@@ -373,13 +374,7 @@ export function renderComparison(
   return lines.join("\n");
 }
 
-function mdCell(s: string): string {
-  return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/~/g, "\\~").replace(/\n/g, " ");
-}
-
-function mdText(s: string): string {
-  return s.replace(/([\\`*_~|<>[\]])/g, "\\$1");
-}
+const mdText = escapeMarkdownText;
 
 /**
  * Renders a comparison as GitHub-flavoured Markdown (for a pull-request
@@ -425,28 +420,30 @@ export function renderComparisonMarkdown(data: ComparisonData): string {
   const ciHead = `${percent(data.confidence).replace(" ", "")} CI of change`;
   for (const l of data.levels) {
     out.push(`**${mdText(comparisonHeader(data, l))}**`, "");
-    const head = ["Metric", data.baselineName, data.candidateName, "Change", ciHead, "p (adj.)"];
-    out.push(`| ${[...head, "Verdict"].map(mdCell).join(" | ")} |`);
-    out.push("| :-- | --: | --: | --: | :-- | :-- | :-- |");
-    for (const m of l.metrics) {
+    const head = [
+      "Metric",
+      data.baselineName,
+      data.candidateName,
+      "Change",
+      ciHead,
+      "p (adj.)",
+      "Verdict",
+    ];
+    const rows = l.metrics.map((m) => {
       const words = VERDICT_WORDS[m.verdict];
-      const verdict = m.verdict === "improvement" || m.verdict === "regression"
-        ? `**${words}**`
-        : words;
-      out.push(
-        `| ${
-          [
-            mdCell(metricRowLabel(m.id)),
-            mdCell(side(m, "baseline")),
-            mdCell(side(m, "candidate")),
-            mdCell(changeCell(m)),
-            mdCell(ciCell(m)),
-            mdCell(formatP(m.pAdjusted, m.significant)),
-            verdict,
-          ].join(" | ")
-        } |`,
-      );
-    }
+      return [
+        metricRowLabel(m.id),
+        side(m, "baseline"),
+        side(m, "candidate"),
+        changeCell(m),
+        ciCell(m),
+        formatP(m.pAdjusted, m.significant),
+        m.verdict === "improvement" || m.verdict === "regression" ? `**${words}**` : words,
+      ];
+    });
+    out.push(
+      markdownTable(head, rows, ["left", "right", "right", "right", "left", "left", "left"]),
+    );
     out.push("");
     const words = levelLines(data, l, false);
     if (words.length > 0) {

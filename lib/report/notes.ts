@@ -38,10 +38,31 @@ export function levelLabel(l: Pick<LevelResult, "mode" | "concurrency" | "reques
     : `c=${l.concurrency}`;
 }
 
+/** Options of {@linkcode tableNotes} and {@linkcode levelNotes}. */
+export interface NoteOptions {
+  /**
+   * The metric ids the table shows: notes about percentiles without an
+   * interval name only these (a note about a row that is not there says
+   * nothing to the reader). @default every id
+   */
+  ids?: ReadonlySet<string>;
+  /**
+   * How a note names a metric (the table's row label). @default the id
+   */
+  label?: (id: string) => string;
+  /**
+   * Include the between-trial spread of the medians. @default true
+   */
+  spread?: boolean;
+}
+
 /**
- * The notes under the table, one line each.
+ * The notes under the table, one line each. A note that several levels
+ * share word for word is one line naming them all
+ * (`c=1, c=4: no 95 % interval for ...`).
  *
  * @param doc The results document.
+ * @param options What the table shows (see {@linkcode NoteOptions}).
  * @returns The lines (empty when there is nothing to say).
  *
  * @example
@@ -60,11 +81,18 @@ export function levelLabel(l: Pick<LevelResult, "mode" | "concurrency" | "reques
  * assert.match(lines[1], /c=4: 1 request failed/);
  * ```
  */
-export function tableNotes(doc: ResultsDocument): string[] {
+export function tableNotes(doc: ResultsDocument, options: NoteOptions = {}): string[] {
   const level = typeof doc.config.confidenceLevel === "number"
     ? doc.config.confidenceLevel
     : undefined;
-  return doc.levels.flatMap((l) => levelNotes(l, level));
+  // Text → the levels that have it, in the order first met.
+  const groups = new Map<string, string[]>();
+  for (const l of doc.levels) {
+    for (const text of levelNoteTexts(l, level, options)) {
+      groups.set(text, [...(groups.get(text) ?? []), levelLabel(l)]);
+    }
+  }
+  return [...groups].map(([text, labels]) => `${labels.join(", ")}: ${text}`);
 }
 
 /**
@@ -73,6 +101,7 @@ export function tableNotes(doc: ResultsDocument): string[] {
  *
  * @param l The level.
  * @param confidenceLevel The run's confidence level, for the wording.
+ * @param options What the table shows (see {@linkcode NoteOptions}).
  * @returns The lines, each starting with the level's label.
  *
  * @example
@@ -84,10 +113,24 @@ export function tableNotes(doc: ResultsDocument): string[] {
  * assert.deepEqual(levelNotes(l as never, 0.95), []);
  * ```
  */
-export function levelNotes(l: LevelResult, confidenceLevel?: number): string[] {
+export function levelNotes(
+  l: LevelResult,
+  confidenceLevel?: number,
+  options: NoteOptions = {},
+): string[] {
+  const label = levelLabel(l);
+  return levelNoteTexts(l, confidenceLevel, options).map((text) => `${label}: ${text}`);
+}
+
+/** A level's notes without the level's label. */
+function levelNoteTexts(
+  l: LevelResult,
+  confidenceLevel: number | undefined,
+  options: NoteOptions,
+): string[] {
   const out: string[] = [];
   const cl = confidenceLevel !== undefined ? `${Math.round(confidenceLevel * 100)} %` : "";
-  const label = levelLabel(l);
+  const name = options.label ?? ((id: string) => id);
   const total = (id: string) => {
     const s = l.summary[id];
     if (!s) return 0;
@@ -96,22 +139,22 @@ export function levelNotes(l: LevelResult, confidenceLevel?: number): string[] {
   // Percentiles without an interval, grouped by why.
   const why = new Map<string, string[]>();
   for (const [id, s] of Object.entries(l.summary)) {
-    if (!s.noInterval) continue;
+    if (!s.noInterval || (options.ids && !options.ids.has(id))) continue;
     const n = s.noInterval;
     const unit = id.startsWith("itl_") ? "gaps" : "requests";
     const key = n.trials !== undefined && n.values >= n.needed
       ? `${l.trials.length} trial${l.trials.length === 1 ? "" : "s"}; inter-token gaps ` +
         `are not independent, so their interval needs at least ${n.trials} trials`
       : `${n.values} ${unit} pooled, ${n.needed} needed`;
-    why.set(key, [...(why.get(key) ?? []), id]);
+    why.set(key, [...(why.get(key) ?? []), name(id)]);
   }
   for (const [reason, ids] of why) {
-    out.push(`${label}: no ${cl} interval for ${ids.join(", ")}: ${reason}`.replace("  ", " "));
+    out.push(`no ${cl} interval for ${ids.join(", ")}: ${reason}`.replace("  ", " "));
   }
   const failed = total("requests_failed");
   if (failed > 0) {
     out.push(
-      `${label}: ${failed} request${failed === 1 ? "" : "s"} failed (${
+      `${failed} request${failed === 1 ? "" : "s"} failed (${
         Object.entries(l.errors).map(([r, n]) => `${r} ${n}`).join(", ")
       }); latency percentiles are over completed requests only, ` +
         "e2e_failure_adjusted_* counts each failure as slower than every completed request",
@@ -121,13 +164,13 @@ export function levelNotes(l: LevelResult, confidenceLevel?: number): string[] {
       const m = l.errorMessages?.[reason];
       if (m === undefined || m === "") continue;
       const text = m.length > MESSAGE_CHARS ? `${m.slice(0, MESSAGE_CHARS - 1)}…` : m;
-      out.push(`${label}:   ${reason} ×${n}, first: ${JSON.stringify(text)}`);
+      out.push(`  ${reason} ×${n}, first: ${JSON.stringify(text)}`);
     }
   }
   const cut = total("requests_cut");
   if (cut > 0) {
     out.push(
-      `${label}: ${cut} request${cut === 1 ? " was" : "s were"} still in flight when a ` +
+      `${cut} request${cut === 1 ? " was" : "s were"} still in flight when a ` +
         "trial's time and its grace period ran out, and were cut (requests_cut): they are in " +
         "no latency statistic; a longer durationGraceS lets them finish",
     );
@@ -135,7 +178,7 @@ export function levelNotes(l: LevelResult, confidenceLevel?: number): string[] {
   const aborted = total("requests_aborted");
   if (aborted > 0) {
     out.push(
-      `${label}: ${aborted} request${aborted === 1 ? " was" : "s were"} aborted when the run ` +
+      `${aborted} request${aborted === 1 ? " was" : "s were"} aborted when the run ` +
         "was interrupted (requests_aborted): they are in the records, in no statistic",
     );
   }
@@ -143,7 +186,7 @@ export function levelNotes(l: LevelResult, confidenceLevel?: number): string[] {
   if (chunks > 0) {
     const usage = total("requests_tokens_from_usage");
     out.push(
-      `${label}: ${chunks} of ${chunks + usage} requests had their output tokens counted from ` +
+      `${chunks} of ${chunks + usage} requests had their output tokens counted from ` +
         "chunks, not server usage: TPOT, ITL and token throughput assume one token per chunk; " +
         'ask the server for usage (vLLM/OpenAI-style: stream_options: {"include_usage": true})',
     );
@@ -151,7 +194,7 @@ export function levelNotes(l: LevelResult, confidenceLevel?: number): string[] {
   const notStreamed = total("requests_not_streamed");
   if (notStreamed > 0) {
     out.push(
-      `${label}: ${notStreamed} response${notStreamed === 1 ? " was" : "s were"} not streamed ` +
+      `${notStreamed} response${notStreamed === 1 ? " was" : "s were"} not streamed ` +
         "(all tokens arrived together, or not as server-sent events): they are left out of " +
         "TTFT, ITL and TPOT, which would not time generation",
     );
@@ -159,7 +202,7 @@ export function levelNotes(l: LevelResult, confidenceLevel?: number): string[] {
   const usageZero = total("requests_usage_zero");
   if (usageZero > 0) {
     out.push(
-      `${label}: ${usageZero} response${usageZero === 1 ? "" : "s"} reported usage of 0 ` +
+      `${usageZero} response${usageZero === 1 ? "" : "s"} reported usage of 0 ` +
         "output tokens with content streamed; their tokens were counted from chunks",
     );
   }
@@ -167,17 +210,17 @@ export function levelNotes(l: LevelResult, confidenceLevel?: number): string[] {
   // the pooled value and its interval (every per-trial value is in the results).
   const spreads = SPREAD_IDS.flatMap((id) => {
     const sp = l.summary[id]?.spread;
-    if (!sp || l.trials.length < 2) return [];
-    return [`${id} ${formatValue(id, sp.min)}–${formatValue(id, sp.max)}`];
+    if (!sp || l.trials.length < 2 || options.spread === false) return [];
+    return [`${name(id)} ${formatValue(id, sp.min)}–${formatValue(id, sp.max)}`];
   });
   if (spreads.length > 0) {
-    out.push(`${label}: between trials: ${spreads.join(", ")} (each trial's value in the results)`);
+    out.push(`between trials: ${spreads.join(", ")} (each trial's value in the results)`);
   }
   const nonFinite = Object.entries(l.summary).filter(([, s]) => (s.nonFinite ?? 0) > 0);
   if (nonFinite.length > 0) {
     out.push(
-      `${label}: per-trial values that were not finite, left out of the mean: ${
-        nonFinite.map(([id, s]) => `${id} (${s.nonFinite})`).join(", ")
+      `per-trial values that were not finite, left out of the mean: ${
+        nonFinite.map(([id, s]) => `${name(id)} (${s.nonFinite})`).join(", ")
       }`,
     );
   }

@@ -23,28 +23,64 @@ function doc(
 }
 
 Deno.test("table: pooled percentiles show their interval, and the missing ones are explained", () => {
-  const text = renderTable(doc({
-    ttft_p50_ms: { value: 20, ci: [18, 25], trials: [19, 21], basis: "pooled" },
-    ttft_p99_ms: {
-      value: 90,
-      ci: null,
-      trials: [80, 95],
-      basis: "pooled",
-      noInterval: { values: 20, needed: 368 },
-    },
-    itl_p50_ms: {
-      value: 5,
-      ci: null,
-      trials: [5],
-      basis: "pooled",
-      noInterval: { values: 900, needed: 6, trials: 2 },
-    },
-    ttft_mean_ms: { value: 30, ci: [28, 32], trials: [29, 31] },
-  }));
-  assert.match(text, /20\.00 \(18\.00–25\.00\)/);
-  assert.match(text, /30\.00 ± 2\.00/);
+  const text = renderTable(
+    doc({
+      ttft_p50_ms: { value: 20, ci: [18, 25], trials: [19, 21], basis: "pooled" },
+      ttft_p99_ms: {
+        value: 90,
+        ci: null,
+        trials: [80, 95],
+        basis: "pooled",
+        noInterval: { values: 20, needed: 368 },
+      },
+      itl_p50_ms: {
+        value: 5,
+        ci: null,
+        trials: [5],
+        basis: "pooled",
+        noInterval: { values: 900, needed: 6, trials: 2 },
+      },
+      ttft_mean_ms: { value: 30, ci: [28, 32], trials: [29, 31] },
+    }),
+    { allMetrics: true },
+  );
+  assert.match(text, /20\.0 \(18\.0–25\.0\)/);
+  assert.match(text, /30\.0 ± 2\.0/);
   assert.match(text, /note: c=4: no 95 % interval for ttft_p99_ms: 20 requests pooled, 368 needed/);
   assert.match(text, /note: c=4: no 95 % interval for itl_p50_ms: .*needs at least 2 trials/);
+});
+
+Deno.test("notes: shared word for word by several levels, one line naming them all", () => {
+  const level = (concurrency: number, values: number) => ({
+    mode: "latency" as const,
+    concurrency,
+    trials: [],
+    errors: {},
+    summary: {
+      ttft_p99_ms: {
+        value: 90,
+        ci: null,
+        trials: [],
+        basis: "pooled" as const,
+        noInterval: { values, needed: 368 },
+      },
+    },
+  });
+  const d = { ...doc({}), levels: [level(1, 30), level(4, 30), level(8, 60)] };
+  assert.deepEqual(tableNotes(d), [
+    "c=1, c=4: no 95 % interval for ttft_p99_ms: 30 requests pooled, 368 needed",
+    "c=8: no 95 % interval for ttft_p99_ms: 60 requests pooled, 368 needed",
+  ]);
+  // Limited to the rows a table shows, named as it names them.
+  assert.deepEqual(tableNotes(d, { ids: new Set(["ttft_p50_ms"]) }), []);
+  assert.deepEqual(
+    tableNotes(d, { label: () => "TTFT p99" })[1],
+    "c=8: no 95 % interval for TTFT p99: 60 requests pooled, 368 needed",
+  );
+  // The runner's per-level notes keep their label and ids.
+  assert.deepEqual(levelNotes(d.levels[2], 0.95), [
+    "c=8: no 95 % interval for ttft_p99_ms: 60 requests pooled, 368 needed",
+  ]);
 });
 
 Deno.test("notes: failures, chunk-counted tokens, unstreamed responses, usage 0, non-finite values", () => {
@@ -89,4 +125,5 @@ Deno.test("notes: the between-trial spread of the medians is shown, with two tri
     "c=4: between trials: ttft_p50_ms 10.50–14.25 (each trial's value in the results)",
   );
   assert.deepEqual(levelNotes(level(1), 0.95), []);
+  assert.deepEqual(levelNotes(level(3), 0.95, { spread: false }), []);
 });
