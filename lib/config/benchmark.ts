@@ -212,6 +212,23 @@ export const benchmarkSpecSchema = z.strictObject({
   sampling: samplingSchema.default(() => samplingSchema.parse({})),
   /** Service-level objectives for goodput. */
   slo: sloSchema.optional(),
+  /**
+   * How `splleed run`, the demo and `results.print()` show the results
+   * table: `metrics`, the metric ids to show as rows (default: TTFT, ITL,
+   * TPOT, E2E, throughput, goodput, failures); `allMetrics: true`, every
+   * metric id. Kept in the results (`config.table`), so `splleed report`
+   * shows the same rows. The ids are checked when the run starts.
+   */
+  table: z.strictObject({
+    /** Metric ids to show as rows, in order (`ttft_p50_ms`, `throughput_tokens_per_sec`). */
+    metrics: z.array(
+      z.string().regex(/^[a-z0-9_]+$/, { error: "a metric id such as ttft_p50_ms" }),
+    ).min(1, { error: "a non-empty list of metric ids" }).optional(),
+    /** Show every metric id. */
+    allMetrics: z.boolean().optional(),
+  }).refine((t) => !(t.allMetrics === true && t.metrics !== undefined), {
+    message: "either 'metrics' or 'allMetrics: true', not both",
+  }).optional(),
   /** Path to save the results to (`.json` or `.csv`) when the run ends. */
   out: z.string().min(1).optional(),
   /** Path of the per-request JSONL records, or `false` for none. Default: beside `out`, else a temp file. */

@@ -60,3 +60,31 @@ Deno.test("a parsed spec parses again to itself (the output is a valid input)", 
     assert.deepEqual(parse(once as BenchmarkSpecInput), once);
   }
 });
+
+Deno.test("table: metric ids or allMetrics, each checked for shape; not both", () => {
+  const base = { backend, prompts: ["hi"] };
+  assert.deepEqual(
+    parse({ ...base, table: { metrics: ["ttft_p50_ms"] } }).table,
+    { metrics: ["ttft_p50_ms"] },
+  );
+  assert.deepEqual(parse({ ...base, table: { allMetrics: true } }).table, {
+    allMetrics: true,
+  });
+  assert.equal(parse(base).table, undefined);
+  assert.throws(
+    () => parse({ ...base, table: { metrics: [] } }),
+    /'table.metrics' must be a non-empty list of metric ids, got \[\]/,
+  );
+  assert.throws(
+    () => parse({ ...base, table: { metrics: ["TTFT p50"] } }),
+    /'table.metrics\[0\]' must be a metric id such as ttft_p50_ms, got "TTFT p50"/,
+  );
+  assert.throws(
+    () => parse({ ...base, table: { metrics: ["x"], allMetrics: true } }),
+    /'table' must be either 'metrics' or 'allMetrics: true', not both/,
+  );
+  assert.throws(
+    () => parse({ ...base, table: { rows: ["x"] } as never }),
+    /'table.rows' must be absent/,
+  );
+});

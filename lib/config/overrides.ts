@@ -127,6 +127,10 @@ export interface RunFlags {
   out?: string;
   /** `--records`. */
   records?: string;
+  /** `--metrics`: the metric ids the results table shows (its `table.metrics`). */
+  metrics?: string[];
+  /** `--all-metrics`: the results table shows every metric id (its `table.allMetrics`). */
+  allMetrics?: boolean;
 }
 
 /** Options of {@linkcode applyOverrides}. */
@@ -534,5 +538,21 @@ export function applyOverrides(
   }
   if (f.out !== undefined) spec.out = resolvePath(f.out, cwd);
   if (f.records !== undefined) spec.records = resolvePath(f.records, cwd);
+
+  // The results table: a flag replaces the file's choice of rows.
+  if (f.metrics !== undefined && f.allMetrics) {
+    throw new ConfigError("benchmark", [{
+      path: "--all-metrics",
+      expected: "absent when '--metrics' is given (either some rows or all of them)",
+      received: "--all-metrics",
+    }]);
+  }
+  if (f.metrics !== undefined || f.allMetrics) {
+    const { metrics: _m, allMetrics: _a, ...rest } = isObject(spec.table) ? spec.table : {};
+    spec.table = {
+      ...rest,
+      ...(f.metrics !== undefined ? { metrics: f.metrics } : { allMetrics: true }),
+    };
+  }
   return spec as BenchmarkSpecInput;
 }

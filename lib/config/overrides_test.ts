@@ -449,3 +449,22 @@ Deno.test("flag paths resolve against the working directory; the file's stay as 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("--metrics and --all-metrics replace the file's table rows; both at once is refused", () => {
+  const file = { backend: SIM, prompts: ["hi"], table: { allMetrics: true } };
+  assert.deepEqual(
+    applyOverrides(structuredClone(file), { metrics: ["ttft_p50_ms", "itl_p50_ms"] }).table,
+    { metrics: ["ttft_p50_ms", "itl_p50_ms"] },
+  );
+  assert.deepEqual(
+    applyOverrides({ ...file, table: { metrics: ["e2e_p50_ms"] } }, { allMetrics: true }).table,
+    { allMetrics: true },
+  );
+  // No flag: the file's choice stands.
+  assert.deepEqual(applyOverrides(structuredClone(file), {}).table, { allMetrics: true });
+  assert.equal(applyOverrides({ backend: SIM, prompts: ["hi"] }, {}).table, undefined);
+  assert.throws(
+    () => applyOverrides(undefined, { backend: "simulator", metrics: ["x"], allMetrics: true }),
+    /'--all-metrics' must be absent when '--metrics' is given/,
+  );
+});

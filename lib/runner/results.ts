@@ -6,11 +6,70 @@
  */
 
 import { dirname } from "node:path";
+import { ConfigError } from "../config/errors.ts";
+import { metricInfo } from "../metrics/ids.ts";
 import { renderCsv } from "../report/csv.ts";
+import { renderMarkdown } from "../report/markdown.ts";
 import type { ResultsDocument } from "../results/document.ts";
 import { readResults } from "../results/read.ts";
-import { renderTable } from "../report/table.ts";
+import { knownMetricIds, renderTable, type TableOptions } from "../report/table.ts";
 import { redactDeep } from "../util/redact.ts";
+
+export type { TableOptions } from "../report/table.ts";
+
+/**
+ * Checks the rows a table is asked for: every id in `metrics` one splleed
+ * produces, not both `metrics` and `allMetrics: true`.
+ *
+ * @param options The table options (or the spec's `table` field).
+ * @param what What cannot start, for the message. @default "report"
+ * @param path The name of `metrics` in the message (`--metrics`, `table.metrics`). @default "metrics"
+ * @throws {ConfigError} Naming each unknown id and the known ids; or an
+ *   empty list; or both options.
+ *
+ * @example
+ * ```ts
+ * import { checkTableOptions } from "./results.ts";
+ * import assert from "node:assert/strict";
+ *
+ * checkTableOptions({ metrics: ["ttft_p50_ms", "throughput_tokens_per_sec"] });
+ * assert.throws(
+ *   () => checkTableOptions({ metrics: ["ttft_p50", "itl_p50_ms"] }, "benchmark", "--metrics"),
+ *   /Cannot start benchmark: '--metrics' must be metric ids splleed produces \(known: .*\), got the unknown id 'ttft_p50'/,
+ * );
+ * ```
+ */
+export function checkTableOptions(
+  options: Pick<TableOptions, "metrics" | "allMetrics"> | undefined,
+  what = "report",
+  path = "metrics",
+): void {
+  const metrics = options?.metrics;
+  if (metrics === undefined) return;
+  if (!Array.isArray(metrics) || metrics.length === 0) {
+    throw new ConfigError(what, [{
+      path,
+      expected: "a non-empty list of metric ids, such as ttft_p50_ms,throughput_tokens_per_sec",
+      received: Array.isArray(metrics) ? "an empty list" : JSON.stringify(metrics),
+    }]);
+  }
+  const unknown = metrics.filter((id) => typeof id !== "string" || metricInfo(id) === undefined);
+  if (unknown.length > 0) {
+    throw new ConfigError(what, [{
+      path,
+      expected: `metric ids splleed produces (known: ${knownMetricIds()})`,
+      received: unknown.map((id) => `the unknown id ${JSON.stringify(id).replace(/^"|"$/g, "'")}`)
+        .join(", "),
+    }]);
+  }
+  if (options?.allMetrics === true) {
+    throw new ConfigError(what, [{
+      path,
+      expected: "absent when every metric is shown (allMetrics, --all-metrics)",
+      received: metrics.join(","),
+    }]);
+  }
+}
 
 /**
  * Results of a benchmark run.
@@ -125,18 +184,92 @@ export class BenchmarkResults {
   }
 
   /**
-   * The results as a text table.
+   * The results as a text table: by default the headline rows (TTFT, ITL,
+   * TPOT, E2E, throughput, goodput, failures; see `lib/report/table.ts`),
+   * each value rounded to what its interval supports.
    *
-   * @param color Use terminal colours.
-   * @returns The table.
+   * @param options Rows (`metrics`, `allMetrics`; without them, the run's
+   *   `table` choice), `color` and `width`. A boolean is `color`, as before.
+   * @returns The table with its header and notes (no trailing newline).
+   * @throws {ConfigError} When `metrics` names an id splleed does not produce.
+   *
+   * @example
+   * ```ts
+   * import { BenchmarkResults } from "./results.ts";
+   * import { fixtureDocument } from "../results/fixtures.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const results = new BenchmarkResults(fixtureDocument([{ mode: "latency", concurrency: 4,
+   *   trials: [], errors: {}, summary: { ttft_p50_ms: { value: 41.2, ci: [40.1, 42.9], trials: [], basis: "pooled" },
+   *   ttft_std_ms: { value: 3, ci: null, trials: [] } } }], { trials: 3, confidenceLevel: 0.95 }));
+   * assert.match(results.toTable(), /│ TTFT p50 \(ms\) │ 41\.2 \(40\.1–42\.9\) │/);
+   * assert.doesNotMatch(results.toTable(), /ttft_std_ms/);
+   * assert.match(results.toTable({ allMetrics: true }), /│ ttft_std_ms +│ +3\.00 │/);
+   * assert.throws(() => results.toTable({ metrics: ["ttft_p5_ms"] }), /unknown id 'ttft_p5_ms'/);
+   * ```
    */
-  toTable(color = false): string {
-    return renderTable(this.#doc, { color });
+  toTable(options: TableOptions | boolean = {}): string {
+    const o = typeof options === "boolean" ? { color: options } : options;
+    this.#checkRows(o);
+    return renderTable(this.#doc, o);
   }
 
-  /** Prints the table to the console. */
-  print(): void {
-    console.log(this.toTable(Deno.stdout.isTerminal() && !Deno.noColor));
+  /**
+   * The results as GitHub-flavoured Markdown for a pull request: the run's
+   * header (engine, model, mode, trials), its warnings, the same table as
+   * {@linkcode toTable} and its notes.
+   *
+   * @param options Rows (`metrics`, `allMetrics`), as for {@linkcode toTable}.
+   * @param title The heading. @default "Benchmark results"
+   * @returns The Markdown (ends with a newline).
+   * @throws {ConfigError} When `metrics` names an id splleed does not produce.
+   *
+   * @example
+   * ```ts
+   * import { BenchmarkResults } from "./results.ts";
+   * import { fixtureDocument } from "../results/fixtures.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const results = new BenchmarkResults(fixtureDocument([{ mode: "latency", concurrency: 4,
+   *   trials: [], errors: {}, summary: { ttft_p50_ms: { value: 41.2, ci: null, trials: [] } } }]));
+   * assert.match(results.toMarkdown(), /\n\| Metric \| c=4 \|\n\| :-- \| --: \|\n\| TTFT p50 \(ms\) \| 41\.2 \|\n/);
+   * ```
+   */
+  toMarkdown(options: TableOptions = {}, title?: string): string {
+    this.#checkRows(options);
+    return renderMarkdown(this.#doc, options, title);
+  }
+
+  /**
+   * Prints the table to the console: in colour on a terminal (unless
+   * `NO_COLOR`), fitted to its width.
+   *
+   * @param options As for {@linkcode toTable}; `color` and `width` default
+   *   to what the terminal supports.
+   */
+  print(options: TableOptions = {}): void {
+    const terminal = Deno.stdout.isTerminal();
+    let width: number | undefined;
+    if (terminal) {
+      try {
+        width = Deno.consoleSize().columns;
+      } catch {
+        // No console size (not a real terminal): no limit.
+      }
+    }
+    console.log(this.toTable({ color: terminal && !Deno.noColor, width, ...options }));
+  }
+
+  /** Checks the rows asked for, or without options the run's saved `table` choice. */
+  #checkRows(options: TableOptions): void {
+    if (options.metrics !== undefined || options.allMetrics !== undefined) {
+      checkTableOptions(options);
+      return;
+    }
+    const t = this.#doc.config.table;
+    if (typeof t === "object" && t !== null) {
+      checkTableOptions(t as TableOptions, "report", "table.metrics");
+    }
   }
 
   /**
@@ -150,6 +283,35 @@ export class BenchmarkResults {
     const text = saveText(this, path);
     await Deno.mkdir(dirname(path), { recursive: true });
     await Deno.writeTextFile(path, text);
+  }
+
+  /**
+   * The results as a self-contained HTML report: one file that opens
+   * offline (charts drawn by uPlot, inlined; no network request), with the
+   * latency–throughput curve, the latency distributions read from the
+   * records file (when it exists), the time series, the load delivered and
+   * every metric. Same as `htmlReport([{ name, results: this }], options)`
+   * (`lib/runner/html.ts`), the name being the model.
+   *
+   * @param options `title`; `records: false` to leave the records file unread.
+   * @returns The HTML text.
+   *
+   * @example
+   * ```ts
+   * import { BenchmarkResults } from "./results.ts";
+   * import { fixtureDocument } from "../results/fixtures.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const results = new BenchmarkResults(fixtureDocument([]));
+   * const html = await results.toHTML({ title: "nightly" });
+   * assert.match(html, /<title>splleed · nightly<\/title>/);
+   * ```
+   */
+  async toHTML(options?: import("./html.ts").HtmlReportOptions): Promise<string> {
+    const { htmlReport } = await import("./html.ts");
+    const model = this.#doc.backend.model;
+    const name = typeof model === "string" && model !== "" ? model : "run";
+    return await htmlReport([{ name, results: this }], options);
   }
 }
 

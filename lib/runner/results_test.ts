@@ -6,7 +6,9 @@ import { ResultsFormatError } from "../results/errors.ts";
 import { readResults } from "../results/read.ts";
 import { readRecords, readRecordsHeader } from "../results/records.ts";
 import { benchmark, type BenchmarkOptions } from "./benchmark.ts";
-import { BenchmarkResults } from "./results.ts";
+import { ConfigError } from "../config/errors.ts";
+import { fixtureDocument } from "../results/fixtures.ts";
+import { BenchmarkResults, checkTableOptions } from "./results.ts";
 
 /**
  * What a reader of `results.json` must get: the document after a JSON round
@@ -185,4 +187,70 @@ Deno.test("BenchmarkResults.load: errors name the file (a truncated results.json
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+function tableResults(table?: unknown): BenchmarkResults {
+  return new BenchmarkResults(fixtureDocument([{
+    mode: "latency",
+    concurrency: 4,
+    trials: [],
+    errors: {},
+    summary: {
+      ttft_p50_ms: { value: 41.2, ci: [40.1, 42.9], trials: [], basis: "pooled" },
+      ttft_std_ms: { value: 3, ci: null, trials: [] },
+      requests_completed: { value: 20, ci: [20, 20], trials: [] },
+    },
+  }], { mode: "latency", trials: 3, confidenceLevel: 0.95, ...(table ? { table } : {}) }));
+}
+
+Deno.test("toTable/toMarkdown/print take the table options; toTable(true) is still colour", () => {
+  const r = tableResults();
+  assert.match(r.toTable(), /TTFT p50 \(ms\)/);
+  assert.doesNotMatch(r.toTable(), /ttft_std_ms|requests_completed/);
+  assert.match(r.toTable({ metrics: ["requests_completed"] }), /│ Requests completed │ +20 │/);
+  assert.match(r.toTable({ allMetrics: true }), /│ ttft_std_ms +│/);
+  // deno-lint-ignore no-control-regex
+  assert.match(r.toTable(true), /\x1b\[36m/);
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(r.toTable(false), /\x1b\[/);
+  assert.equal(r.toTable({ width: 20 }).includes("┌"), false, "too narrow: listed");
+  assert.match(r.toMarkdown({ allMetrics: true }), /\n\| ttft_std_ms \| 3\.00 \|\n/);
+  // print() writes the same table to the console (not a terminal here: no colour, no width).
+  const logged: string[] = [];
+  const log = console.log;
+  console.log = (s: string) => void logged.push(s);
+  try {
+    r.print({ metrics: ["ttft_std_ms"] });
+  } finally {
+    console.log = log;
+  }
+  assert.equal(logged[0], r.toTable({ metrics: ["ttft_std_ms"] }));
+});
+
+Deno.test("the run's saved table choice is used; an unknown id is a ConfigError naming it", () => {
+  assert.match(tableResults({ allMetrics: true }).toTable(), /ttft_std_ms/);
+  assert.doesNotMatch(
+    tableResults({ metrics: ["ttft_std_ms"] }).toTable(),
+    /TTFT p50/,
+  );
+  const bad = tableResults({ metrics: ["ttft_p5_ms"] });
+  assert.throws(() => bad.toTable(), (e: Error) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /'table\.metrics' must be metric ids splleed produces/);
+    assert.match(e.message, /got the unknown id 'ttft_p5_ms'$/);
+    return true;
+  });
+  // Options given replace the saved choice, so a bad saved one does not matter then.
+  assert.match(bad.toTable({ allMetrics: true }), /ttft_std_ms/);
+  assert.throws(
+    () => tableResults().toMarkdown({ metrics: ["nope"] }),
+    /'metrics' must be metric ids splleed produces \(known: <name>_<stat>_ms/,
+  );
+  assert.throws(
+    () => checkTableOptions({ metrics: ["ttft_p50_ms"], allMetrics: true }, "benchmark"),
+    /Cannot start benchmark: 'metrics' must be absent when every metric is shown/,
+  );
+  assert.throws(() => checkTableOptions({ metrics: [] }), /got an empty list/);
+  checkTableOptions(undefined);
+  checkTableOptions({ allMetrics: true });
 });
