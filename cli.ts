@@ -37,6 +37,8 @@ function consoleIO(): CliIO {
     isTerminal: Deno.stdout.isTerminal() && !Deno.noColor,
     errIsTerminal: Deno.stderr.isTerminal(),
     errColumns: () => Deno.consoleSize().columns,
+    // The results table fits a terminal; written to a file or a pipe, it keeps its full width.
+    ...(Deno.stdout.isTerminal() ? { outColumns: () => Deno.consoleSize().columns } : {}),
   };
 }
 

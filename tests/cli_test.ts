@@ -132,7 +132,7 @@ Deno.test("connect mode: benchmark a simulator started as its own server (`sim`)
       `${dir}/out.json`,
     ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /ttft_p50_ms/);
+    assert.match(r.stdout, /│ TTFT p50 \(ms\) +│/);
     const doc = JSON.parse(await Deno.readTextFile(`${dir}/out.json`));
     assert.equal(doc.backend.kind, "vllm");
     assert.equal(doc.backend.model, "my-model", "model resolved from /v1/models");
@@ -183,15 +183,29 @@ Deno.test("an API key never appears in results, records or output", async () => 
   }
 });
 
-Deno.test("demo writes results.json, results.csv and records.jsonl and prints every metric", async () => {
+Deno.test("demo writes results.json, results.csv and records.jsonl and prints the headline table", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const r = await runCli(["demo", "--out-dir", `${dir}/demo`, "--runs", "8", "--trials", "2"]);
     assert.equal(r.code, 0, r.stderr);
-    const modeSpecific = [...EMBEDDINGS_ONLY_METRICS, ...OPEN_LOOP_ONLY_METRICS];
-    for (const id of METRIC_IDS.filter((m) => !modeSpecific.includes(m))) {
-      assert.match(r.stdout, new RegExp(`\\b${id}\\b`), `table lacks ${id}`);
-    }
+    // The rows a newcomer reads first, with labels and units; no metric ids.
+    const rows = r.stdout.split("\n").filter((l) => l.startsWith("│")).map((l) =>
+      l.split("│")[1].trim()
+    );
+    assert.deepEqual(rows, [
+      "Metric",
+      "TTFT p50 (ms)",
+      "TTFT p99 (ms)",
+      "ITL p50 (ms)",
+      "ITL p99 (ms)",
+      "TPOT mean (ms)",
+      "E2E p50 (ms)",
+      "E2E p99 (ms)",
+      "Request throughput (req/s)",
+      "Throughput (tok/s)",
+      "Goodput (req/s)",
+    ]);
+    assert.doesNotMatch(r.stdout, /_ms\b|± 0(?![.\d])/);
     for (const c of [1, 4, 16, 64]) assert.match(r.stdout, new RegExp(`c=${c}\\b`));
     const doc = JSON.parse(await Deno.readTextFile(`${dir}/demo/results.json`));
     assert.deepEqual(doc.levels.map((l: { concurrency: number }) => l.concurrency), [1, 4, 16, 64]);
@@ -200,6 +214,74 @@ Deno.test("demo writes results.json, results.csv and records.jsonl and prints ev
     assert.equal(csv.trim().split("\n").length, 5);
     const { requests } = await readRecords(`${dir}/demo/records.jsonl`);
     assert.equal(requests.length, 4 * (4 + 2 * 8));
+
+    // Every metric the run measured, read back by splleed report --all-metrics.
+    const all = await runCli(["report", `${dir}/demo/results.json`, "--all-metrics"]);
+    assert.equal(all.code, 0, all.stderr);
+    const modeSpecific = [...EMBEDDINGS_ONLY_METRICS, ...OPEN_LOOP_ONLY_METRICS];
+    for (const id of METRIC_IDS.filter((m) => !modeSpecific.includes(m))) {
+      assert.match(all.stdout, new RegExp(`│ ${id} `), `table lacks ${id}`);
+    }
+    // And as Markdown for a pull request.
+    const md = await runCli(["report", `${dir}/demo/results.json`, "--markdown"]);
+    assert.equal(md.code, 0, md.stderr);
+    assert.match(
+      md.stdout,
+      /\n\| Metric \| c=1 \| c=4 \| c=16 \| c=64 \|\n\| :-- \| --: \| --: \| --: \| --: \|\n/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("run --metrics: the rows asked for; an unknown id exits 2 before anything runs", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const args = [
+      "run",
+      "--backend",
+      "simulator",
+      "--ttft-ms",
+      "1",
+      "--itl-ms",
+      "1",
+      "--runs",
+      "2",
+    ];
+    const bad = await runCli([
+      ...args,
+      "--trials",
+      "1",
+      "--metrics",
+      "ttft_p50_ms,tftt_p99_ms",
+      "--records",
+      `${dir}/r.jsonl`,
+    ]);
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /'--metrics' must be metric ids splleed produces .*got the unknown id 'tftt_p99_ms'/,
+    );
+    assert.equal(bad.stdout, "");
+    await assert.rejects(Deno.stat(`${dir}/r.jsonl`), "no records file: nothing ran");
+
+    await Deno.writeTextFile(
+      `${dir}/run.yaml`,
+      "backend: { type: simulator, ttftMs: 1, itlMs: 1 }\nprompts: [hi]\nruns: 2\ntrials: 2\nwarmup: 0\n" +
+        "table: { metrics: [requests_completed, ttft_p50_ms] }\n",
+    );
+    const ok = await runCli(["run", `${dir}/run.yaml`, "--quiet", "--out", `${dir}/r.json`]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const rows = ok.stdout.split("\n").filter((l) => l.startsWith("│")).map((l) =>
+      l.split("│")[1].trim()
+    );
+    assert.deepEqual(rows, ["Metric", "Requests completed", "TTFT p50 (ms)"]);
+    // The choice is kept with the results, so report shows the same rows.
+    const again = await runCli(["report", `${dir}/r.json`]);
+    assert.equal(again.stdout, ok.stdout);
+    const flag = await runCli(["run", `${dir}/run.yaml`, "--quiet", "--all-metrics"]);
+    assert.equal(flag.code, 0, flag.stderr);
+    assert.match(flag.stdout, /│ ttft_std_ms /);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -331,11 +331,13 @@ Deno.test("CLI: a disk that fills up when the results are saved: the table is pr
       "--max-tokens",
       "4",
       "--quiet",
+      "--metrics",
+      "requests_completed",
       "--out",
       `${dir}/r.json`,
     ]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stdout, /requests_completed +│ +3 │/);
+    assert.match(r.stdout, /│ Requests completed │ +3 │/);
     assert.match(
       r.stderr,
       /error: Cannot save the results to .*r\.json: No space left on device.*every request is in .*r\.records\.jsonl/,

@@ -22,6 +22,40 @@ export interface CliIO {
   errIsTerminal: boolean;
   /** Width of the terminal on standard error, in columns (the status line is cut to fit). */
   errColumns?(): number;
+  /**
+   * Width of the terminal on standard output, in columns, when it is one
+   * (the results table wraps its levels to fit); absent when output goes to
+   * a file or a pipe.
+   */
+  outColumns?(): number;
+}
+
+/**
+ * The width the results table may take on standard output: its terminal's
+ * columns, or undefined (no limit) when it is not a terminal or its size
+ * cannot be read.
+ *
+ * @param io The CLI's output.
+ * @returns The columns, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { outWidth } from "./io.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const io = { out: () => {}, err: () => {}, exit: (() => { throw 0; }) as () => never, isTerminal: false, errIsTerminal: false };
+ * assert.equal(outWidth(io), undefined);
+ * assert.equal(outWidth({ ...io, outColumns: () => 100 }), 100);
+ * assert.equal(outWidth({ ...io, outColumns: () => { throw new Error("no tty"); } }), undefined);
+ * ```
+ */
+export function outWidth(io: CliIO): number | undefined {
+  try {
+    const c = io.outColumns?.();
+    return typeof c === "number" && c > 0 ? c : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

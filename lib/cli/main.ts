@@ -1,7 +1,7 @@
 /**
- * The command-line interface: `run`, `sim`, `demo`, `compare`, `check` and
- * `ab`. This module builds the commander program (every option, its help and the converter of its
- * value) and loads a command's implementation (`./commands/*.ts`) only when
+ * The command-line interface: `run`, `sim`, `demo`, `report`, `compare`,
+ * `check` and `ab`. This module builds the commander program (every option,
+ * its help and the converter of its value) and loads a command's implementation (`./commands/*.ts`) only when
  * that command runs, so `--help` and `--version` load neither the runner nor
  * a backend. Everything the commands print goes through a
  * {@linkcode CliIO} that `cli.ts` binds to the console, so this module never
@@ -31,6 +31,12 @@ import { type CliIO, EXIT, reportError } from "./io.ts";
 export { type CliIO, EXIT } from "./io.ts";
 
 const num = (v: string) => parseNumber(v);
+/** A comma-separated list of metric ids (checked against the known ids by the command). */
+const ids = (v: string) => v.split(",").map((s) => s.trim()).filter((s) => s !== "");
+const METRICS_HELP =
+  "results table rows: metric ids, e.g. ttft_p50_ms,itl_p99_ms,throughput_tokens_per_sec " +
+  "(default: TTFT, ITL, TPOT, E2E, throughput, goodput, failures)";
+const ALL_METRICS_HELP = "results table: every metric id, one row each";
 const dist = (flag: string) => (v: string) => parseDistribution(v, flag);
 
 /** Defines `run`: its argument, its own options and the backend flags generated from the schemas. */
@@ -159,6 +165,8 @@ function defineRun(
       "--dry-run",
       "print the run plan (levels, trials, requests, workload) and exit: no engine started, no request sent",
     )
+    .option("--metrics <ids>", METRICS_HELP, ids)
+    .option("--all-metrics", ALL_METRICS_HELP)
     .option("-q, --quiet", "no progress on stderr (warnings and errors only)")
     .action((config: string | undefined, _opts: unknown, cmd: Command) => action(config, cmd));
   addBackendFlags(run);
@@ -230,10 +238,30 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     )
     .option("--runs <n>", "measured requests per level per trial", num, 64)
     .option("--trials <n>", "trials per level", num, 3)
+    .option("--metrics <ids>", METRICS_HELP, ids)
+    .option("--all-metrics", ALL_METRICS_HELP)
     .option("-q, --quiet", "no progress on stderr (warnings and errors only)")
     .action(async (opts) => {
       const { demoCommand } = await import("./commands/demo.ts");
       code = await demoCommand(opts, io);
+    });
+
+  program
+    .command("report")
+    .description(
+      "show finished runs: the table (or Markdown) of each results file, and an HTML report (exit 2: bad input)",
+    )
+    .argument("<results...>", "results.json files of runs")
+    .option("--markdown", "GitHub-flavoured Markdown instead of the table (for a pull request)")
+    .option(
+      "--html <file>",
+      "also write a self-contained HTML report of the runs (two runs: with their comparison)",
+    )
+    .option("--metrics <ids>", METRICS_HELP, ids)
+    .option("--all-metrics", ALL_METRICS_HELP)
+    .action(async (files: string[], opts) => {
+      const { reportCommand } = await import("./commands/report.ts");
+      code = await reportCommand(files, opts, io);
     });
 
   program

@@ -17,7 +17,16 @@ Deno.test("run --help lists every backend flag declared in the schemas, with its
     help,
     /--backend <type> the backend \(choices: "openai", "vllm", "tgi", "sglang", "llamacpp", "simulator"\)/,
   );
-  for (const own of ["--dry-run", "--json", "--request-rate <list>", "--input-len <dist>"]) {
+  for (
+    const own of [
+      "--dry-run",
+      "--json",
+      "--request-rate <list>",
+      "--input-len <dist>",
+      "--metrics <ids>",
+      "--all-metrics",
+    ]
+  ) {
     assert.ok(help.includes(own), `${own} missing`);
   }
 });
@@ -32,8 +41,13 @@ Deno.test("sim and demo --help list their options; --version prints the version"
   }
   const demo = memoryIO();
   assert.equal(await main(["demo", "--help"], demo), EXIT.ok);
-  for (const f of ["--out-dir", "--runs", "--trials", "--quiet"]) {
+  for (const f of ["--out-dir", "--runs", "--trials", "--quiet", "--metrics", "--all-metrics"]) {
     assert.ok(demo.stdout.includes(f), `demo ${f}`);
+  }
+  const report = memoryIO();
+  assert.equal(await main(["report", "--help"], report), EXIT.ok);
+  for (const f of ["<results...>", "--markdown", "--html <file>", "--metrics", "--all-metrics"]) {
+    assert.ok(report.stdout.includes(f), `report ${f}`);
   }
   const v = memoryIO();
   assert.equal(await main(["-V"], v), EXIT.ok);
@@ -115,6 +129,7 @@ Deno.test("the program loads no runner, backend, simulator or workload code unti
     "commands/check.ts",
     "commands/compare.ts",
     "commands/demo.ts",
+    "commands/report.ts",
     "commands/run.ts",
     "commands/sim.ts",
   ]);

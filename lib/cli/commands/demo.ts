@@ -1,6 +1,7 @@
 /**
  * `splleed demo`: the built-in simulator at concurrency 1, 4, 16 and 64,
- * several trials each, its table printed and its files written.
+ * several trials each, its table printed (the headline rows, or
+ * `--metrics` / `--all-metrics`) and its files written.
  *
  * @module
  */
@@ -8,7 +9,8 @@
 import { join } from "node:path";
 import { SAMPLE_PROMPTS } from "../../config/benchmark.ts";
 import { benchmark } from "../../runner/benchmark.ts";
-import type { CliIO } from "../io.ts";
+import { checkTableOptions } from "../../runner/results.ts";
+import { type CliIO, outWidth, reportError } from "../io.ts";
 import { runWithProgress } from "./_benchmark_run.ts";
 
 /** The options of `demo`, converted. */
@@ -21,6 +23,10 @@ export interface DemoFlags {
   trials?: number;
   /** `--quiet`: no progress or notes on stderr. */
   quiet?: boolean;
+  /** `--metrics`: the metric ids the table shows. @default the headline rows */
+  metrics?: string[];
+  /** `--all-metrics`: the table shows every metric id. */
+  allMetrics?: boolean;
 }
 
 /**
@@ -44,6 +50,22 @@ export interface DemoFlags {
 export async function demoCommand(flags: DemoFlags, io: CliIO): Promise<number> {
   const dir = flags.outDir ?? "splleed-demo";
   const quiet = flags.quiet === true;
+  const table = flags.allMetrics
+    ? { allMetrics: true }
+    : flags.metrics !== undefined
+    ? { metrics: flags.metrics }
+    : undefined;
+  try {
+    checkTableOptions(
+      flags.metrics !== undefined
+        ? { metrics: flags.metrics, allMetrics: flags.allMetrics }
+        : undefined,
+      "demo",
+      "--metrics",
+    );
+  } catch (err) {
+    return reportError(err, io);
+  }
   if (!quiet) {
     io.err(
       "splleed demo: the built-in simulator (realistic profile 'small', saturating at 32 sequences),\n" +
@@ -61,12 +83,13 @@ export async function demoCommand(flags: DemoFlags, io: CliIO): Promise<number> 
       trials: flags.trials ?? 3,
       sampling: { maxTokens: 32, ignoreEos: true },
       slo: { ttftMs: 100, tpotMs: 8 },
+      ...(table ? { table } : {}),
       records: join(dir, "records.jsonl"),
       out: join(dir, "results.json"),
       signal,
       onEvent,
     }), async (results, saved) => {
-    io.out(results.toTable(io.isTerminal) + "\n");
+    io.out(results.toTable({ color: io.isTerminal, width: outWidth(io) }) + "\n");
     if (!saved) return;
     await results.save(join(dir, "results.csv"));
     if (!quiet) {

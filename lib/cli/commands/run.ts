@@ -1,7 +1,8 @@
 /**
  * `splleed run [config]`: a config file with flags over it, then either the
  * run plan (`--dry-run`) or the benchmark, its table or JSON on stdout and
- * its progress on stderr.
+ * its progress on stderr. The table's rows come from `--metrics` /
+ * `--all-metrics` or the config's `table`, fitted to the terminal's width.
  *
  * @module
  */
@@ -12,7 +13,8 @@ import { type BenchmarkSpecInput, SAMPLE_PROMPTS } from "../../config/benchmark.
 import { renderPlan } from "../../report/plan.ts";
 import { benchmark, type BenchmarkOptions } from "../../runner/benchmark.ts";
 import { planRun } from "../../runner/plan.ts";
-import { type CliIO, EXIT, reportError } from "../io.ts";
+import { checkTableOptions } from "../../runner/results.ts";
+import { type CliIO, EXIT, outWidth, reportError } from "../io.ts";
 import { runWithProgress } from "./_benchmark_run.ts";
 
 /** The options of `run`: those that shape the benchmark, and those of the command line alone. */
@@ -65,7 +67,8 @@ async function specOf(
  * @returns The exit code: 0; 1 when the run failed (every measured request of
  *   a level failed, more than `maxFailureRate` of them, the server went away
  *   or rejected every request) or its results could not be saved; 2 for a bad
- *   configuration (a model the server does not serve, an unusable `--out`);
+ *   configuration (a model the server does not serve, an unusable `--out`,
+ *   an unknown metric id in `--metrics`);
  *   130 when interrupted (what was measured is kept).
  *
  * @example
@@ -91,6 +94,12 @@ export async function runCommand(
   let spec: BenchmarkSpecInput, quiet: boolean;
   try {
     ({ spec, quiet } = await specOf(configPath, flags, io));
+    // The table's rows, checked before anything runs (a typo must not cost a whole run).
+    checkTableOptions(
+      spec.table,
+      "benchmark",
+      flags.metrics !== undefined ? "--metrics" : "table.metrics",
+    );
   } catch (err) {
     return reportError(err, io);
   }
@@ -110,7 +119,7 @@ export async function runCommand(
     (signal, onEvent) => benchmark({ ...options, signal, onEvent }),
     (results, saved) => {
       if (flags.json) io.out(JSON.stringify(results.toJSON(), null, 2) + "\n");
-      else io.out(results.toTable(io.isTerminal) + "\n");
+      else io.out(results.toTable({ color: io.isTerminal, width: outWidth(io) }) + "\n");
       if (saved && typeof spec.out === "string" && !quiet) io.err(`saved: ${spec.out}\n`);
     },
   );
