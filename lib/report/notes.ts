@@ -156,8 +156,8 @@ function levelNoteTexts(
     out.push(
       `${failed} request${failed === 1 ? "" : "s"} failed (${
         Object.entries(l.errors).map(([r, n]) => `${r} ${n}`).join(", ")
-      }); latency percentiles are over completed requests only, ` +
-        "e2e_failure_adjusted_* counts each failure as slower than every completed request",
+      }); latency figures are over completed requests only ` +
+        "(e2e_failure_adjusted_* counts each failure as slowest)",
     );
     // Each reason with the first message it came with (what the server said, redacted).
     for (const [reason, n] of Object.entries(l.errors)) {
