@@ -1,0 +1,291 @@
+/**
+ * The HTML report as a person would look at it: real runs on the simulator
+ * (closed loop, open loop, two runs compared), each report written to a file
+ * and opened from its `file:` URL in Debian's `chromium-headless-shell`
+ * driven by playwright-core. Each test asserts no console error and no
+ * request other than the file itself, that every chart drew (a canvas of
+ * non-zero size with pixels on it in each chart's container), that the
+ * sections the data calls for are there, and takes a full-page screenshot
+ * in the test's temporary folder (copied to /tmp/splleed_report*.png for a
+ * person to look at).
+ *
+ * The browser is found at `SPLLEED_CHROMIUM`, then at the usual paths;
+ * without one, the tests are skipped and say how to install it
+ * (`.ci/run` installs it in CI).
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium } from "npm:playwright-core@^1.65.1";
+import { simulator } from "../lib/backends/simulator.ts";
+import { benchmark } from "../lib/runner/benchmark.ts";
+import { htmlReport } from "../lib/runner/html.ts";
+
+const CANDIDATES = [
+  Deno.env.get("SPLLEED_CHROMIUM"),
+  "/usr/bin/chromium-headless-shell",
+  "/usr/lib/chromium/chromium-headless-shell",
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+].filter((p): p is string => typeof p === "string" && p !== "");
+
+function findBrowser(): string | null {
+  for (const p of CANDIDATES) {
+    try {
+      if (Deno.statSync(p).isFile) return p;
+    } catch {
+      // not there
+    }
+  }
+  return null;
+}
+
+const BROWSER = findBrowser();
+const SKIP = BROWSER === null
+  ? ` (skipped: no Chromium at ${CANDIDATES.join(", ")}; ` +
+    "install Debian's chromium-headless-shell or set SPLLEED_CHROMIUM)"
+  : "";
+
+/** What the page did and showed. */
+interface PageCheck {
+  /** Console errors and uncaught exceptions. */
+  errors: string[];
+  /** Every URL the page requested. */
+  requests: string[];
+  /** Per chart container: its id, canvas size and whether the canvas has pixels drawn. */
+  charts: { id: string; width: number; height: number; drawn: boolean; legend: string[] }[];
+  /** The section ids present, in order. */
+  sections: string[];
+  /** Rows of the full metric tables. */
+  metricRows: number;
+  /** Every table: its section, class and the text of each cell of each body row. */
+  tables: { section: string; cls: string; rows: string[][] }[];
+  /** The page's visible text. */
+  text: string;
+  /** Whether an injected script ran. */
+  pwned: boolean;
+}
+
+/**
+ * Runs in the page (a string: the page's DOM is not Deno's): each chart
+ * container's canvas size, whether anything is drawn on it and its legend;
+ * the sections; the rows of the full metric tables; the visible text;
+ * whether an injected script ran.
+ */
+const PAGE_PROBE = `(() => {
+  const charts = [...document.querySelectorAll("figure.chart")].map((fig) => {
+    const canvas = fig.querySelector("canvas");
+    let drawn = false;
+    if (canvas && canvas.width > 0 && canvas.height > 0) {
+      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+      for (let i = 3; i < data.length; i += 4) {
+        if (data[i] !== 0) { drawn = true; break; }
+      }
+    }
+    const rect = canvas ? canvas.getBoundingClientRect() : null;
+    return {
+      id: fig.id,
+      width: rect ? rect.width : 0,
+      height: rect ? rect.height : 0,
+      drawn,
+      legend: [...fig.querySelectorAll(".u-legend .u-label")].map((e) => e.textContent || ""),
+    };
+  });
+  return {
+    charts,
+    sections: [...document.querySelectorAll("main > section")].map((s) => s.id),
+    metricRows: document.querySelectorAll("details.metric-table table tbody tr").length,
+    tables: [...document.querySelectorAll("main table:not(.u-legend)")].map((t) => ({
+      section: t.closest("section").id,
+      cls: t.className,
+      rows: [...t.tBodies[0].rows].map((r) => [...r.cells].map((c) => c.textContent.trim())),
+    })),
+    text: document.body.innerText,
+    pwned: globalThis.__pwned === true,
+  };
+})()`;
+
+/** Opens a report file in the browser, checks it and takes a full-page screenshot. */
+async function openReport(path: string, screenshot: string): Promise<PageCheck> {
+  const browser = await chromium.launch({ executablePath: BROWSER! });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(`console: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => errors.push(`uncaught: ${e.message}`));
+    page.on("request", (r) => requests.push(r.url()));
+    await page.goto(pathToFileURL(path).href);
+    await page.waitForFunction("document.documentElement.dataset.chartsDrawn !== undefined", {
+      timeout: 20_000,
+    });
+    const result = await page.evaluate(PAGE_PROBE) as Omit<PageCheck, "errors" | "requests">;
+    await page.screenshot({ path: screenshot, fullPage: true });
+    return { errors, requests, ...result };
+  } finally {
+    await browser.close();
+  }
+}
+
+/** The checks every report passes: clean console, no request, every chart drawn. */
+function assertClean(check: PageCheck, fileUrl: string, charts: number): void {
+  assert.deepEqual(check.errors, [], "console errors");
+  assert.deepEqual(check.requests, [fileUrl], "the page requested only its own file");
+  assert.ok(check.charts.length >= charts, `${check.charts.length} charts, expected ${charts}+`);
+  for (const c of check.charts) {
+    assert.ok(c.width > 100 && c.height > 100, `chart ${c.id}: canvas ${c.width}×${c.height}`);
+    assert.ok(c.drawn, `chart ${c.id}: nothing drawn on its canvas`);
+    assert.ok(c.legend.length >= 2, `chart ${c.id}: legend ${JSON.stringify(c.legend)}`);
+  }
+  assert.ok(check.metricRows > 20, `${check.metricRows} rows in the full metric table`);
+  assert.equal(check.pwned, false);
+}
+
+async function copyForPeople(from: string, name: string): Promise<void> {
+  try {
+    await Deno.copyFile(from, `/tmp/${name}`);
+  } catch {
+    // /tmp not writable: the screenshot stays in the test's folder
+  }
+}
+
+const sim = (ttftMs: number) => simulator({ ttftMs, itlMs: 2 });
+
+Deno.test({
+  name:
+    `HTML report of a closed-loop run opens offline in Chromium: every chart drawn, no request${SKIP}`,
+  ignore: BROWSER === null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "splleed-html-" });
+    const results = await benchmark({
+      backend: sim(15),
+      prompts: ["Hello there", "Tell me a story about a cat"],
+      concurrency: [1, 4, 8],
+      runs: 24,
+      trials: 2,
+      warmup: 2,
+      sampling: { maxTokens: 16 },
+      slo: { ttftMs: 40 },
+      out: join(dir, "results.json"),
+      records: join(dir, "results.records.jsonl"),
+    });
+    const path = join(dir, "report.html");
+    await Deno.writeTextFile(path, await results.toHTML());
+    const shot = join(dir, "report.png");
+    const check = await openReport(path, shot);
+    assertClean(check, pathToFileURL(path).href, 9);
+    assert.deepEqual(check.sections, ["run", "curve", "distributions", "time-series", "metrics"]);
+    const [ttft] = check.charts;
+    assert.ok(ttft.legend.some((l) => l.startsWith("TTFT p50")), JSON.stringify(ttft.legend));
+    // The distributions come from the records: one curve per level.
+    const cdf = check.charts[3];
+    assert.deepEqual(cdf.legend.slice(1), ["c=1", "c=4", "c=8"]);
+    assert.match(check.text, /TTFT objective 40 ms|ttft ≤ 40 ms/);
+    assert.match(check.text, /splleed-sim/);
+    assert.ok((await Deno.stat(shot)).size > 20_000, "the screenshot has content");
+    await copyForPeople(shot, "splleed_report.png");
+  },
+});
+
+Deno.test({
+  name: `HTML report of an open-loop run shows the load delivered, every trial in its table${SKIP}`,
+  ignore: BROWSER === null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "splleed-html-" });
+    const results = await benchmark({
+      backend: sim(10),
+      prompts: ["Hello there"],
+      mode: "serve",
+      requestRates: [20, 40, 80],
+      runs: 40,
+      trials: 2,
+      warmup: 2,
+      seed: 7,
+      sampling: { maxTokens: 8 },
+      records: join(dir, "serve.records.jsonl"),
+    });
+    const path = join(dir, "serve.html");
+    await Deno.writeTextFile(path, await htmlReport([{ name: "serve", results }]));
+    const shot = join(dir, "serve.png");
+    const check = await openReport(path, shot);
+    assertClean(check, pathToFileURL(path).href, 11);
+    assert.deepEqual(check.sections, [
+      "run",
+      "curve",
+      "distributions",
+      "time-series",
+      "load",
+      "metrics",
+    ]);
+    assert.match(check.text, /Rate delivered/);
+    assert.match(check.text, /Schedule lag/);
+    // One row per trial of each level: r=20/s, r=40/s, r=80/s × 2, each delivered.
+    const rows = check.tables.filter((t) => t.section === "load").flatMap((t) => t.rows);
+    assert.deepEqual(rows.map((r) => `${r[0]} ${r[1]}`), [
+      "r=20/s 1",
+      "r=20/s 2",
+      "r=40/s 1",
+      "r=40/s 2",
+      "r=80/s 1",
+      "r=80/s 2",
+    ]);
+    assert.ok(rows.every((r) => r.at(-1) === "delivered"), JSON.stringify(rows));
+    await copyForPeople(shot, "splleed_report_serve.png");
+  },
+});
+
+Deno.test({
+  name: `HTML report of two runs overlays them and compares them; hostile names stay text${SKIP}`,
+  ignore: BROWSER === null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "splleed-html-" });
+    const run = (ttftMs: number, name: string) =>
+      benchmark({
+        backend: sim(ttftMs),
+        prompts: ["Hello there"],
+        concurrency: [1, 4, 8],
+        runs: 16,
+        trials: 3,
+        warmup: 2,
+        sampling: { maxTokens: 8 },
+        records: join(dir, `${name}.records.jsonl`),
+      });
+    const base = await run(10, "base");
+    const slow = (await run(40, "slow")).toJSON();
+    // Strings from a document are untrusted: a model name and a warning that try to run code
+    // and to load an image (a request the test would see).
+    slow.backend.model = `<img src="x.png" onerror="globalThis.__pwned=true">`;
+    slow.warnings.push(`</script><script>globalThis.__pwned = true</script>`);
+    const path = join(dir, "compare.html");
+    await Deno.writeTextFile(
+      path,
+      await htmlReport([{ name: "base", results: base }, {
+        name: `slow <b onmouseover="x">`,
+        results: slow,
+      }]),
+    );
+    const shot = join(dir, "compare.png");
+    const check = await openReport(path, shot);
+    assertClean(check, pathToFileURL(path).href, 12);
+    assert.equal(check.sections[1], "comparison");
+    // TTFT 10 → 40 ms: a significant regression at every level.
+    const ttft = check.tables.filter((t) => t.cls === "comparison")
+      .map((t) => t.rows.find((r) => r[0] === "TTFT p50 (ms)"));
+    assert.equal(ttft.length, 3, "one comparison table per level");
+    for (const r of ttft) assert.equal(r?.at(-1), "worse", JSON.stringify(r));
+    // Both runs overlaid on the curve, named by their (escaped, shown as text) names.
+    assert.ok(check.charts[0].legend.some((l) => l.startsWith('slow <b onmouseover="x">')));
+    assert.match(check.text, /<img src="x\.png" onerror="globalThis\.__pwned=true">/);
+    assert.match(check.text, /<\/script><script>globalThis\.__pwned = true<\/script>/);
+    await copyForPeople(shot, "splleed_report_compare.png");
+  },
+});
