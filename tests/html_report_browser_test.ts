@@ -20,6 +20,9 @@ import { pathToFileURL } from "node:url";
 import { chromium } from "npm:playwright-core@^1.65.1";
 import { simulator } from "../lib/backends/simulator.ts";
 import { benchmark } from "../lib/runner/benchmark.ts";
+import { HTML_SECTIONS, renderHtmlReport } from "../lib/report/html/render.ts";
+import type { HtmlSection } from "../lib/report/html/types.ts";
+import { fixtureDocument } from "../lib/results/fixtures.ts";
 import { htmlReport } from "../lib/runner/html.ts";
 
 const CANDIDATES = [
@@ -287,5 +290,49 @@ Deno.test({
     assert.match(check.text, /<img src="x\.png" onerror="globalThis\.__pwned=true">/);
     assert.match(check.text, /<\/script><script>globalThis\.__pwned = true<\/script>/);
     await copyForPeople(shot, "splleed_report_compare.png");
+  },
+});
+
+Deno.test({
+  name:
+    `HTML report: a chart that cannot be drawn is an error in the page, the others still draw${SKIP}`,
+  ignore: BROWSER === null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "splleed-html-" });
+    // A section that places its chart's data but forgets its container.
+    const broken: HtmlSection = {
+      id: "broken",
+      title: "Broken",
+      render(_input, ctx) {
+        const { spec } = ctx.chart("Lost", {
+          x: { label: "x" },
+          y: { label: "y" },
+          series: [{ label: "s", color: "#000", x: [1, 2], y: [1, 2] }],
+        });
+        return { html: "<p>no container here</p>", charts: [spec] };
+      },
+    };
+    const doc = fixtureDocument([{
+      mode: "latency",
+      concurrency: 1,
+      trials: [],
+      errors: {},
+      summary: {
+        throughput_tokens_per_sec: { value: 300, ci: null, trials: [] },
+        ttft_p50_ms: { value: 20, ci: [19, 21], trials: [] },
+      },
+    }]);
+    const path = join(dir, "broken.html");
+    await Deno.writeTextFile(
+      path,
+      renderHtmlReport({ runs: [{ name: "a", doc }] }, { sections: [...HTML_SECTIONS, broken] }),
+    );
+    const check = await openReport(path, join(dir, "broken.png"));
+    assert.equal(check.errors.length, 1, JSON.stringify(check.errors));
+    assert.match(check.errors[0], /1 chart\(s\) failed: no container for chart chart-\d+/);
+    assert.equal(check.charts.length, 1, "the curve's TTFT chart");
+    assert.ok(check.charts[0].drawn);
   },
 });

@@ -69,12 +69,49 @@ function merged(arrays: readonly Float64Array[]): Float64Array {
 }
 
 /**
- * Reads a run's records and returns, per level, the CDFs of TTFT, ITL and
- * E2E over the trials its summary uses (the complete ones; all when none
- * completed), with the definitions of the metrics (`TrialAccumulator`:
- * measured requests, completed ones, streamed for TTFT and ITL).
+ * Reads a run's records file and returns, per level of the document, the
+ * CDFs of TTFT, ITL and E2E over the trials its summary uses (the complete
+ * ones; all when none completed), each downsampled to a few hundred points
+ * (`cdfPoints`). The samples are the metrics' own (`TrialAccumulator`):
+ * measured requests only; TTFT and ITL of completed, streamed requests; E2E
+ * of completed ones; aborted and cut requests left out. So a curve's first
+ * and last points are the level's `*_min_ms` and `*_max_ms`, and its count
+ * the requests (or gaps) its percentiles are over.
+ *
+ * @param doc The results document the records belong to.
+ * @param path Its records file.
+ * @returns One entry per level (undefined for a level without records).
+ * @throws {import("../results/errors.ts").ResultsFormatError} When the file
+ *   is not a splleed records file.
+ * @throws {Deno.errors.NotFound} When the file does not exist.
+ *
+ * @example
+ * ```ts
+ * import { levelDistributions } from "./html.ts";
+ * import { fixtureDocument } from "../results/fixtures.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const doc = fixtureDocument([{ mode: "latency", concurrency: 1, summary: {}, errors: {},
+ *   trials: [{ metrics: {}, errors: {}, complete: true }] }]);
+ * const rec = (id: number, firstTokenMs: number) => JSON.stringify({
+ *   kind: "request", id, phase: "measure", level: 0, trial: 0, promptIndex: 0,
+ *   scheduledMs: 0, queueMs: 0, sentMs: 0, headersMs: 1, firstTokenMs, endMs: firstTokenMs + 4,
+ *   outputTokens: 2, outputTokensSource: "usage", promptTokens: 3, status: 200, ok: true,
+ *   error: null, chunkMs: [firstTokenMs, firstTokenMs + 4],
+ * });
+ * const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+ * await Deno.writeTextFile(path, [
+ *   '{"kind":"run","schemaVersion":1,"startedAt":"2026-01-01T00:00:00.000Z",' +
+ *     '"clock":{"originMs":0,"originEpochMs":0}}',
+ *   rec(0, 10), rec(1, 30), "",
+ * ].join("\n"));
+ * const [level] = await levelDistributions(doc, path);
+ * assert.deepEqual(level!.ttft, { x: [10, 30], p: [0.5, 1], n: 2 });
+ * assert.deepEqual(level!.e2e!.x, [14, 34]);
+ * await Deno.remove(path);
+ * ```
  */
-async function readDistributions(
+export async function levelDistributions(
   doc: ResultsDocument,
   path: string,
 ): Promise<(LevelDistributions | undefined)[]> {
@@ -150,7 +187,7 @@ async function toRun(run: HtmlReportRun, records: boolean): Promise<HtmlRun> {
   } else if (!(await exists(doc.recordsFile))) {
     out.distributionsNote = `its records file ${doc.recordsFile} was not found`;
   } else {
-    out.distributions = await readDistributions(doc, doc.recordsFile);
+    out.distributions = await levelDistributions(doc, doc.recordsFile);
   }
   return out;
 }

@@ -320,11 +320,14 @@ function splleedCharts(uPlot, data) {
     return { u, el: plotEl, height };
   }
 
+  // Each chart is drawn on its own: one that fails says so in its place, the others are
+  // drawn, and the failures are thrown together at the end (an error in the page's console).
   const charts = [];
+  const failures = [];
   for (const spec of data.charts) {
     const el = document.getElementById(spec.id);
     if (!el) {
-      console.error("splleed report: no container for chart " + spec.id);
+      failures.push("no container for chart " + spec.id);
       continue;
     }
     try {
@@ -332,7 +335,7 @@ function splleedCharts(uPlot, data) {
       if (c) charts.push(c);
     } catch (err) {
       el.querySelector(".plot").textContent = "This chart could not be drawn: " + err;
-      console.error("splleed report: chart " + spec.id + ": " + (err && err.stack || err));
+      failures.push("chart " + spec.id + ": " + ((err && err.stack) || err));
     }
   }
   let pending = false;
@@ -353,5 +356,10 @@ function splleedCharts(uPlot, data) {
     for (const c of charts) ro.observe(c.el);
   }
   document.documentElement.dataset.chartsDrawn = String(charts.length);
+  if (failures.length > 0) {
+    throw new Error(
+      "splleed report: " + failures.length + " chart(s) failed: " + failures.join("; "),
+    );
+  }
   return charts.length;
 }

@@ -57,12 +57,15 @@ export function cdfPoints(
     const set = new Set<number>([0, n - 1]);
     const body = Math.floor(maxPoints * 0.7);
     for (let i = 0; i < body; i++) set.add(Math.round((i / (body - 1)) * (n - 1)));
-    // The tail: p = 1 − 10^−t for t from 1 to log10(n), evenly in t.
+    // The tail: p = 1 − 10^−t for t from 1 to log10(n) in equal steps that land on each
+    // whole decade (p90, p99, p99.9, ...).
     const tail = maxPoints - body - 2;
     const top = Math.log10(n);
-    for (let i = 0; i < tail; i++) {
-      const t = 1 + (i / Math.max(1, tail - 1)) * (top - 1);
-      set.add(Math.min(n - 1, Math.max(0, Math.ceil((1 - 10 ** -t) * n) - 1)));
+    const perDecade = Math.max(1, Math.floor((tail - 1) / Math.max(1, top - 1)));
+    for (let i = 0; 1 + i / perDecade <= top && i < tail; i++) {
+      const t = 1 + i / perDecade;
+      const rank = Math.ceil((1 - 10 ** -t) * n - 1e-9) - 1;
+      set.add(Math.min(n - 1, Math.max(0, rank)));
     }
     ranks = [...set].sort((a, b) => a - b);
   }

@@ -187,7 +187,7 @@ export const curveSection: HtmlSection = {
     const cl = level !== undefined ? `${Math.round(level * 100)} % ` : "";
     const sweeps = input.runs.map((r) => sweepHtml(many ? r.name : null, r.doc)).join("");
     return {
-      html: `<div class="grid">${figures.join("")}</div>` +
+      html: `<div class="grid three">${figures.join("")}</div>` +
         note(
           `Each point is a level (labelled on the plot): x is its ${x.label.toLowerCase()}, ` +
             `the mean over its trials; y is the percentile over its pooled requests, ` +

@@ -105,7 +105,7 @@ export const distributionsSection: HtmlSection = {
     );
     if (charts.length === 0 && notes.length === 0) return null;
     return {
-      html: (figures.length ? `<div class="grid">${figures.join("")}</div>` : "") +
+      html: (figures.length ? `<div class="grid three">${figures.join("")}</div>` : "") +
         (charts.length
           ? note(
             "Each curve is one level: the share of measured requests (for ITL, of gaps " +
