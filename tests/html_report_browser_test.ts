@@ -229,7 +229,8 @@ Deno.test({
     ]);
     assert.match(check.text, /Rate delivered/);
     assert.match(check.text, /Schedule lag/);
-    // One row per trial of each level: r=20/s, r=40/s, r=80/s × 2, each delivered.
+    // One row per trial of each level: r=20/s, r=40/s, r=80/s × 2, with the run's verdict
+    // (whether the client kept up depends on how busy the machine is: not asserted here).
     const rows = check.tables.filter((t) => t.section === "load").flatMap((t) => t.rows);
     assert.deepEqual(rows.map((r) => `${r[0]} ${r[1]}`), [
       "r=20/s 1",
@@ -239,7 +240,10 @@ Deno.test({
       "r=80/s 1",
       "r=80/s 2",
     ]);
-    assert.ok(rows.every((r) => r.at(-1) === "delivered"), JSON.stringify(rows));
+    const verdicts = results.levels.flatMap((l) =>
+      l.trials.map((t) => (t.load!.fellBehind ? "fell behind" : "delivered"))
+    );
+    assert.deepEqual(rows.map((r) => r.at(-1)), verdicts);
     await copyForPeople(shot, "splleed_report_serve.png");
   },
 });

@@ -5,25 +5,32 @@
  * @module
  */
 
-import { METRIC_IDS, metricInfo } from "../../metrics/ids.ts";
+import { METRIC_IDS } from "../../metrics/ids.ts";
 import type { MetricSummary, ResultsDocument } from "../../results/document.ts";
-import { formatValue } from "../format.ts";
+import { formatEstimate } from "../format.ts";
+import { tableRowLabel } from "../table.ts";
 import { type Cell, htmlTable, levelName } from "./_util.ts";
 import { escapeHtml } from "./escape.ts";
 import type { HtmlSection } from "./types.ts";
 
-/** A summary as text: `41.2 ± 0.8` (mean over trials), `41.2 (40.1–42.3)` (pooled percentile). */
+/**
+ * A summary as the console table prints it (`formatEstimate`: rounded to its interval):
+ * `41.2 ± 0.8` (mean over trials), `41.2 (40.1–42.3)` (pooled percentile), the interval muted.
+ */
 function cellText(id: string, s: MetricSummary | undefined): Cell {
   if (!s) return { html: "—", num: true };
-  const v = escapeHtml(formatValue(id, s.value));
-  if (!s.ci || !s.ci.every(Number.isFinite)) return { html: v, num: true };
-  const [lo, hi] = s.ci;
-  const ci = s.basis === "pooled"
-    ? `(${formatValue(id, lo)}–${formatValue(id, hi)})`
-    : hi === lo
-    ? ""
-    : `± ${formatValue(id, (hi - lo) / 2)}`;
-  return { html: ci ? `${v} <span class="ci">${escapeHtml(ci)}</span>` : v, num: true };
+  const text = formatEstimate(id, {
+    value: s.value,
+    ci: s.ci && s.ci.every(Number.isFinite) ? s.ci : null,
+    ...(s.basis ? { basis: s.basis } : {}),
+  });
+  const at = text.search(/ ± | \(/);
+  return {
+    html: at > 0
+      ? `${escapeHtml(text.slice(0, at))} <span class="ci">${escapeHtml(text.slice(at + 1))}</span>`
+      : escapeHtml(text),
+    num: true,
+  };
 }
 
 function runTable(doc: ResultsDocument): { html: string; count: number } {
@@ -34,34 +41,28 @@ function runTable(doc: ResultsDocument): { html: string; count: number } {
     ...[...ids].filter((id) => !METRIC_IDS.includes(id)).sort(),
   ];
   const rows: Cell[][] = ordered.map((id) => {
-    const info = metricInfo(id);
-    const label = info
-      ? `${info.label}${
-        info.unit !== "requests" && info.unit !== "tokens" ? ` (${info.unit})` : ""
-      }`
-      : "";
     return [
-      { html: `<code>${escapeHtml(id)}</code>` },
-      { html: escapeHtml(label), cls: "muted" },
+      { html: escapeHtml(tableRowLabel(id)) },
+      { html: `<code>${escapeHtml(id)}</code>`, cls: "muted" },
       ...doc.levels.map((l) => cellText(id, l.summary[id])),
     ];
   });
   const reasons = [...new Set(doc.levels.flatMap((l) => Object.keys(l.errors)))].sort();
   for (const r of reasons) {
     rows.push([
-      { html: `failed: ${escapeHtml(r)}` },
+      { html: `Failed: ${escapeHtml(r)}` },
       { html: "requests failed for this reason", cls: "muted" },
       ...doc.levels.map((l) => ({ html: String(l.errors[r] ?? 0), num: true })),
     ]);
   }
   if (doc.levels.some((l) => (l.notIssued ?? 0) > 0)) {
     rows.push([
-      { html: "not issued" },
+      { html: "Not issued" },
       { html: "planned but never sent", cls: "muted" },
       ...doc.levels.map((l) => ({ html: String(l.notIssued ?? 0), num: true })),
     ]);
   }
-  const head = ["metric", "what", ...doc.levels.map(levelName)];
+  const head = ["metric", "id", ...doc.levels.map(levelName)];
   return { html: htmlTable(head, rows, "metrics"), count: ordered.length };
 }
 
@@ -69,7 +70,8 @@ function runTable(doc: ResultsDocument): { html: string; count: number } {
  * The full metric table section: for each run, a collapsed `<details>`
  * with every metric id (and its label and unit) against every level: means
  * over trials as `value ± half-width`, pooled percentiles as
- * `value (low–high)`, and the failures by reason. Absent when no run has levels.
+ * `value (low–high)`, rounded to their interval as in the console table,
+ * and the failures by reason. Absent when no run has levels.
  *
  * @example
  * ```ts
@@ -84,8 +86,8 @@ function runTable(doc: ResultsDocument): { html: string; count: number } {
  * const out = metricTableSection.render({ runs: [{ name: "a", doc }] }, {} as never)!;
  * assert.match(out.html, /<details/);
  * assert.match(out.html, /ttft_p50_ms/);
- * assert.match(out.html, /41\.00 <span class="ci">\(40\.00–42\.00\)/);
- * assert.match(out.html, /900\.00 <span class="ci">± 20\.00/);
+ * assert.match(out.html, /41\.0 <span class="ci">\(40\.0–42\.0\)/);
+ * assert.match(out.html, /900 <span class="ci">± 20/);
  * ```
  */
 export const metricTableSection: HtmlSection = {
