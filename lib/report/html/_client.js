@@ -111,7 +111,7 @@ function splleedCharts(uPlot, data) {
         const x = s.x[i];
         return x != null && isFinite(x) && (!xlog || x > 0);
       }).sort((a, b) => s.x[a] - s.x[b]);
-      const e = { s, xs: [], ys: [], lo: [], hi: [], labels: [] };
+      const e = { s, xs: [], ys: [], lo: [], hi: [], labels: [], given: [] };
       for (const i of idx) {
         let x = s.x[i];
         const prev = e.xs[e.xs.length - 1];
@@ -123,9 +123,27 @@ function splleedCharts(uPlot, data) {
         e.lo.push(s.lo ? s.lo[i] : null);
         e.hi.push(s.hi ? s.hi[i] : null);
         e.labels.push(s.labels ? s.labels[i] : null);
+        e.given[i] = y == null ? null : [x, y];
       }
       return e;
     }).filter((e) => e.xs.length > 0);
+  }
+
+  /** A line through the points in the order the spec gives them (a load sweep), not by x. */
+  function givenPath(u, e) {
+    const stroke = new Path2D();
+    let pen = false;
+    for (const pt of e.given) {
+      if (pt == null) {
+        pen = false;
+        continue;
+      }
+      const x = u.valToPos(pt[0], "x", true), y = u.valToPos(pt[1], "y", true);
+      if (pen) stroke.lineTo(x, y);
+      else stroke.moveTo(x, y);
+      pen = true;
+    }
+    return { stroke, fill: null, clip: null, band: null, gaps: null, flags: 0 };
   }
 
   function drawExtras(u, spec, prepared) {
@@ -206,10 +224,15 @@ function splleedCharts(uPlot, data) {
     }
     ctx.setLineDash([]);
     ctx.restore();
-    // Labels beside points (outside the clip, inside the canvas).
+    // Labels beside points (outside the clip, inside the canvas): each at the first of four
+    // places beside its point that overlaps no label already drawn, or not at all.
     ctx.save();
     ctx.font = 11 * p + "px " + family;
     ctx.textBaseline = "bottom";
+    const taken = [];
+    const free = (r) =>
+      r.x0 >= left && r.x1 <= left + width && r.y0 >= top && r.y1 <= top + height &&
+      taken.every((t) => r.x1 < t.x0 || r.x0 > t.x1 || r.y1 < t.y0 || r.y0 > t.y1);
     prepared.forEach((e, si) => {
       if (!u.series[si + 1].show) return;
       for (let i = 0; i < e.xs.length; i++) {
@@ -217,16 +240,22 @@ function splleedCharts(uPlot, data) {
         if (!text || e.ys[i] == null) continue;
         const x = u.valToPos(e.xs[i], "x", true);
         const y = u.valToPos(e.ys[i], "y", true);
-        const w = ctx.measureText(text).width;
-        const right = x + 7 * p + w <= left + width;
-        ctx.textAlign = right ? "left" : "right";
-        const tx = right ? x + 7 * p : x - 7 * p;
-        const ty = Math.max(top + 12 * p, y - 4 * p);
+        const w = ctx.measureText(text).width, h = 12 * p, gap = 6 * p;
+        const places = [
+          { x0: x + gap, y0: y - gap - h },
+          { x0: x - gap - w, y0: y - gap - h },
+          { x0: x + gap, y0: y + gap },
+          { x0: x - gap - w, y0: y + gap },
+        ].map((r) => ({ x0: r.x0, y0: r.y0, x1: r.x0 + w, y1: r.y0 + h }));
+        const at = places.find(free);
+        if (!at) continue;
+        taken.push(at);
+        ctx.textAlign = "left";
         ctx.lineWidth = 3 * p;
         ctx.strokeStyle = bg;
-        ctx.strokeText(text, tx, ty);
+        ctx.strokeText(text, at.x0, at.y1);
         ctx.fillStyle = fg;
-        ctx.fillText(text, tx, ty);
+        ctx.fillText(text, at.x0, at.y1);
       }
     });
     ctx.restore();
@@ -274,6 +303,7 @@ function splleedCharts(uPlot, data) {
       };
       if (s.dash) opt.dash = s.dash.map((d) => d * pr());
       if (s.line === false) opt.paths = () => null;
+      else if (s.connect === "given") opt.paths = (u) => givenPath(u, e);
       series.push(opt);
     }
     const axis = (label, log, isX) => {

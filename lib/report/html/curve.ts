@@ -1,7 +1,8 @@
 /**
  * The latency–throughput curve: for each level, TTFT, ITL and E2E p50 and
  * p99 (with their intervals as whiskers) against the output token
- * throughput it achieved. Over a concurrency or rate sweep this is the knee
+ * throughput it achieved, the points joined in order of load (concurrency
+ * or request rate). Over a concurrency or rate sweep this is the knee
  * plot: latency flat while throughput grows, then latency up while
  * throughput stalls. A saturation search marks each probe as meeting the
  * objectives or not and draws the objectives.
@@ -39,6 +40,12 @@ function xMetric(docs: readonly ResultsDocument[]): { id: string; label: string 
     : { id: "request_throughput_per_sec", label: "Request throughput (req/s)" };
 }
 
+/** The load of a level, for joining the points in order: concurrency, or the request rate. */
+function load(l: LevelResult): number {
+  if (l.mode !== "serve") return l.concurrency;
+  return l.requestRate === "inf" ? Infinity : l.requestRate ?? Infinity;
+}
+
 /** A level's label on the plot, with a saturation search's verdict. */
 function pointLabel(doc: ResultsDocument, li: number): string {
   const probe = doc.sweep?.probes[li];
@@ -54,12 +61,16 @@ function seriesFor(
 ): Omit<ChartSeries, "label" | "color"> | null {
   const pts = doc.levels.map((l, li) => ({ l, li, x: l.summary[xId]?.value }))
     .filter((p): p is { l: LevelResult; li: number; x: number } => finite(p.x))
-    .sort((a, b) => a.x - b.x);
+    .sort((a, b) => load(a.l) - load(b.l) || a.li - b.li);
   const id = `${latency}_${stat}_ms`;
   const y = pts.map((p) => p.l.summary[id]?.value).map((v) => (finite(v) ? v : null));
   if (y.every((v) => v === null)) return null;
   const ci = pts.map((p) => p.l.summary[id]?.ci ?? null);
-  const out: Omit<ChartSeries, "label" | "color"> = { x: pts.map((p) => p.x), y };
+  const out: Omit<ChartSeries, "label" | "color"> = {
+    x: pts.map((p) => p.x),
+    y,
+    connect: "given",
+  };
   if (ci.some((c) => c !== null)) {
     out.lo = ci.map((c) => (c && finite(c[0]) ? c[0] : null));
     out.hi = ci.map((c) => (c && finite(c[1]) ? c[1] : null));
@@ -142,7 +153,7 @@ function sweepHtml(name: string | null, doc: ResultsDocument): string {
  * const out = curveSection.render({ runs: [{ name: "a", doc }] }, ctx as never)!;
  * assert.equal(out.charts.length, 1); // only TTFT has data
  * const s = out.charts[0].series[0];
- * assert.deepEqual(s.x, [300, 900]); // sorted by throughput
+ * assert.deepEqual(s.x, [300, 900]); // joined in order of load
  * assert.deepEqual(s.labels, ["c=1", "c=4"]);
  * assert.deepEqual(s.hi, [21, 31]);
  * ```
@@ -191,7 +202,8 @@ export const curveSection: HtmlSection = {
         note(
           `Each point is a level (labelled on the plot): x is its ${x.label.toLowerCase()}, ` +
             `the mean over its trials; y is the percentile over its pooled requests, ` +
-            `the whisker its ${cl}interval. p50 solid, p99 dashed.`,
+            `the whisker its ${cl}interval; the line joins the levels in order of load. ` +
+            `p50 solid, p99 dashed.`,
         ) + sweeps,
       charts,
     };

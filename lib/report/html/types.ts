@@ -80,6 +80,12 @@ export interface ChartSeries {
   points?: boolean;
   /** Draw a line through the points. @default true */
   line?: boolean;
+  /**
+   * The order the line joins the points: `x` (ascending x), or `given` (the
+   * order of the arrays: levels by load, where throughput can fall back at
+   * saturation). @default "x"
+   */
+  connect?: "x" | "given";
 }
 
 /** A reference line across a chart (an objective, a trial's start). */
