@@ -11,6 +11,21 @@ import { escapeHtml } from "./escape.ts";
 /**
  * A number for people: thousands separated, decimals by magnitude (three
  * significant digits below 100, none above).
+ *
+ * @param v The number.
+ * @returns The text; `—` for none or NaN, `∞` for Infinity.
+ *
+ * @example
+ * ```ts
+ * import { fmtNum } from "./_util.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(fmtNum(12345.6), "12,346");
+ * assert.equal(fmtNum(41.23), "41.2");
+ * assert.equal(fmtNum(0.0123), "0.012");
+ * assert.equal(fmtNum(7), "7");
+ * assert.equal(fmtNum(null), "—");
+ * ```
  */
 export function fmtNum(v: number | null | undefined): string {
   if (v === null || v === undefined) return "—";
@@ -41,7 +56,25 @@ export interface Cell {
   cls?: string;
 }
 
-/** An HTML table; header texts are escaped, cells are HTML. */
+/**
+ * An HTML table in a scrolling wrapper; header texts are escaped, cells are
+ * HTML (escape what they hold), numeric cells right-aligned.
+ *
+ * @param head The header texts (or cells).
+ * @param rows The rows of cells.
+ * @param cls The table's class. @default none
+ * @returns The HTML.
+ *
+ * @example
+ * ```ts
+ * import { htmlTable } from "./_util.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const html = htmlTable(["a<b", "n"], [["x", { html: "3", num: true }]]);
+ * assert.match(html, /<th>a&lt;b<\/th>/);
+ * assert.match(html, /<td class="num">3<\/td>/);
+ * ```
+ */
 export function htmlTable(head: (string | Cell)[], rows: (string | Cell)[][], cls = ""): string {
   const cell = (c: string | Cell, tag: "th" | "td", escape: boolean) => {
     const o = typeof c === "string" ? { html: escape ? escapeHtml(c) : c } : c;
