@@ -54,7 +54,9 @@ export type {
   TrialStartEvent,
 } from "./lib/runner/observer.ts";
 export type { LevelLoad, PlannedLevel, PlannedSweep, RunPlan } from "./lib/results/plan.ts";
-export { BenchmarkResults } from "./lib/runner/results.ts";
+export { BenchmarkResults, checkTableOptions } from "./lib/runner/results.ts";
+export type { TableOptions } from "./lib/runner/results.ts";
+export { escapeMarkdownCell, markdownTable, renderMarkdown } from "./lib/report/markdown.ts";
 export { ResultsSaveError } from "./lib/runner/errors.ts";
 export { checkOutputs } from "./lib/runner/outputs.ts";
 export type { OutputTargets } from "./lib/runner/outputs.ts";

@@ -183,7 +183,7 @@ Deno.test("an API key never appears in results, records or output", async () => 
   }
 });
 
-Deno.test("demo writes results.json, results.csv and records.jsonl and prints the headline table", async () => {
+Deno.test("demo writes results.json, results.csv, records.jsonl and report.html and prints the headline table", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const r = await runCli(["demo", "--out-dir", `${dir}/demo`, "--runs", "8", "--trials", "2"]);
@@ -214,6 +214,11 @@ Deno.test("demo writes results.json, results.csv and records.jsonl and prints th
     assert.equal(csv.trim().split("\n").length, 5);
     const { requests } = await readRecords(`${dir}/demo/records.jsonl`);
     assert.equal(requests.length, 4 * (4 + 2 * 8));
+    // The HTML report: one self-contained file (the browser test checks that it draws).
+    const html = await Deno.readTextFile(`${dir}/demo/report.html`);
+    assert.match(html, /^<!doctype html>/i);
+    assert.match(html, /uPlot/);
+    assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href="http/i);
 
     // Every metric the run measured, read back by splleed report --all-metrics.
     const all = await runCli(["report", `${dir}/demo/results.json`, "--all-metrics"]);
@@ -393,6 +398,39 @@ Deno.test("--dry-run prints the plan and exits 0 without starting an engine or s
     const bad = await runCli(["run", "--backend", "simulator", "--trials", "0", "--dry-run"]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /'trials' must be a positive integer, got 0/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("run --html writes the report; a path that is not .html exits 2 before anything runs", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const base = [
+      "run",
+      "--backend",
+      "simulator",
+      "--ttft-ms",
+      "2",
+      "--itl-ms",
+      "1",
+      "--runs",
+      "4",
+      "--trials",
+      "2",
+      "--max-tokens",
+      "4",
+      "--quiet",
+      "--records",
+      `${dir}/r.jsonl`,
+    ];
+    const bad = await runCli([...base, "--html", `${dir}/r.txt`]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /'html' must be a path ending in \.html/);
+    const r = await runCli([...base, "--html", `${dir}/sub/report.html`]);
+    assert.equal(r.code, 0, r.stderr);
+    const html = await Deno.readTextFile(`${dir}/sub/report.html`);
+    assert.match(html, /Latency vs throughput/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -156,6 +156,7 @@ function defineRun(
     .option("--itl-ms <ms>", "simulator backend: deterministic inter-token interval", num)
     .option("--profile <name>", "simulator backend: realistic engine profile")
     .option("--out <file>", "save results (.json or .csv); records go beside it")
+    .option("--html <file>", "write a self-contained HTML report with plots (opens offline)")
     .option("--records <file>", "per-request JSONL records path")
     .option(
       "--json",

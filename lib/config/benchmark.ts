@@ -231,6 +231,12 @@ export const benchmarkSpecSchema = z.strictObject({
   }).optional(),
   /** Path to save the results to (`.json` or `.csv`) when the run ends. */
   out: z.string().min(1).optional(),
+  /**
+   * Path of a self-contained HTML report (`.html`) written when the run ends:
+   * the latency–throughput curve, the distributions from the records, the
+   * time series, every metric. It opens offline.
+   */
+  html: z.string().min(1).regex(/\.html?$/i, { error: "a path ending in .html" }).optional(),
   /** Path of the per-request JSONL records, or `false` for none. Default: beside `out`, else a temp file. */
   records: z.union([z.string().min(1), z.literal(false)]).optional(),
   /** Per-request timeout, ms: a request not finished this long after it was sent fails with reason `timeout`. */

@@ -125,6 +125,8 @@ export interface RunFlags {
   transport?: "http1" | "fetch";
   /** `--out`. */
   out?: string;
+  /** `--html`: the HTML report's path. */
+  html?: string;
   /** `--records`. */
   records?: string;
   /** `--metrics`: the metric ids the results table shows (its `table.metrics`). */
@@ -537,6 +539,7 @@ export function applyOverrides(
     if (f.find === "max-rate" && f.mode === undefined) spec.mode = "serve";
   }
   if (f.out !== undefined) spec.out = resolvePath(f.out, cwd);
+  if (f.html !== undefined) spec.html = resolvePath(f.html, cwd);
   if (f.records !== undefined) spec.records = resolvePath(f.records, cwd);
 
   // The results table: a flag replaces the file's choice of rows.

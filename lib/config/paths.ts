@@ -6,7 +6,7 @@
  *
  * The paths: `prompts.file`, `workload.path`, `workload.tokenizer` (when it
  * names a file: it ends in `.json` or exists; otherwise it is a Hugging Face
- * model id), `trace.path`, `out`, `records`, `backend.apiKeyFile`,
+ * model id), `trace.path`, `out`, `records`, `html`, `backend.apiKeyFile`,
  * `backend.logFile`, `backend.binary` (when it holds a `/` or exists; a bare
  * name is looked up on `PATH`) and, for a managed `llamacpp` backend,
  * `backend.model` (the GGUF file, when it exists relative to the base).
@@ -211,7 +211,7 @@ export function resolveConfigPaths(spec: Obj, baseDir: string): Obj {
   if (isObject(s.trace) && typeof s.trace.path === "string") {
     s.trace = { ...s.trace, path: resolvePath(s.trace.path, baseDir) };
   }
-  for (const k of ["out", "records"]) {
+  for (const k of ["out", "records", "html"]) {
     if (typeof s[k] === "string") s[k] = resolvePath(s[k], baseDir);
   }
   if (s.backend !== undefined) s.backend = resolveBackendPaths(s.backend, baseDir);

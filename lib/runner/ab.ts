@@ -55,7 +55,10 @@ export type AbLetter = "A" | "B";
  * observers, which are per side).
  */
 export type AbTestOptions =
-  & Omit<BenchmarkOptions, "backend" | "out" | "records" | "observers" | "onEvent" | "trials">
+  & Omit<
+    BenchmarkOptions,
+    "backend" | "out" | "html" | "records" | "observers" | "onEvent" | "trials"
+  >
   & {
     /** The side compared against. */
     baseline: AbSide;
@@ -485,6 +488,14 @@ function checkOptions(o: AbTestOptions): void {
         received: k === "out" ? show(raw[k]) : "one for both",
       });
     }
+  }
+  if (raw.html !== undefined) {
+    issues.push({
+      path: "html",
+      expected: "absent in an A/B run: write the report of both sides with their comparison " +
+        "from the result (htmlReport([{ name, results: r.baseline }, { name, results: r.candidate }]))",
+      received: show(raw.html),
+    });
   }
   if (raw.records !== undefined && raw.records !== false) {
     issues.push({

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import type { Backend } from "../backends/backend.ts";
 import type { BackendConfig } from "../config/backends.ts";
 import type { BenchmarkSpec, BenchmarkSpecInput } from "../config/benchmark.ts";
@@ -34,7 +35,7 @@ import {
   TrialMetricsObserver,
 } from "./observers.ts";
 import { checkPlanOutputs, makePlan, resolveRun, sweepLevel } from "./plan.ts";
-import { BenchmarkResults } from "./results.ts";
+import { BenchmarkResults, checkTableOptions } from "./results.ts";
 import { openSession, type Session } from "./session.ts";
 import { levelPasses, searchFor } from "./sweep.ts";
 import { type LevelContext, runLevel } from "./trials.ts";
@@ -208,6 +209,8 @@ export async function startRun(
   const { onEvent } = options;
   const resolved = await resolveRun(options);
   const { spec, backend, prepared } = resolved;
+  // The table's metric ids are checked now, not when the table is printed after the run.
+  checkTableOptions(spec.table, "benchmark", "table.metrics");
   const plan = makePlan(resolved);
   const fp0 = prepared.fingerprint;
   onEvent?.({ type: "workload", fingerprint: fp0, text: renderFingerprint(fp0) });
@@ -311,6 +314,14 @@ export async function startRun(
         await results.save(spec.out);
       } catch (err) {
         throw new ResultsSaveError(spec.out, err, results, recordsFile);
+      }
+    }
+    if (spec.html) {
+      try {
+        await Deno.mkdir(dirname(spec.html), { recursive: true });
+        await Deno.writeTextFile(spec.html, await results.toHTML());
+      } catch (err) {
+        throw new ResultsSaveError(spec.html, err, results, recordsFile);
       }
     }
     return results;

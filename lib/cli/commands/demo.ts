@@ -15,7 +15,7 @@ import { runWithProgress } from "./_benchmark_run.ts";
 
 /** The options of `demo`, converted. */
 export interface DemoFlags {
-  /** `--out-dir`: where results.json, results.csv and records.jsonl go. @default "splleed-demo" */
+  /** `--out-dir`: where results.json, results.csv, records.jsonl and report.html go. @default "splleed-demo" */
   outDir?: string;
   /** `--runs`: measured requests per level per trial. @default 64 */
   runs?: number;
@@ -86,6 +86,7 @@ export async function demoCommand(flags: DemoFlags, io: CliIO): Promise<number> 
       ...(table ? { table } : {}),
       records: join(dir, "records.jsonl"),
       out: join(dir, "results.json"),
+      html: join(dir, "report.html"),
       signal,
       onEvent,
     }), async (results, saved) => {
@@ -94,9 +95,9 @@ export async function demoCommand(flags: DemoFlags, io: CliIO): Promise<number> 
     await results.save(join(dir, "results.csv"));
     if (!quiet) {
       io.err(
-        `wrote ${join(dir, "results.json")}, ${join(dir, "results.csv")} and ${
+        `wrote ${join(dir, "results.json")}, ${join(dir, "results.csv")}, ${
           join(dir, "records.jsonl")
-        }\n` +
+        } and ${join(dir, "report.html")} (open it in a browser: plots, offline)\n` +
           "next: `deno task splleed run --endpoint http://localhost:8000 --concurrency 1,4,16` against your server\n",
       );
     }
