@@ -57,6 +57,16 @@ export type { LevelLoad, PlannedLevel, PlannedSweep, RunPlan } from "./lib/resul
 export { BenchmarkResults, checkTableOptions } from "./lib/runner/results.ts";
 export type { TableOptions } from "./lib/runner/results.ts";
 export { escapeMarkdownCell, markdownTable, renderMarkdown } from "./lib/report/markdown.ts";
+export { htmlReport } from "./lib/runner/html.ts";
+export type { HtmlReportOptions, HtmlReportRun } from "./lib/runner/html.ts";
+export { HTML_SECTIONS, renderHtmlReport } from "./lib/report/html/render.ts";
+export type {
+  ChartSpec,
+  HtmlReportInput,
+  HtmlSection,
+  SectionContext,
+  SectionOutput,
+} from "./lib/report/html/render.ts";
 export { ResultsSaveError } from "./lib/runner/errors.ts";
 export { checkOutputs } from "./lib/runner/outputs.ts";
 export type { OutputTargets } from "./lib/runner/outputs.ts";
