@@ -124,10 +124,17 @@ Deno.test("maxConcurrency: requests beyond the bound wait in the client queue, a
   assert.equal(most, 2);
   const queued = recs.filter((r) => (r.queueMs as number) > 0);
   assert.equal(queued.length, 6, "all but the first two waited");
-  for (const r of queued) {
-    const lag = (r.sentMs as number) - (r.scheduledMs as number);
-    assert.ok(Math.abs(lag - (r.queueMs as number)) < 1, "the lag is the queue wait");
-  }
+  // What the lag holds beyond the queue wait is the client's own dispatch, from the slot freeing
+  // to the send: microseconds, unless the machine stalls the event loop (a GC pause, another
+  // process on a 2-core machine). So: never negative (nothing is sent before its slot), a median
+  // well under a millisecond, and no single one beyond 20 ms (a stall, not a queue uncounted:
+  // each queued request here waits 30–100 ms).
+  const extra = queued.map((r) =>
+    (r.sentMs as number) - (r.scheduledMs as number) - (r.queueMs as number)
+  ).sort((a, b) => a - b);
+  assert.ok(extra[0] > -0.01, `sent before its slot: ${extra[0]} ms`);
+  assert.ok(extra[extra.length >> 1] < 1, `median dispatch ${extra[extra.length >> 1]} ms`);
+  assert.ok(extra[extra.length - 1] < 20, `the lag is the queue wait: ${extra} ms`);
   const load = results.levels[0].trials[0].load!;
   assert.equal(load.queueMs!.waited, 6);
   assert.ok(load.queueMs!.max > 90, `the last waited three rounds: ${load.queueMs!.max}`);
@@ -164,7 +171,7 @@ Deno.test("CLI: --mode serve --request-rate 50,inf prints the load-delivered sec
     r.stdout,
     /load delivered:\n\s+r=50\/s: achieved [\d.]+ req\/s \(planned [\d.]+\) · lag p50\/p99\/max/,
   );
-  assert.match(r.stdout, /schedule_lag_p99_ms/);
+  assert.match(r.stdout, /Schedule lag p99 \(ms\)/);
 });
 
 Deno.test("serve mode without rates, or serve fields in latency mode, are refused by name", async () => {
