@@ -149,7 +149,21 @@ function pooledSummaries(
   return out;
 }
 
-function mergeSorted(arrays: readonly Float64Array[]): Float64Array {
+/**
+ * The values of several samples in one sorted array (the pooled sample of a level's trials).
+ *
+ * @param arrays The samples.
+ * @returns Their values, sorted ascending.
+ *
+ * @example
+ * ```ts
+ * import { mergeSorted } from "./document.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual([...mergeSorted([new Float64Array([3, 1]), new Float64Array([2])])], [1, 2, 3]);
+ * ```
+ */
+export function mergeSorted(arrays: readonly Float64Array[]): Float64Array {
   const out = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
   let at = 0;
   for (const a of arrays) {

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { mergeSorted } from "./document.ts";
 import { compareDocuments, type ComparisonData } from "../analysis/compare.ts";
 import { TrialAccumulator, type TrialSamples } from "../metrics/trial.ts";
 import { cdfPoints } from "../report/html/cdf.ts";
@@ -56,16 +57,6 @@ function batched(sample: BlockedSample): Pick<RankedSample, "length" | "atRanks"
       return out;
     },
   };
-}
-
-function merged(arrays: readonly Float64Array[]): Float64Array {
-  const out = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const a of arrays) {
-    out.set(a, at);
-    at += a.length;
-  }
-  return out.sort();
 }
 
 /**
@@ -139,11 +130,11 @@ export async function levelDistributions(
     }
     if (samples.length === 0) return undefined;
     const out: LevelDistributions = {};
-    const ttft = merged(samples.map((s) => s.ttft));
+    const ttft = mergeSorted(samples.map((s) => s.ttft));
     if (ttft.length > 0) out.ttft = cdfPoints(sortedSample(ttft));
     const itl = BlockedSample.pool(samples.map((s) => s.itl));
     if (itl.length > 0) out.itl = cdfPoints(batched(itl));
-    const e2e = merged(samples.map((s) => s.e2e));
+    const e2e = mergeSorted(samples.map((s) => s.e2e));
     if (e2e.length > 0) out.e2e = cdfPoints(sortedSample(e2e));
     return out;
   });
