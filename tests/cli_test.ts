@@ -5,7 +5,12 @@
  */
 
 import assert from "node:assert/strict";
-import { EMBEDDINGS_ONLY_METRICS, METRIC_IDS, OPEN_LOOP_ONLY_METRICS } from "../lib/metrics/ids.ts";
+import {
+  EMBEDDINGS_ONLY_METRICS,
+  METRIC_IDS,
+  OPEN_LOOP_ONLY_METRICS,
+  TELEMETRY_METRICS,
+} from "../lib/metrics/ids.ts";
 import { firstLine, readRecords, runCli, spawnCli } from "./_helpers.ts";
 
 Deno.test("a bad value in a YAML config names the field and exits 2, before any request", async () => {
@@ -223,7 +228,12 @@ Deno.test("demo writes results.json, results.csv, records.jsonl and report.html 
     // Every metric the run measured, read back by splleed report --all-metrics.
     const all = await runCli(["report", `${dir}/demo/results.json`, "--all-metrics"]);
     assert.equal(all.code, 0, all.stderr);
-    const modeSpecific = [...EMBEDDINGS_ONLY_METRICS, ...OPEN_LOOP_ONLY_METRICS];
+    // Telemetry metrics exist only when GPU or engine metrics were sampled.
+    const modeSpecific: readonly string[] = [
+      ...EMBEDDINGS_ONLY_METRICS,
+      ...OPEN_LOOP_ONLY_METRICS,
+      ...TELEMETRY_METRICS,
+    ];
     for (const id of METRIC_IDS.filter((m) => !modeSpecific.includes(m))) {
       assert.match(all.stdout, new RegExp(`│ ${id} `), `table lacks ${id}`);
     }

@@ -239,6 +239,43 @@ export const benchmarkSpecSchema = z.strictObject({
   html: z.string().min(1).regex(/\.html?$/i, { error: "a path ending in .html" }).optional(),
   /** Path of the per-request JSONL records, or `false` for none. Default: beside `out`, else a temp file. */
   records: z.union([z.string().min(1), z.literal(false)]).optional(),
+  /**
+   * GPU telemetry through NVML, sampled beside the run: `true`, or the
+   * interval (default 100 ms), the device indices (default all) and the
+   * library path (else `SPLLEED_NVML_LIBRARY`, else `libnvidia-ml.so.1`).
+   * Without NVML the run goes on and the results say why.
+   */
+  gpuMetrics: z.union([
+    z.boolean(),
+    z.strictObject({
+      intervalMs: z.number().positive().default(100),
+      devices: z.array(z.number().int().min(0)).min(1).optional(),
+      library: z.string().min(1).optional(),
+    }),
+  ]).optional(),
+  /**
+   * The engine's Prometheus metrics, scraped beside the run: `true`, or the
+   * path (default `/metrics` on the endpoint), a full `url`, and the interval
+   * (default 1000 ms).
+   */
+  engineMetrics: z.union([
+    z.boolean(),
+    z.strictObject({
+      path: z.string().min(1).default("/metrics"),
+      url: z.url({ protocol: /^https?$/ }).optional(),
+      intervalMs: z.number().positive().default(1000),
+    }),
+  ]).optional(),
+  /**
+   * One NVTX range per request in a "splleed" domain (and a mark per second
+   * with the clock anchor), for Nsight Systems: `true`, or the library path
+   * (else `SPLLEED_NVTX_LIBRARY`, else the standard names). Without NVTX,
+   * nothing is emitted and the results say why.
+   */
+  emitMarkers: z.union([
+    z.boolean(),
+    z.strictObject({ library: z.string().min(1).optional() }),
+  ]).optional(),
   /** Per-request timeout, ms: a request not finished this long after it was sent fails with reason `timeout`. */
   requestTimeoutMs: z.number().positive().default(600_000),
   /**

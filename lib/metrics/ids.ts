@@ -48,19 +48,62 @@ export const EMBEDDINGS_ONLY_METRICS: readonly string[] = ["inputs_per_sec"];
 /** Metrics only open-loop (`serve`) runs have. */
 export const OPEN_LOOP_ONLY_METRICS: readonly string[] = ["achieved_request_rate_per_sec"];
 
+/**
+ * Per-trial summaries of telemetry sampled beside the run (present only
+ * when it was asked for and available): GPU through NVML (`gpuMetrics`) and
+ * the engine's own Prometheus metrics (`engineMetrics`). A GPU metric is
+ * over all sampled devices (utilisation and power averaged across devices,
+ * memory and energy summed).
+ */
+export const TELEMETRY_METRICS = [
+  "gpu_util_mean_pct",
+  "gpu_util_min_pct",
+  "gpu_util_max_pct",
+  "gpu_mem_util_mean_pct",
+  "gpu_memory_peak_mib",
+  "gpu_power_mean_w",
+  "gpu_energy_j",
+  "gpu_energy_per_token_j",
+  "engine_running_mean",
+  "engine_running_max",
+  "engine_waiting_mean",
+  "engine_waiting_max",
+  "engine_kv_usage_mean_pct",
+  "engine_kv_usage_max_pct",
+  "engine_preemptions",
+  "engine_prefix_cache_hit_pct",
+] as const;
+
 /** Every metric id, in report order. */
 export const METRIC_IDS: readonly string[] = [
   ...LATENCY_DISTRIBUTIONS.flatMap((d) => DISTRIBUTION_STATS.map((s) => `${d}_${s}_ms`)),
   ...FAILURE_ADJUSTED_METRICS,
   ...SCALAR_METRICS,
+  ...TELEMETRY_METRICS,
 ];
 
 /** What a metric measures, for every part that shows or compares it. */
 export interface MetricInfo {
   /** The id. */
   id: string;
-  /** Unit: `ms`, `s`, `req/s`, `tokens/s`, `inputs/s`, `requests`, `tokens` or `ratio`. */
-  unit: "ms" | "s" | "req/s" | "tokens/s" | "inputs/s" | "requests" | "tokens" | "ratio";
+  /**
+   * Unit: `ms`, `s`, `req/s`, `tokens/s`, `inputs/s`, `requests`, `tokens`,
+   * `ratio`, or for telemetry `%`, `MiB`, `W`, `J`, `J/token`.
+   */
+  unit:
+    | "ms"
+    | "s"
+    | "req/s"
+    | "tokens/s"
+    | "inputs/s"
+    | "requests"
+    | "tokens"
+    | "ratio"
+    | "%"
+    | "MiB"
+    | "W"
+    | "J"
+    | "J/token";
   /** Which direction is better; `neither` for counts that only describe the run. */
   better: "higher" | "lower" | "neither";
   /** A label for people. */
@@ -75,7 +118,10 @@ const LATENCY_LABEL: Record<string, string> = {
   schedule_lag: "schedule lag",
 };
 
-const SCALAR_INFO: Record<typeof SCALAR_METRICS[number], Omit<MetricInfo, "id">> = {
+const SCALAR_INFO: Record<
+  typeof SCALAR_METRICS[number] | typeof TELEMETRY_METRICS[number],
+  Omit<MetricInfo, "id">
+> = {
   request_throughput_per_sec: {
     unit: "req/s",
     better: "higher",
@@ -149,6 +195,38 @@ const SCALAR_INFO: Record<typeof SCALAR_METRICS[number], Omit<MetricInfo, "id">>
     label: "requests with hidden reasoning",
   },
   duration_s: { unit: "s", better: "neither", label: "trial duration" },
+  gpu_util_mean_pct: { unit: "%", better: "neither", label: "GPU utilisation mean" },
+  gpu_util_min_pct: { unit: "%", better: "neither", label: "GPU utilisation min" },
+  gpu_util_max_pct: { unit: "%", better: "neither", label: "GPU utilisation max" },
+  gpu_mem_util_mean_pct: { unit: "%", better: "neither", label: "GPU memory-bus utilisation mean" },
+  gpu_memory_peak_mib: { unit: "MiB", better: "neither", label: "GPU memory used, peak" },
+  gpu_power_mean_w: { unit: "W", better: "neither", label: "GPU power mean" },
+  gpu_energy_j: { unit: "J", better: "neither", label: "GPU energy" },
+  gpu_energy_per_token_j: {
+    unit: "J/token",
+    better: "lower",
+    label: "GPU energy per output token",
+  },
+  engine_running_mean: {
+    unit: "requests",
+    better: "neither",
+    label: "engine requests running, mean",
+  },
+  engine_running_max: {
+    unit: "requests",
+    better: "neither",
+    label: "engine requests running, max",
+  },
+  engine_waiting_mean: { unit: "requests", better: "lower", label: "engine queue depth, mean" },
+  engine_waiting_max: { unit: "requests", better: "lower", label: "engine queue depth, max" },
+  engine_kv_usage_mean_pct: { unit: "%", better: "neither", label: "engine KV-cache usage, mean" },
+  engine_kv_usage_max_pct: { unit: "%", better: "neither", label: "engine KV-cache usage, max" },
+  engine_preemptions: { unit: "requests", better: "lower", label: "engine preemptions" },
+  engine_prefix_cache_hit_pct: {
+    unit: "%",
+    better: "higher",
+    label: "engine prefix-cache hit rate",
+  },
 };
 
 /**

@@ -69,6 +69,48 @@ export interface LevelResult {
   notes?: string[];
 }
 
+/**
+ * One telemetry time series sampled beside the run (a GPU's utilisation, an
+ * engine's queue depth, ...). Times are ms on the run's monotonic clock,
+ * relative to its origin (the records' `clock.originMs`), like the records'.
+ */
+export interface TelemetrySeries {
+  /** What is sampled, as a metric-like id: `gpu_util_pct`, `engine_waiting`, ... */
+  name: string;
+  /** Unit of the values (`%`, `MiB`, `W`, `°C`, `MHz`, `requests`, ...). */
+  unit: string;
+  /** The source within its kind: a GPU's index and name, an engine's URL. */
+  source?: string;
+  /** Sample times, ms from the run's origin. */
+  tMs: number[];
+  /** Sample values (same length as `tMs`; null where a sample failed). */
+  values: (number | null)[];
+}
+
+/** One kind of telemetry of a run (GPU, engine metrics, NVTX markers). */
+export interface TelemetrySource {
+  /** Whether it was collected; when not, `note` says why and what would fix it. */
+  available: boolean;
+  /** Why it is missing, or what a reader must know about it. */
+  note?: string;
+  /** Sampling interval, ms. */
+  intervalMs?: number;
+  /** Facts about the source (devices, driver, library path, endpoint). */
+  info?: Record<string, unknown>;
+  /** The time series (empty for markers). */
+  series: TelemetrySeries[];
+}
+
+/** What was sampled beside the run. Per-trial summaries are in each trial's `metrics` (`gpu_*`, `engine_*`). */
+export interface Telemetry {
+  /** GPU telemetry through NVML (`gpuMetrics`). */
+  gpu?: TelemetrySource;
+  /** The engine's Prometheus metrics (`engineMetrics`). */
+  engine?: TelemetrySource;
+  /** NVTX markers emitted per request (`emitMarkers`). */
+  markers?: TelemetrySource;
+}
+
 /** The results document. */
 export interface ResultsDocument {
   /** Format version; bumped on incompatible changes. */
@@ -112,4 +154,8 @@ export interface ResultsDocument {
   recordsFile: string | null;
   /** The load levels in the order run. */
   levels: LevelResult[];
+  /** The run's clock: its monotonic origin and the wall-clock epoch ms at that instant (as in the records' run line). */
+  clock?: { originMs: number; originEpochMs: number };
+  /** What was sampled beside the run; absent when nothing was asked for. */
+  telemetry?: Telemetry;
 }

@@ -109,6 +109,20 @@ const levelSchema = z.object({
   notes: z.array(z.string()).optional(),
 });
 
+const telemetrySourceSchema = z.object({
+  available: z.boolean(),
+  note: z.string().optional(),
+  intervalMs: z.number().optional(),
+  info: z.record(z.string(), z.unknown()).optional(),
+  series: z.array(z.object({
+    name: z.string(),
+    unit: z.string(),
+    source: z.string().optional(),
+    tMs: z.array(z.number()),
+    values: z.array(z.number().nullable()),
+  })),
+});
+
 const percentiles = z.object({ p50: z.number(), p95: z.number(), p99: z.number() });
 const shared = z.object({ tokens: count, share: z.number() });
 
@@ -185,6 +199,12 @@ export const resultsDocumentSchema = z.object({
   warnings: z.array(z.string()),
   recordsFile: z.string().nullable(),
   levels: z.array(levelSchema),
+  clock: z.object({ originMs: z.number(), originEpochMs: z.number() }).optional(),
+  telemetry: z.object({
+    gpu: telemetrySourceSchema.optional(),
+    engine: telemetrySourceSchema.optional(),
+    markers: telemetrySourceSchema.optional(),
+  }).optional(),
 });
 
 // ---- The schema and the document type cannot drift ----

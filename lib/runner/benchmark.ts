@@ -235,6 +235,7 @@ export async function startRun(
   let context: LevelContext;
   let warn: (message: string) => void;
   let closed = false;
+  let clock: { originMs: number; originEpochMs: number } | undefined;
   const close = async () => {
     if (closed) return;
     closed = true;
@@ -253,11 +254,12 @@ export async function startRun(
     warn = run.warn;
     for (const w of session.client.warnings ?? []) run.warn(w);
     const anchor = clockAnchor();
+    clock = { originMs: anchor.monoMs, originEpochMs: anchor.epochMs };
     await observers.emit("onRunStart", {
       plan,
       backend: { kind: backend.kind, model: session.client.model, endpoint: session.endpoint },
       recordsFile,
-      clock: { originMs: anchor.monoMs, originEpochMs: anchor.epochMs },
+      clock,
     });
     const client = session.client;
     const issuer = new RequestIssuer({
@@ -306,6 +308,7 @@ export async function startRun(
       recordsFile,
       levels,
       search,
+      clock,
     });
     await observers.emit("onRunEnd", { results: doc });
     const results = new BenchmarkResults(doc);

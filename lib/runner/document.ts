@@ -203,6 +203,8 @@ export interface DocumentParts {
   levels: LevelResult[];
   /** The saturation search, when there was one. */
   search: SaturationSearch | undefined;
+  /** The run's clock origin (absent when the run never started). */
+  clock?: { originMs: number; originEpochMs: number };
 }
 
 /**
@@ -236,6 +238,7 @@ export function buildDocument(p: DocumentParts): ResultsDocument {
     warnings: p.warnings,
     recordsFile: p.recordsFile,
     levels: p.levels,
+    ...(p.clock ? { clock: p.clock } : {}),
     ...(p.search && sweep
       ? {
         sweep: {

@@ -179,6 +179,7 @@ export class RequestIssuer {
     this.#inFlight.add(p);
     if (this.#watchdog === undefined) this.#startWatchdog();
     if (this.#signal.aborted) p.controller.abort(this.#signal.reason);
+    if (this.#observers.hasRequestStart) this.#observers.requestStart(rec);
     try {
       await this.#client.send(this.#prepared[promptIndex], rec, p.controller.signal);
     } finally {

@@ -105,6 +105,13 @@ export interface RunObserver {
   onLevelStart?(event: LevelStartEvent): void | Promise<void>;
   /** A measured trial begins. */
   onTrialStart?(event: TrialStartEvent): void | Promise<void>;
+  /**
+   * A request is about to be sent (its record holds the ids and the
+   * scheduled time; `sentMs` is set just after). Not awaited, and on the
+   * request path: only for what must happen at the send itself (an NVTX
+   * range start); keep it to microseconds. Observers without it cost nothing.
+   */
+  onRequestStart?(record: RequestRecord): void;
   /** A request ended (warm-up or measured). Not awaited. */
   onRecord?(record: RequestRecord): void;
   /** A measured trial ended. */
@@ -150,6 +157,8 @@ export class Observers {
   #list: readonly RunObserver[];
   #warn: (message: string) => void;
   #reported = new Set<string>();
+  /** The observers with `onRequestStart` (none, usually: the send path checks this once). */
+  readonly #starters: readonly [RunObserver, number][];
 
   /**
    * @param list The observers, in the order they are called.
@@ -158,6 +167,29 @@ export class Observers {
   constructor(list: readonly RunObserver[], warn: (message: string) => void) {
     this.#list = list;
     this.#warn = warn;
+    this.#starters = list.flatMap((o, i) =>
+      o.onRequestStart !== undefined ? [[o, i] as [RunObserver, number]] : []
+    );
+  }
+
+  /** Whether any observer wants {@linkcode requestStart}. */
+  get hasRequestStart(): boolean {
+    return this.#starters.length > 0;
+  }
+
+  /**
+   * Tells the observers that want it that a request is about to be sent (not awaited).
+   *
+   * @param rec The record.
+   */
+  requestStart(rec: RequestRecord): void {
+    for (const [o, i] of this.#starters) {
+      try {
+        o.onRequestStart!(rec);
+      } catch (err) {
+        this.#failed(o, i, "onRequestStart", err);
+      }
+    }
   }
 
   /**
