@@ -157,6 +157,9 @@ function defineRun(
     .option("--profile <name>", "simulator backend: realistic engine profile")
     .option("--out <file>", "save results (.json or .csv); records go beside it")
     .option("--html <file>", "write a self-contained HTML report with plots (opens offline)")
+    .option("--gpu-metrics", "sample GPU utilisation, memory, power and energy through NVML")
+    .option("--engine-metrics", "scrape the engine's Prometheus metrics (queue, KV cache)")
+    .option("--emit-markers", "one NVTX range per request, for Nsight Systems (nsys)")
     .option("--records <file>", "per-request JSONL records path")
     .option(
       "--json",

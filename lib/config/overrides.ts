@@ -127,6 +127,12 @@ export interface RunFlags {
   out?: string;
   /** `--html`: the HTML report's path. */
   html?: string;
+  /** `--gpu-metrics`: sample GPU telemetry through NVML. */
+  gpuMetrics?: boolean;
+  /** `--engine-metrics`: scrape the engine's Prometheus metrics. */
+  engineMetrics?: boolean;
+  /** `--emit-markers`: one NVTX range per request. */
+  emitMarkers?: boolean;
   /** `--records`. */
   records?: string;
   /** `--metrics`: the metric ids the results table shows (its `table.metrics`). */
@@ -540,6 +546,10 @@ export function applyOverrides(
   }
   if (f.out !== undefined) spec.out = resolvePath(f.out, cwd);
   if (f.html !== undefined) spec.html = resolvePath(f.html, cwd);
+  // Telemetry flags turn a source on, keeping the file's settings for it when it has them.
+  for (const k of ["gpuMetrics", "engineMetrics", "emitMarkers"] as const) {
+    if (f[k] && (spec[k] === undefined || spec[k] === false)) spec[k] = true;
+  }
   if (f.records !== undefined) spec.records = resolvePath(f.records, cwd);
 
   // The results table: a flag replaces the file's choice of rows.

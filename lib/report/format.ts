@@ -83,9 +83,12 @@ export function formatValue(id: string, v: number): string {
  * assert.equal(isCountMetric("requests_completed"), true);
  * assert.equal(isCountMetric("output_tokens_total"), true);
  * assert.equal(isCountMetric("throughput_tokens_per_sec"), false);
+ * assert.equal(isCountMetric("engine_waiting_mean"), false);
  * ```
  */
 export function isCountMetric(id: string): boolean {
+  // An engine's mean queue depth is in requests but is no count: it has decimals and an interval.
+  if (/_mean$/.test(id)) return false;
   const unit = metricInfo(id)?.unit;
   return unit === "requests" || unit === "tokens" ||
     (unit === undefined && /^requests_|_total$/.test(id));

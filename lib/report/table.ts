@@ -7,7 +7,9 @@
  * - by default, the rows a performance engineer reads first
  *   ({@linkcode HEADLINE_METRICS}: TTFT p50/p99, ITL p50/p99, TPOT mean,
  *   E2E p50/p99, request and token throughput, goodput when the run had
- *   objectives), human labels with units (`TTFT p50 (ms)`,
+ *   objectives, and, when telemetry was sampled, GPU utilisation, memory
+ *   peak, power and energy per token, engine queue depth, KV-cache usage and
+ *   preemptions), human labels with units (`TTFT p50 (ms)`,
  *   `Throughput (tok/s)`); the schedule lag p99 when it matters (an open
  *   loop, or a level whose lag p99 exceeds both
  *   {@linkcode SCHEDULE_LAG_MIN_MS} and {@linkcode SCHEDULE_LAG_TTFT_SHARE}
@@ -86,6 +88,15 @@ export const HEADLINE_METRICS: readonly string[] = [
   "throughput_tokens_per_sec",
   "inputs_per_sec",
   "goodput_requests_per_sec",
+  // Telemetry, when it was sampled (gpuMetrics, engineMetrics): was the GPU busy, was the engine queueing?
+  "gpu_util_mean_pct",
+  "gpu_memory_peak_mib",
+  "gpu_power_mean_w",
+  "gpu_energy_per_token_j",
+  "engine_waiting_mean",
+  "engine_waiting_max",
+  "engine_kv_usage_mean_pct",
+  "engine_preemptions",
 ];
 
 /** The schedule lag p99 (ms) above which the default table shows it (with {@linkcode SCHEDULE_LAG_TTFT_SHARE}). */

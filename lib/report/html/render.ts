@@ -9,6 +9,7 @@
  * @module
  */
 
+import { telemetrySection } from "./telemetry.ts";
 import uplotJs from "npm:uplot@^1.6.32/dist/uPlot.iife.min.js" with { type: "text" };
 import uplotCss from "npm:uplot@^1.6.32/dist/uPlot.min.css" with { type: "text" };
 import clientJs from "./_client.js" with { type: "text" };
@@ -51,6 +52,7 @@ export const HTML_SECTIONS: readonly HtmlSection[] = [
   distributionsSection,
   timeSeriesSection,
   loadSection,
+  telemetrySection,
   metricTableSection,
 ];
 

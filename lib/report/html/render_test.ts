@@ -236,3 +236,48 @@ Deno.test("renderHtmlReport: a saturation search lists its probes and marks the 
   assert.deepEqual(ttft.series[0].labels, ["c=1 ✓", "c=4 ✓", "c=16 ✗"]);
   assert.equal(ttft.rules?.[0].value, 30, "the search's objective, not the config's");
 });
+
+Deno.test("renderHtmlReport: telemetry series draw one chart per quantity; a missing source says why", () => {
+  const doc = fixtureDocument([]);
+  doc.telemetry = {
+    gpu: {
+      available: true,
+      intervalMs: 100,
+      series: [
+        {
+          name: "gpu_util_pct",
+          unit: "%",
+          source: "0 H200",
+          tMs: [0, 100, 200],
+          values: [10, 50, 90],
+        },
+        {
+          name: "gpu_util_pct",
+          unit: "%",
+          source: "1 H200",
+          tMs: [0, 100, 200],
+          values: [5, 6, null],
+        },
+        {
+          name: "gpu_power_w",
+          unit: "W",
+          source: "0 H200",
+          tMs: [0, 100, 200],
+          values: [100, 300, 650],
+        },
+      ],
+    },
+    engine: { available: false, note: "GET http://h:8000/metrics answered 404", series: [] },
+  };
+  const html = renderHtmlReport({ runs: [{ name: "r", doc }] });
+  assert.match(html, /id="telemetry"/);
+  assert.match(html, /Engine: not collected\. GET http:\/\/h:8000\/metrics answered 404/);
+  const data = JSON.parse(
+    /<script type="application\/json"[^>]*>([\s\S]*?)<\/script>/.exec(html)![1]
+      .replaceAll("\\u003c", "<").replaceAll("\\u003e", ">").replaceAll("\\u0026", "&"),
+  );
+  const charts = (data.charts ?? data) as { y: { label: string }; series: unknown[] }[];
+  const gpu = charts.filter((c) => /gpu (util|power)/.test(c.y.label));
+  assert.equal(gpu.length, 2, "one chart per quantity");
+  assert.equal(gpu.find((c) => /util/.test(c.y.label))!.series.length, 2, "one series per device");
+});
