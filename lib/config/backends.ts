@@ -499,6 +499,12 @@ const llamacppOnly = {
     help: "serve /v1/embeddings",
     arg: "--embeddings",
   }),
+  /** `--metrics`: serve Prometheus metrics at `/metrics` (for `engineMetrics`). */
+  metrics: option(z.boolean().optional(), {
+    flag: "--server-metrics",
+    help: "start llama-server with --metrics (Prometheus at /metrics)",
+    arg: "--metrics",
+  }),
 };
 
 const llamacppShape = {
