@@ -3,9 +3,12 @@
  * llama.cpp serve at `/metrics`), parsed by the npm package
  * `parse-prometheus-text-format` (a port of the Prometheus project's own
  * `prom2json` parsing: escapes in label values, `# TYPE`/`# HELP`,
- * timestamps, histograms and summaries) rather than by hand, and reduced
- * here to the numbers splleed reads: every sample of every family, with its
- * labels, as a number.
+ * timestamps, special values) rather than by hand, and reduced here to the
+ * numbers splleed reads: every sample of every counter and gauge, with its
+ * labels, as a number. Two defects of the package (1.1.1) are worked
+ * around here and tested: a last line without a newline is dropped (one is
+ * added), and a labelled histogram loses its `_count` and `_sum`
+ * (histograms and summaries are left out: splleed reads none).
  *
  * @module
  */
@@ -27,8 +30,10 @@ export interface PromFamily {
   /** `counter`, `gauge`, `histogram`, `summary` or `untyped`. */
   type: string;
   /**
-   * The samples. Counters, gauges and untyped metrics: their values.
-   * Histograms and summaries: one sample per series, its `_count`.
+   * The samples of a counter, gauge or untyped metric. Empty for histograms
+   * and summaries: splleed reads none, and the parser loses the `_count`
+   * and `_sum` of a histogram whose series carry labels (1.1.1), so none
+   * are offered rather than some wrong.
    */
   samples: PromSample[];
 }
@@ -39,7 +44,6 @@ interface RawFamily {
   type: string;
   metrics: {
     value?: string;
-    count?: string;
     labels?: Record<string, string>;
   }[];
 }
@@ -97,10 +101,9 @@ export function parsePrometheus(text: string): Map<string, PromFamily> {
   for (const f of raw) {
     const type = f.type.toLowerCase();
     const scalar = type !== "histogram" && type !== "summary";
-    const samples = f.metrics.map((m) => ({
-      labels: m.labels ?? {},
-      value: num(scalar ? m.value : m.count),
-    }));
+    const samples = scalar
+      ? f.metrics.map((m) => ({ labels: m.labels ?? {}, value: num(m.value) }))
+      : [];
     const seen = out.get(f.name);
     if (seen === undefined) out.set(f.name, { name: f.name, type, samples });
     else seen.samples.push(...samples);
