@@ -274,6 +274,25 @@ export interface NvmlUtilization {
  * returns an error code throws {@linkcode NvmlError}. Sampling calls return
  * promises (they run off the event loop). Call {@linkcode Nvml.init} first
  * and {@linkcode Nvml.close} when done.
+ *
+ * @example Read the first GPU's name and power (on a machine without NVML, say why)
+ * ```ts
+ * import { loadNvml, NvmlError, NvmlLoadError } from "./nvml.ts";
+ *
+ * try {
+ *   const nvml = loadNvml();
+ *   try {
+ *     nvml.init();
+ *     const d = nvml.device(0);
+ *     console.log(nvml.name(d), await nvml.powerW(d), "W");
+ *   } finally {
+ *     nvml.close();
+ *   }
+ * } catch (e) {
+ *   if (!(e instanceof NvmlLoadError || e instanceof NvmlError)) throw e;
+ *   console.log(e.message);
+ * }
+ * ```
  */
 export class Nvml {
   /** The path it was loaded from. */

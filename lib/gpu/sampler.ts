@@ -133,16 +133,22 @@ export interface GpuSamplerOptions {
  * {@linkcode GpuSampler.stop}; {@linkcode GpuSampler.sample} takes one now
  * (ordered after any in flight); {@linkcode GpuSampler.close} shuts NVML down.
  *
- * @example Sampling a stand-in NVML (tests/stubs/nvml_stub.c)
- * ```ts ignore
+ * @example Sample the GPUs for a second (on a machine without NVML, say why)
+ * ```ts
  * import { GpuSampler } from "./sampler.ts";
+ * import { NvmlError, NvmlLoadError } from "./nvml.ts";
  *
- * const s = GpuSampler.open({ library: "/tmp/libnvml_stub.so", intervalMs: 100 });
- * s.start();
- * const one = await s.sample();
- * console.log(s.devices[0].name, one.readings[0].utilPct);
- * await s.stop();
- * s.close();
+ * try {
+ *   const s = await GpuSampler.open({ intervalMs: 100 });
+ *   s.start();
+ *   await new Promise((r) => setTimeout(r, 1000));
+ *   await s.stop();
+ *   s.close();
+ *   console.log(s.devices.map((d) => d.name), s.samples.length);
+ * } catch (e) {
+ *   if (!(e instanceof NvmlLoadError || e instanceof NvmlError)) throw e;
+ *   console.log(e.message); // the paths tried and SPLLEED_NVML_LIBRARY
+ * }
  * ```
  */
 export class GpuSampler {
