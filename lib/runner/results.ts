@@ -313,6 +313,43 @@ export class BenchmarkResults {
     const name = typeof model === "string" && model !== "" ? model : "run";
     return await htmlReport([{ name, results: this }], options);
   }
+
+  /**
+   * Writes the run's timeline, drawn from its records file read back: with
+   * `format: "perfetto"` (the default) Chrome Trace Event JSON that opens in
+   * Perfetto (ui.perfetto.dev): one span per request with its phases
+   * (queued, waiting for first token, decoding), failures marked, and a
+   * counter track per telemetry series (GPU, engine metrics) on the same
+   * clock; with `format: "simple"` every request's times in ns since the
+   * Unix epoch. Both carry the clock anchor, so the requests can be placed
+   * on an Nsight Systems or PyTorch profiler timeline
+   * (`lib/trace/timeline.ts` says how).
+   *
+   * @param path Where to write it (parent folders are created).
+   * @param options `format`; `resultsPath`, the results file the document
+   *   was read from (the records file is also looked for beside it).
+   * @throws {ConfigError} When the run kept no records file, it cannot be
+   *   found, or `format` is unknown.
+   * @throws {import("../results/errors.ts").ResultsFormatError} When the
+   *   records file is not a splleed records file.
+   *
+   * @example
+   * ```ts
+   * import { BenchmarkResults } from "./results.ts";
+   * import { fixtureDocument } from "../results/fixtures.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const results = new BenchmarkResults(fixtureDocument([])); // a run that kept no records
+   * await assert.rejects(results.exportTimeline("timeline.json"), /the run kept no records/);
+   * ```
+   */
+  async exportTimeline(
+    path: string,
+    options?: import("./timeline.ts").TimelineExportOptions,
+  ): Promise<void> {
+    const { writeTimeline } = await import("./timeline.ts");
+    await writeTimeline(this.#doc, path, options);
+  }
 }
 
 function saveText(results: BenchmarkResults, path: string): string {
