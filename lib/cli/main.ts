@@ -1,6 +1,6 @@
 /**
- * The command-line interface: `run`, `sim`, `demo`, `report`, `compare`,
- * `check` and `ab`. This module builds the commander program (every option,
+ * The command-line interface: `run`, `sim`, `demo`, `report`, `timeline`,
+ * `compare`, `check` and `ab`. This module builds the commander program (every option,
  * its help and the converter of its value) and loads a command's implementation (`./commands/*.ts`) only when
  * that command runs, so `--help` and `--version` load neither the runner nor
  * a backend. Everything the commands print goes through a
@@ -266,6 +266,24 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     .action(async (files: string[], opts) => {
       const { reportCommand } = await import("./commands/report.ts");
       code = await reportCommand(files, opts, io);
+    });
+
+  program
+    .command("timeline")
+    .description(
+      "write a finished run's timeline from its records: Perfetto trace (requests, GPU and engine counters) or epoch-ns JSON (exit 2: bad input)",
+    )
+    .argument("<results>", "the run's results.json (its records file is read back)")
+    .requiredOption("--out <file>", "where to write the timeline, e.g. timeline.json")
+    .addOption(
+      new Option(
+        "--format <format>",
+        "perfetto (Chrome Trace Event JSON for ui.perfetto.dev, default) | simple (epoch ns per request)",
+      ).choices(["perfetto", "simple"]),
+    )
+    .action(async (file: string, opts) => {
+      const { timelineCommand } = await import("./commands/timeline.ts");
+      code = await timelineCommand(file, opts, io);
     });
 
   program

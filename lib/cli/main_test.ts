@@ -132,5 +132,6 @@ Deno.test("the program loads no runner, backend, simulator or workload code unti
     "commands/report.ts",
     "commands/run.ts",
     "commands/sim.ts",
+    "commands/timeline.ts",
   ]);
 });
