@@ -55,7 +55,12 @@ export interface GpuTelemetrySource {
 
 /** Options of {@linkcode GpuTelemetryObserver}. */
 export interface GpuTelemetryOptions {
-  /** Sampling interval, ms. */
+  /**
+   * Sampling interval, ms. Each sample makes 7 NVML calls per GPU off the
+   * event loop; at the usual 100 ms the measured figures do not move, but
+   * on a small client machine intervals near 10 ms with many GPUs can add
+   * to tail latency (measured: ITL p99 9.7 → 18.6 ms, 8 GPUs, 2 busy cores).
+   */
   intervalMs: number;
   /** NVML indices of the GPUs to sample. @default every GPU */
   devices?: number[];
