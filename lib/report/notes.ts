@@ -92,7 +92,24 @@ export function tableNotes(doc: ResultsDocument, options: NoteOptions = {}): str
       groups.set(text, [...(groups.get(text) ?? []), levelLabel(l)]);
     }
   }
-  return [...groups].map(([text, labels]) => `${labels.join(", ")}: ${text}`);
+  return [
+    ...[...groups].map(([text, labels]) => `${labels.join(", ")}: ${text}`),
+    ...telemetryNotes(doc),
+  ];
+}
+
+const TELEMETRY_NAMES = { gpu: "GPU metrics", engine: "engine metrics", markers: "NVTX markers" };
+
+/** A line for each telemetry source that was asked for and is missing (why, and the fix). */
+function telemetryNotes(doc: ResultsDocument): string[] {
+  const t = doc.telemetry;
+  if (t === undefined) return [];
+  return (Object.keys(TELEMETRY_NAMES) as (keyof typeof TELEMETRY_NAMES)[]).flatMap((k) => {
+    const s = t[k];
+    return s !== undefined && !s.available
+      ? [`${TELEMETRY_NAMES[k]} not collected: ${s.note ?? "no reason given"}`]
+      : [];
+  });
 }
 
 /**

@@ -127,3 +127,21 @@ Deno.test("notes: the between-trial spread of the medians is shown, with two tri
   assert.deepEqual(levelNotes(level(1), 0.95), []);
   assert.deepEqual(levelNotes(level(3), 0.95, { spread: false }), []);
 });
+
+Deno.test("tableNotes: telemetry asked for but missing says why, once for the run", () => {
+  const doc = {
+    config: { confidenceLevel: 0.95 },
+    levels: [],
+    telemetry: {
+      gpu: {
+        available: false,
+        note: "NVML could not be loaded: tried libnvidia-ml.so.1",
+        series: [],
+      },
+      engine: { available: true, series: [] },
+    },
+  } as never;
+  assert.deepEqual(tableNotes(doc), [
+    "GPU metrics not collected: NVML could not be loaded: tried libnvidia-ml.so.1",
+  ]);
+});

@@ -248,6 +248,7 @@ export async function startRun(
       ...(records ? [records] : []),
       outputs,
       new RunGuard(session.endpoint, session.end),
+      ...await telemetryObservers(spec),
     ];
     const run = observe(session, plan, spec, options, first, warnings);
     observers = run.observers;
@@ -342,6 +343,35 @@ export async function startRun(
     close,
     finish: () => finished ??= finish(),
   };
+}
+
+/**
+ * The samplers the specification asks for (GPU, engine metrics, NVTX
+ * markers), each loaded only when asked: a run without telemetry loads no
+ * FFI code. They come before the metrics' listeners so that the per-trial
+ * summaries they add to a trial's result are there when others hear of it.
+ */
+async function telemetryObservers(spec: BenchmarkSpec): Promise<RunObserver[]> {
+  const out: RunObserver[] = [];
+  if (spec.gpuMetrics) {
+    const { GpuTelemetryObserver } = await import("../gpu/observer.ts");
+    out.push(
+      new GpuTelemetryObserver(spec.gpuMetrics === true ? { intervalMs: 100 } : spec.gpuMetrics),
+    );
+  }
+  if (spec.engineMetrics) {
+    const { EngineMetricsObserver } = await import("../engine/observer.ts");
+    out.push(
+      new EngineMetricsObserver(
+        spec.engineMetrics === true ? { path: "/metrics", intervalMs: 1000 } : spec.engineMetrics,
+      ),
+    );
+  }
+  if (spec.emitMarkers) {
+    const { MarkersObserver } = await import("../trace/observer.ts");
+    out.push(new MarkersObserver(spec.emitMarkers === true ? {} : spec.emitMarkers));
+  }
+  return out;
 }
 
 /**
