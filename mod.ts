@@ -58,6 +58,9 @@ export { BenchmarkResults, checkTableOptions } from "./lib/runner/results.ts";
 export type { TableOptions } from "./lib/runner/results.ts";
 export { escapeMarkdownCell, markdownTable, renderMarkdown } from "./lib/report/markdown.ts";
 export { htmlReport } from "./lib/runner/html.ts";
+export { GpuTelemetryObserver } from "./lib/gpu/observer.ts";
+export type { GpuTelemetryOptions } from "./lib/gpu/observer.ts";
+export { NvmlError, NvmlLoadError } from "./lib/gpu/nvml.ts";
 export type { HtmlReportOptions, HtmlReportRun } from "./lib/runner/html.ts";
 export { HTML_SECTIONS, renderHtmlReport } from "./lib/report/html/render.ts";
 export type {
