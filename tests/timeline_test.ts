@@ -15,7 +15,7 @@ import type { ResultsDocument } from "../lib/results/document.ts";
 import { exportTimeline } from "../lib/trace/timeline.ts";
 import { MarkersObserver } from "../lib/trace/observer.ts";
 import { main } from "../lib/cli/main.ts";
-import { memoryIO } from "../lib/cli/_test_io.ts";
+import type { CliIO } from "../lib/cli/io.ts";
 
 interface TraceEvent {
   name: string;
@@ -27,6 +27,22 @@ interface TraceEvent {
   id?: number;
   cname?: string;
   args?: Record<string, unknown>;
+}
+
+/** A CliIO that keeps what is written (lib/cli/_test_io.ts is private to lib/cli/). */
+function memoryIO(): CliIO & { stdout: string; stderr: string } {
+  const io = {
+    stdout: "",
+    stderr: "",
+    out: (s: string) => void (io.stdout += s),
+    err: (s: string) => void (io.stderr += s),
+    exit: ((code: number) => {
+      throw new Error(`exit ${code}`);
+    }) as (code: number) => never,
+    isTerminal: false,
+    errIsTerminal: false,
+  };
+  return io;
 }
 
 /** Telemetry as the samplers write it: series on the run's clock (ms from its origin). */
