@@ -11,7 +11,13 @@
  * @module
  */
 
-import { detectEngine, type EngineMetricNames, type EngineReading, readEngine } from "./engines.ts";
+import {
+  detectEngine,
+  ENGINE_METRIC_NAMES,
+  type EngineMetricNames,
+  type EngineReading,
+  readEngine,
+} from "./engines.ts";
 import { scrapeMetrics } from "./scrape.ts";
 import { type EngineSample, summarizeEngineTrial } from "./summary.ts";
 
@@ -86,6 +92,8 @@ const SERIES: readonly { key: keyof EngineReading; name: string; unit: string }[
 
 /** How long a scrape at a trial's edge may hold up the run, ms. */
 const EDGE_TIMEOUT_MS = 2000;
+/** How long a scrape may take before it counts as failed, ms. */
+const SCRAPE_TIMEOUT_MS = 2000;
 
 /** What fixes a missing metrics page. */
 const FIX = "start the engine with its metrics on (llama.cpp: --metrics, or llamacpp({ metrics: " +
@@ -96,9 +104,11 @@ const FIX = "start the engine with its metrics on (llama.cpp: --metrics, or llam
  * Scrapes an engine's Prometheus metrics beside a run: vLLM, SGLang, TGI
  * and llama.cpp (see `engines.ts` for the names read). One scrape at the
  * start of the run (to find the page and the engine), one every
- * `intervalMs` on an unref'd timer (skipped while one is still in flight),
- * and one at each trial's start and end (awaited between trials, never
- * during one), so counter deltas cover exactly the trial.
+ * `intervalMs` during each level (warm-up included) on an unref'd timer
+ * (a tick is skipped while a scrape is in flight), and one at each trial's
+ * start and end (awaited between trials, never during one), so counter
+ * deltas cover exactly the trial. Each scrape opens its own connection and
+ * closes it, so the observer holds none of the engine's HTTP threads.
  *
  * Per trial it adds `engine_running_mean/max`, `engine_waiting_mean/max`,
  * `engine_kv_usage_mean/max_pct`, `engine_preemptions` and
@@ -178,17 +188,31 @@ export class EngineMetricsObserver {
     }
     this.#names = detectEngine(first.families);
     if (this.#names === null) {
-      const known = ["vllm:num_requests_running", "sglang:num_running_reqs"]
-        .concat(["tgi_queue_size", "llamacpp:requests_processing"]).join(", ");
+      const known = ENGINE_METRIC_NAMES.map((e) => e.running[0]).join(", ");
       this.#note = `Engine metrics unavailable: ${this.#url} serves ${first.families.size} ` +
         `metric families but none of a known engine (expected one of ${known}); ${FIX}`;
       return;
     }
+  }
+
+  /** Starts the timer: levels (warm-up included) are sampled, the gaps between them are not. */
+  onLevelStart(): void {
+    if (this.#names === null) return;
+    this.#stop();
     const timer = setInterval(() => {
-      if (this.#pending === 0) void this.#sample(this.#options.intervalMs);
+      // A slow page delays the next tick rather than failing: ticks are skipped meanwhile.
+      if (this.#pending === 0) void this.#sample(SCRAPE_TIMEOUT_MS);
     }, this.#options.intervalMs);
     Deno.unrefTimer(timer);
     this.#timer = timer;
+  }
+
+  /**
+   * Stops the timer (a managed engine is stopped after the last level,
+   * before the run's end).
+   */
+  onLevelEnd(): void {
+    this.#stop();
   }
 
   /** Takes the trial's first scrape (awaited before its first request). */

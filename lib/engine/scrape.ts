@@ -44,9 +44,14 @@ export async function scrapeMetrics(
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), timeoutMs);
   Deno.unrefTimer(timer);
+  // A fresh connection per scrape, closed after it: a kept-alive one would hold one of the
+  // engine's few HTTP threads between scrapes (llama.cpp has parallel + 2), and one the
+  // engine closed meanwhile fails the next scrape.
+  const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
   try {
     const res = await fetch(url, {
       signal: ac.signal,
+      client,
       headers: { accept: "text/plain;version=0.0.4" },
     });
     const body = await res.text();
@@ -62,10 +67,11 @@ export async function scrapeMetrics(
     const msg = ac.signal.aborted
       ? `no answer within ${timeoutMs} ms`
       : err instanceof Error
-      ? err.message
+      ? err.message + (err.cause instanceof Error ? `: ${err.cause.message}` : "")
       : String(err);
     return { ok: false, status: null, error: msg };
   } finally {
     clearTimeout(timer);
+    client.close();
   }
 }
