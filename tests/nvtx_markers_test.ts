@@ -173,7 +173,7 @@ Deno.test({
 Deno.test({
   name: "NVTX: found through SPLLEED_NVTX_LIBRARY; a library without the symbols is reported",
   ignore,
-  async fn() {
+  fn() {
     Deno.env.set(NVTX_LIBRARY_ENV, stub.path!);
     try {
       const d = loadNvtx({ library: "/no/such/libnvToolsExt.so.1" });
