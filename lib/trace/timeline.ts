@@ -27,9 +27,10 @@
  * Placing requests on a profiler's timeline: Nsight Systems and PyTorch's
  * profiler (Kineto) record wall-clock time. Nsight Systems: with
  * `--emit-markers`, splleed's NVTX ranges are in the capture itself (each
- * carries the request id); otherwise the report's session start time
- * (`nsys stats --report ... ` / the "Analysis Summary") is an epoch, and a
- * request's `start_ns` minus it is its offset in the capture. PyTorch:
+ * carries the request id, and the clock marks carry the anchor); otherwise
+ * a request's `start_ns` minus the capture's start (the wall-clock time nsys
+ * shows as the session's start in the report's analysis summary) is its
+ * offset in the capture. PyTorch:
  * a Kineto trace's `baseTimeNanoseconds` is its epoch; a request's
  * `start_ns - baseTimeNanoseconds` is its `ts` there (÷ 1000 for µs).
  *
