@@ -61,6 +61,9 @@ export { htmlReport } from "./lib/runner/html.ts";
 export { GpuTelemetryObserver } from "./lib/gpu/observer.ts";
 export type { GpuTelemetryOptions } from "./lib/gpu/observer.ts";
 export { NvmlError, NvmlLoadError } from "./lib/gpu/nvml.ts";
+export { EngineMetricsObserver } from "./lib/engine/observer.ts";
+export type { EngineMetricsOptions } from "./lib/engine/observer.ts";
+export { parsePrometheus } from "./lib/engine/prometheus.ts";
 export type { HtmlReportOptions, HtmlReportRun } from "./lib/runner/html.ts";
 export { HTML_SECTIONS, renderHtmlReport } from "./lib/report/html/render.ts";
 export type {
