@@ -64,6 +64,13 @@ export { NvmlError, NvmlLoadError } from "./lib/gpu/nvml.ts";
 export { EngineMetricsObserver } from "./lib/engine/observer.ts";
 export type { EngineMetricsOptions } from "./lib/engine/observer.ts";
 export { parsePrometheus } from "./lib/engine/prometheus.ts";
+export { MarkersObserver } from "./lib/trace/observer.ts";
+export type { MarkersObserverOptions } from "./lib/trace/observer.ts";
+export { NVTX_LIBRARY_ENV, NvtxLoadError } from "./lib/trace/nvtx.ts";
+export { exportTimeline, TIMELINE_FORMATS } from "./lib/trace/timeline.ts";
+export type { TimelineFormat, TimelineOptions } from "./lib/trace/timeline.ts";
+export { timelineText, writeTimeline } from "./lib/runner/timeline.ts";
+export type { TimelineExportOptions } from "./lib/runner/timeline.ts";
 export type { HtmlReportOptions, HtmlReportRun } from "./lib/runner/html.ts";
 export { HTML_SECTIONS, renderHtmlReport } from "./lib/report/html/render.ts";
 export type {
