@@ -56,8 +56,8 @@ Deno.test("every option with an engine argument appears in that engine's managed
       }
     }
   }
-  // vllm 10 (+2 off forms), tgi 5, sglang 10 (radix only off), llamacpp 5
-  assert.equal(checked, 32);
+  // vllm 10 (+2 off forms), tgi 5, sglang 10 (radix only off), llamacpp 6 (metrics included)
+  assert.equal(checked, 33);
 });
 
 Deno.test("an absent option writes nothing; false without an off form writes nothing", () => {
