@@ -6,6 +6,7 @@
  * checked against the records file read back.
  */
 
+import { memoryIO } from "../lib/cli/memory_io.ts";
 import assert from "node:assert/strict";
 import { benchmark } from "../lib/runner/benchmark.ts";
 import type { RunObserver, RunStartEvent } from "../lib/runner/observer.ts";
@@ -15,7 +16,6 @@ import type { ResultsDocument } from "../lib/results/document.ts";
 import { exportTimeline } from "../lib/trace/timeline.ts";
 import { MarkersObserver } from "../lib/trace/observer.ts";
 import { main } from "../lib/cli/main.ts";
-import type { CliIO } from "../lib/cli/io.ts";
 
 interface TraceEvent {
   name: string;
@@ -27,22 +27,6 @@ interface TraceEvent {
   id?: number;
   cname?: string;
   args?: Record<string, unknown>;
-}
-
-/** A CliIO that keeps what is written (lib/cli/_test_io.ts is private to lib/cli/). */
-function memoryIO(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (s: string) => void (io.stdout += s),
-    err: (s: string) => void (io.stderr += s),
-    exit: ((code: number) => {
-      throw new Error(`exit ${code}`);
-    }) as (code: number) => never,
-    isTerminal: false,
-    errIsTerminal: false,
-  };
-  return io;
 }
 
 /** Telemetry as the samplers write it: series on the run's clock (ms from its origin). */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { backendFlags } from "../config/backends.ts";
 import { EXIT, main } from "./main.ts";
-import { memoryIO } from "./_test_io.ts";
+import { memoryIO } from "./memory_io.ts";
 
 Deno.test("run --help lists every backend flag declared in the schemas, with its help", async () => {
   const io = memoryIO();

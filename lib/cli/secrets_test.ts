@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { EXIT, main } from "./main.ts";
-import { memoryIO } from "./_test_io.ts";
+import { memoryIO } from "./memory_io.ts";
 
 const KEY = "sk-splleed-Zq81bXr7Vn2Lm5Ck9";
 /** The part of the key that must never appear, whatever the prefix shown. */

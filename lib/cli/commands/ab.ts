@@ -170,7 +170,7 @@ function progress(io: CliIO, quiet: boolean, names: [string, string]) {
  * @example Configs that differ in more than the backend are refused
  * ```ts
  * import { abCommand } from "./ab.ts";
- * import { memoryIO } from "../_test_io.ts";
+ * import { memoryIO } from "../memory_io.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();

@@ -78,7 +78,7 @@ export function parseThreshold(value: string): [string, number] {
  * @example
  * ```ts
  * import { checkCommand } from "./check.ts";
- * import { memoryIO } from "../_test_io.ts";
+ * import { memoryIO } from "../memory_io.ts";
  * import assert from "node:assert/strict";
  *
  * const io = memoryIO();

@@ -130,7 +130,7 @@ async function read(path: string, which: string): Promise<ResultsDocument> {
  * @example
  * ```ts
  * import { compareCommand } from "./compare.ts";
- * import { memoryIO } from "../_test_io.ts";
+ * import { memoryIO } from "../memory_io.ts";
  * import assert from "node:assert/strict";
  *
  * const io = memoryIO();

@@ -80,7 +80,7 @@ async function read(path: string): Promise<ResultsDocument> {
  * @example
  * ```ts
  * import { reportCommand } from "./report.ts";
- * import { memoryIO } from "../_test_io.ts";
+ * import { memoryIO } from "../memory_io.ts";
  * import assert from "node:assert/strict";
  *
  * const io = memoryIO();

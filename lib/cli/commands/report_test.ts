@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { LevelResult } from "../../results/document.ts";
 import { fixtureDocument } from "../../results/fixtures.ts";
 import { EXIT, main } from "../main.ts";
-import { memoryIO } from "../_test_io.ts";
+import { memoryIO } from "../memory_io.ts";
 
 const trial = { metrics: {}, errors: {}, complete: true };
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { EXIT } from "../io.ts";
-import { memoryIO } from "../_test_io.ts";
+import { memoryIO } from "../memory_io.ts";
 import { simCommand } from "./sim.ts";
 
 Deno.test("splleed sim --port N on a taken port says so, names the port and host and the flag, exit 1", async () => {

@@ -39,7 +39,7 @@ export interface TimelineCommandFlags {
  * @example
  * ```ts
  * import { timelineCommand } from "./timeline.ts";
- * import { memoryIO } from "../_test_io.ts";
+ * import { memoryIO } from "../memory_io.ts";
  * import assert from "node:assert/strict";
  *
  * const io = memoryIO();

@@ -1,5 +1,5 @@
 /**
- * An in-memory {@linkcode CliIO} for tests of the commands.
+ * An in-memory {@linkcode CliIO}: the commands run from a script or a test, their output kept.
  *
  * @module
  */
@@ -13,7 +13,7 @@ import type { CliIO } from "./io.ts";
  *
  * @example
  * ```ts
- * import { memoryIO } from "./_test_io.ts";
+ * import { memoryIO } from "./memory_io.ts";
  * import assert from "node:assert/strict";
  *
  * const io = memoryIO();
