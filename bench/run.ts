@@ -15,6 +15,7 @@
  * deno task bench --smoke           # one tiny run of each (checks the harness works)
  * deno task bench --only 7          # start-up cost of a short run
  * deno task bench --only 8          # one 100 MB event through the stream reader
+ * deno task bench --only 9          # the figures with GPU telemetry off and on
  * ```
  *
  * Results go to `bench/out/latest.json` and `bench/out/latest.md`.
@@ -868,6 +869,45 @@ if (want("8")) {
     unit: "MB/s",
     spread: spread(res.runs.map((r) => r.mbPerCpuS)),
   });
+}
+
+// 9. Telemetry's cost: the simulator's figures with GPU sampling off and on
+// (NVML through the tests' stand-in library, 8 devices, 100 ms), alternated.
+if (want("9")) {
+  interface Tel {
+    runs: { mode: "off" | "on"; metrics: Record<string, number> }[];
+  }
+  const res = await jsonOf<Tel>(
+    pinned(0, [
+      "run",
+      "-A",
+      `${HERE}telemetry.ts`,
+      "--reps",
+      String(reps),
+      "--runs",
+      smoke ? "16" : "64",
+    ]),
+    "telemetry",
+  );
+  for (
+    const id of [
+      "ttft_p50_ms",
+      "ttft_p99_ms",
+      "itl_p50_ms",
+      "itl_p99_ms",
+      "throughput_tokens_per_sec",
+    ]
+  ) {
+    for (const mode of ["off", "on"] as const) {
+      row({
+        scenario: "9",
+        setup: `simulator c=8, GPU telemetry ${mode} (8 stand-in GPUs, 100 ms)`,
+        figure: id,
+        unit: id.endsWith("_ms") ? "ms" : "tok/s",
+        spread: spread(res.runs.filter((r) => r.mode === mode).map((r) => r.metrics[id])),
+      });
+    }
+  }
 }
 
 await Deno.mkdir(opts.out, { recursive: true });

@@ -25,7 +25,7 @@ Deno.test("bench --smoke runs every scenario and writes its results", async () =
     assert.equal(r.code, 0, stderr.slice(-2000));
     const doc = JSON.parse(await Deno.readTextFile(`${out}/latest.json`));
     const scenarios = new Set(doc.rows.map((row: { scenario: string }) => row.scenario));
-    assert.deepEqual([...scenarios].sort(), ["1", "2", "3", "4", "5", "6", "7", "8"]);
+    assert.deepEqual([...scenarios].sort(), ["1", "2", "3", "4", "5", "6", "7", "8", "9"]);
     for (const row of doc.rows) {
       if (row.scenario !== "3") {
         assert.ok(row.spread !== null, `${row.setup}: ${row.figure} has no value`);
