@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { simulator } from "../lib/backends/simulator.ts";
 import { GpuTelemetryObserver } from "../lib/gpu/observer.ts";
 import { benchmark } from "../lib/runner/benchmark.ts";
-import { compileCStub } from "../tests/_c_stub.ts";
+import { compileCStub } from "../tests/c_stub.ts";
 
 /** The figures compared, per run. */
 export const TELEMETRY_FIGURES = [

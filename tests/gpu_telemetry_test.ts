@@ -14,7 +14,7 @@ import type { TelemetrySource } from "../lib/results/document.ts";
 import { loadNvml, NVML_LIBRARY_ENV, NvmlError } from "../lib/gpu/nvml.ts";
 import { GpuSampler } from "../lib/gpu/sampler.ts";
 import { GpuTelemetryObserver } from "../lib/gpu/observer.ts";
-import { compileCStub } from "./_c_stub.ts";
+import { compileCStub } from "./c_stub.ts";
 
 const stub = await compileCStub(new URL("./stubs/nvml_stub.c", import.meta.url));
 const ignore = stub.path === null;

@@ -11,7 +11,7 @@ import type { RunObserver } from "../lib/runner/observer.ts";
 import type { RequestRecord } from "../lib/record/record.ts";
 import { MarkersObserver } from "../lib/trace/observer.ts";
 import { loadNvtx, NVTX_LIBRARY_ENV } from "../lib/trace/nvtx.ts";
-import { compileCStub } from "./_c_stub.ts";
+import { compileCStub } from "./c_stub.ts";
 
 const stub = await compileCStub(new URL("./stubs/nvtx_stub.c", import.meta.url));
 const ignore = stub.path === null;

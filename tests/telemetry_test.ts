@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { simulator } from "../lib/backends/simulator.ts";
 import { benchmark } from "../lib/runner/benchmark.ts";
-import { compileCStub } from "./_c_stub.ts";
+import { compileCStub } from "./c_stub.ts";
 
 const nvml = await compileCStub(new URL("./stubs/nvml_stub.c", import.meta.url));
 const nvtx = await compileCStub(new URL("./stubs/nvtx_stub.c", import.meta.url));
