@@ -239,6 +239,7 @@ function connectTo(backend: Backend, endpoint: string): Backend {
  *   candidate: { backend: simulator({ ttftMs: 30, itlMs: 1 }), name: "slow" },
  *   prompts: ["Hello"], concurrency: [2], runs: 4, warmup: 2, trials: 4,
  *   sampling: { maxTokens: 3 }, records: false,
+ *   compare: { metrics: ["ttft_p50_ms"] }, // one metric: no multiple-comparison penalty
  * });
  * assert.equal(ab.order.join(""), "ABBAABBA");
  * assert.equal(ab.candidate.levels[0].trials.length, 4);

@@ -142,11 +142,15 @@ function documentOf(r: BenchmarkResults | ResultsDocument, which: string): Resul
  * import { simulator } from "../backends/simulator.ts";
  * import assert from "node:assert/strict";
  *
+ * // A warm-up keeps connection set-up out of the trials; a 3x TTFT is far beyond a busy
+ * // machine's noise, and one metric compared means no multiple-comparison penalty.
  * const run = (ttftMs: number) => benchmark({
  *   backend: simulator({ ttftMs, itlMs: 1 }), prompts: ["Hello"], concurrency: [2],
- *   warmup: 0, runs: 4, trials: 3, records: false, sampling: { maxTokens: 4 },
+ *   warmup: 2, runs: 4, trials: 3, records: false, sampling: { maxTokens: 4 },
  * });
- * const diff = compare(await run(20), await run(40), { candidateName: "slower" });
+ * const diff = compare(await run(20), await run(60), {
+ *   candidateName: "slower", metrics: ["ttft_p50_ms"],
+ * });
  * const ttft = diff.data.levels[0].metrics.find((m) => m.id === "ttft_p50_ms")!;
  * assert.equal(ttft.verdict, "regression");
  * assert.match(diff.toTable(), /Comparison: baseline vs slower \(3 trials each, concurrency 2\)/);
