@@ -192,3 +192,65 @@ export type { LiveStats } from "./lib/metrics/live.ts";
 export { METRIC_IDS } from "./lib/metrics/ids.ts";
 export type { RequestRecord } from "./lib/record/record.ts";
 export type { HttpTransport } from "./lib/http/transport.ts";
+
+// Types that the exported functions, classes and interfaces above refer to (so users can name
+// them and the documentation links resolve).
+export type { RequestInput } from "./lib/backends/backend.ts";
+export type {
+  CdfCurve,
+  ChartRule,
+  ChartSeries,
+  HtmlRun,
+  LevelDistributions,
+} from "./lib/report/html/types.ts";
+export type {
+  EngineRunEndEvent,
+  EngineRunStartEvent,
+  EngineSeries,
+  EngineTelemetry,
+  EngineTrialEndEvent,
+} from "./lib/engine/observer.ts";
+export type { GpuTelemetrySeries, GpuTelemetrySource } from "./lib/gpu/observer.ts";
+export type { HttpRequest, ResponseHandler } from "./lib/http/transport.ts";
+export type { HubFetcherOptions, HubRepo } from "./lib/workload/hub.ts";
+export type { SimulatorLaunch } from "./lib/config/launch.ts";
+export type {
+  MarkerRequest,
+  MarkersRunEnd,
+  MarkersRunStart,
+  MarkersTelemetry,
+} from "./lib/trace/observer.ts";
+export { PROFILE_NAMES } from "./lib/config/sim.ts";
+export type { ProfileName } from "./lib/config/sim.ts";
+export type { EnvLookup } from "./lib/workload/cache_dir.ts";
+export type { MetricInfo } from "./lib/metrics/ids.ts";
+export type { FailureReason, RecordFlag, TokenCountSource } from "./lib/record/record.ts";
+export type { Telemetry, TelemetrySeries, TelemetrySource } from "./lib/results/document.ts";
+export type { BackendType } from "./lib/config/backends.ts";
+export type { SimCounters } from "./lib/sim/openai_api.ts";
+export type { TokenizerInfo } from "./lib/workload/types.ts";
+export type {
+  FingerprintOptions,
+  LengthPercentiles,
+  SamplingParams,
+} from "./lib/workload/fingerprint.ts";
+export type { ApplyOverridesOptions } from "./lib/config/overrides.ts";
+export type { CheckOutputsDeps } from "./lib/runner/outputs.ts";
+export type {
+  TimelineClock,
+  TimelineDocument,
+  TimelineHeader,
+  TimelineRecord,
+  TimelineSeries,
+  TimelineSource,
+} from "./lib/trace/timeline.ts";
+export type { LoadTokenizerOptions } from "./lib/workload/load_tokenizer.ts";
+export type { LoadWorkloadOptions } from "./lib/workload/load.ts";
+export type { PromFamily, PromSample } from "./lib/engine/prometheus.ts";
+export type {
+  RegressionReportData,
+  RegressionReportRow,
+  RenderRegressionOptions,
+} from "./lib/report/regression.ts";
+export type { RenderComparisonOptions } from "./lib/report/compare.ts";
+export type { RenderHtmlOptions } from "./lib/report/html/render.ts";
