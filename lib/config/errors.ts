@@ -40,6 +40,8 @@ export class ConfigError extends TypeError {
   readonly issues: readonly ConfigIssue[];
 
   /**
+   * Builds one message that lists every invalid field.
+   *
    * @param what What could not start ("benchmark", "simulator").
    * @param issues The invalid fields (at least one).
    */

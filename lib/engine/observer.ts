@@ -148,6 +148,8 @@ export class EngineMetricsObserver {
   #trialFrom = 0;
 
   /**
+   * Checks the options; nothing is read before the run starts.
+   *
    * @param options Where the page is and how often to read it.
    * @throws {RangeError} When `intervalMs` is not a positive number.
    */

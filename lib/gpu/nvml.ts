@@ -116,6 +116,8 @@ export class NvmlError extends Error {
   readonly nvmlMessage: string;
 
   /**
+   * Names the NVML function that failed, its return code and NVML's text for it.
+   *
    * @param functionName The NVML function.
    * @param code Its return code.
    * @param nvmlMessage `nvmlErrorString(code)`.
@@ -151,7 +153,11 @@ export class NvmlLoadError extends Error {
   /** Every path tried, with why it did not load. */
   readonly tried: readonly { path: string; error: string }[];
 
-  /** @param tried Every path tried, with why it did not load. */
+  /**
+   * Lists every path tried and the setting that fixes it.
+   *
+   * @param tried Every path tried, with why it did not load.
+   */
   constructor(tried: readonly { path: string; error: string }[]) {
     super(
       `NVML could not be loaded: tried ${

@@ -101,7 +101,12 @@ export class GpuTelemetryObserver {
   #originMs = 0;
   #trialStartMs = 0;
 
-  /** @param options Interval, devices and library. */
+  /**
+   * Checks the options; NVML is loaded when the run starts, not here.
+   *
+   * @param options Interval, devices and library.
+   * @throws {RangeError} When `intervalMs` is not a positive number.
+   */
   constructor(options: GpuTelemetryOptions) {
     if (!(options.intervalMs > 0)) {
       throw new RangeError(

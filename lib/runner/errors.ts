@@ -31,6 +31,8 @@ export class ResultsSaveError extends Error {
   readonly recordsFile: string | null;
 
   /**
+   * Keeps the finished results beside the reason they could not be saved.
+   *
    * @param path Where saving was asked for.
    * @param cause Why it failed.
    * @param results The results.

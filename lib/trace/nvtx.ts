@@ -122,7 +122,11 @@ export class NvtxLoadError extends Error {
   /** Each path tried, with why it failed. */
   readonly tried: readonly { path: string; reason: string }[];
 
-  /** @param tried Each path tried, with why it failed. */
+  /**
+   * Lists every path tried and the setting that fixes it.
+   *
+   * @param tried Each path tried, with why it failed.
+   */
   constructor(tried: readonly { path: string; reason: string }[]) {
     super(
       `Cannot load the NVTX library: expected libnvToolsExt (CUDA's NVIDIA Tools Extension), ` +

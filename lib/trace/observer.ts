@@ -132,7 +132,11 @@ export class MarkersObserver {
   #originMs = 0;
   #originNs = 0n;
 
-  /** @param options `library`: the NVTX library's path. */
+  /**
+   * Remembers where the library is; it is loaded when the run starts, not here.
+   *
+   * @param options `library`: the NVTX library's path.
+   */
   constructor(options: MarkersObserverOptions = {}) {
     this.#library = options.library;
   }
