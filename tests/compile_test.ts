@@ -8,6 +8,8 @@
 
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
+import { demoCommand } from "../lib/cli/commands/demo.ts";
+import { memoryIO } from "../lib/cli/memory_io.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -77,6 +79,17 @@ Deno.test("compile task: --include names every worker module started from lib/",
   for (const t of targets) {
     const stat = await Deno.stat(join(ROOT, t.target));
     assert.ok(stat.isFile, `${t.target} (started in ${t.from}) is not a file`);
+  }
+});
+
+Deno.test("demo: under deno, the next-step hint names the deno task", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "splleed_hint_" });
+  try {
+    const io = memoryIO();
+    assert.equal(await demoCommand({ runs: 4, trials: 1, outDir: dir }, io), 0, io.stderr);
+    assert.match(io.stderr, /next: `deno task splleed run --endpoint /);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

@@ -135,3 +135,44 @@ export function interruptOnSignals(io: CliIO): { signal: AbortSignal; dispose():
     },
   };
 }
+
+/** Where the CLI runs from, for {@linkcode commandName}. */
+export interface Runtime {
+  /** The executable: `deno` under `deno run`, the binary itself when compiled. @default Deno.execPath() */
+  execPath: string;
+  /** The main module's URL; a compiled binary's lies in its embedded `deno-compile-` folder. @default Deno.mainModule */
+  mainModule: string;
+}
+
+/**
+ * The command a user types to run splleed again, for hints such as
+ * "next: `splleed run ...`": the binary's name inside a `deno compile`
+ * binary (its executable is not `deno`, its main module lies in the
+ * embedded `deno-compile-` folder), else `deno task splleed`.
+ *
+ * @param runtime The executable and main module; read from `Deno` when absent.
+ * @returns `splleed` (the binary's file name) or `deno task splleed`.
+ *
+ * @example
+ * ```ts
+ * import { commandName } from "./io.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(commandName({ execPath: "/usr/bin/deno", mainModule: "file:///src/splleed/cli.ts" }), "deno task splleed");
+ * assert.equal(commandName({ execPath: "/opt/bin/splleed", mainModule: "file:///tmp/deno-compile-splleed/cli.ts" }), "splleed");
+ * assert.equal(commandName({ execPath: "C:\\tools\\splleed-gpu.exe", mainModule: "file:///C:/deno-compile-splleed-gpu/cli.ts" }), "splleed-gpu");
+ * ```
+ */
+export function commandName(runtime?: Runtime): string {
+  let rt = runtime;
+  if (rt === undefined) {
+    try {
+      rt = { execPath: Deno.execPath(), mainModule: Deno.mainModule };
+    } catch {
+      return "deno task splleed";
+    }
+  }
+  const base = rt.execPath.split(/[\\/]/).pop()!.replace(/\.exe$/i, "");
+  const compiled = rt.mainModule.includes("/deno-compile-") || !/^deno$/i.test(base);
+  return compiled && base !== "" ? base : "deno task splleed";
+}

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { SAMPLE_PROMPTS } from "../../config/benchmark.ts";
 import { benchmark } from "../../runner/benchmark.ts";
 import { checkTableOptions } from "../../runner/results.ts";
-import { type CliIO, outWidth, reportError } from "../io.ts";
+import { type CliIO, commandName, outWidth, reportError } from "../io.ts";
 import { runWithProgress } from "./_benchmark_run.ts";
 
 /** The options of `demo`, converted. */
@@ -98,7 +98,7 @@ export async function demoCommand(flags: DemoFlags, io: CliIO): Promise<number> 
         `wrote ${join(dir, "results.json")}, ${join(dir, "results.csv")}, ${
           join(dir, "records.jsonl")
         } and ${join(dir, "report.html")} (open it in a browser: plots, offline)\n` +
-          "next: `deno task splleed run --endpoint http://localhost:8000 --concurrency 1,4,16` against your server\n",
+          `next: \`${commandName()} run --endpoint http://localhost:8000 --concurrency 1,4,16\` against your server\n`,
       );
     }
   });
