@@ -152,7 +152,13 @@ export type {
   TgiOptions,
   VllmOptions,
 } from "./lib/config/backends.ts";
-export type { BenchmarkSpec, BenchmarkSpecInput, Sampling, Slo } from "./lib/config/benchmark.ts";
+export type {
+  BenchmarkSpec,
+  BenchmarkSpecInput,
+  Sampling,
+  SamplingInput,
+  Slo,
+} from "./lib/config/benchmark.ts";
 export type { SimulatorOptions } from "./lib/config/sim.ts";
 export { ConfigError } from "./lib/config/errors.ts";
 export { applyOverrides } from "./lib/config/overrides.ts";

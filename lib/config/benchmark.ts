@@ -18,8 +18,53 @@ const positiveInt = z.number().int({ error: "a positive integer" }).positive({
   error: "a positive integer",
 });
 
-/** Sampling parameters sent with every request. */
-export const samplingSchema = z.strictObject({
+/** Resolved sampling parameters, sent with every request. */
+export type Sampling = {
+  /** Most tokens to generate per request. */
+  maxTokens: number;
+  /** Sampling temperature (0 is greedy). */
+  temperature: number;
+  /** Nucleus sampling mass. */
+  topP: number;
+  /** Ask the engine to ignore end-of-sequence so every request makes `maxTokens` tokens (vLLM, SGLang). */
+  ignoreEos: boolean;
+};
+
+/** Sampling parameters as written in a config: every field may be left out. */
+export type SamplingInput = {
+  /**
+   * Most tokens to generate per request.
+   * @default {128}
+   */
+  maxTokens?: number;
+  /**
+   * Sampling temperature (0 is greedy).
+   * @default {0}
+   */
+  temperature?: number;
+  /**
+   * Nucleus sampling mass.
+   * @default {1}
+   */
+  topP?: number;
+  /**
+   * Ask the engine to ignore end-of-sequence so every request makes `maxTokens` tokens (vLLM, SGLang).
+   * @default {false}
+   */
+  ignoreEos?: boolean;
+};
+
+/** Service-level objectives; a request that meets every one given counts toward goodput (at least one is given). */
+export type Slo = {
+  /** Most time to first token, ms. */
+  ttftMs?: number;
+  /** Most time per output token after the first, ms. */
+  tpotMs?: number;
+  /** Most end-to-end latency, ms. */
+  e2eMs?: number;
+};
+
+const samplingObject = z.strictObject({
   /** Most tokens to generate per request. */
   maxTokens: positiveInt.default(128),
   /** Sampling temperature (0 is greedy). */
@@ -30,11 +75,10 @@ export const samplingSchema = z.strictObject({
   ignoreEos: z.boolean().default(false),
 });
 
-/** Resolved sampling parameters. */
-export type Sampling = z.output<typeof samplingSchema>;
+/** Sampling parameters sent with every request; defaults fill what is left out. */
+export const samplingSchema: z.ZodType<Sampling, SamplingInput> = samplingObject;
 
-/** Service-level objectives; a request that meets every one given counts toward goodput. */
-export const sloSchema = z.strictObject({
+const sloObject = z.strictObject({
   /** Most time to first token, ms. */
   ttftMs: z.number().positive().optional(),
   /** Most time per output token after the first, ms. */
@@ -45,8 +89,28 @@ export const sloSchema = z.strictObject({
   message: "an object with at least one of ttftMs, tpotMs, e2eMs",
 });
 
-/** Service-level objectives. */
-export type Slo = z.output<typeof sloSchema>;
+/** Service-level objectives; a request that meets every one given counts toward goodput. */
+export const sloSchema: z.ZodType<Slo, Slo> = sloObject;
+
+// ---- The schemas and the declared types cannot drift ----
+
+/** Maps every level of a type to a plain object type (flattens intersections). */
+type Deep<T> = T extends object ? { [K in keyof T]: Deep<T[K]> } : T;
+/** True only when A and B are the same type (optional markers included). */
+type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B ? 1 : 2) ? true
+  : false;
+/** Fails to compile unless its argument is `true`. */
+type Assert<T extends true> = T;
+/**
+ * Fail to compile when a schema's input or output and the interface declared
+ * for it differ. Fix the schema or the interface so they agree.
+ */
+type SchemasMatchTypes = [
+  Assert<Equal<Deep<z.output<typeof samplingObject>>, Deep<Sampling>>>,
+  Assert<Equal<Deep<z.input<typeof samplingObject>>, Deep<SamplingInput>>>,
+  Assert<Equal<Deep<z.output<typeof sloObject>>, Deep<Slo>>>,
+  Assert<Equal<Deep<z.input<typeof sloObject>>, Deep<Slo>>>,
+];
 
 /** Where prompts come from: a list, or a file (text one prompt a line, or JSONL with `prompt`). */
 export const promptsSchema = z.union([
