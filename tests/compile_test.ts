@@ -82,6 +82,18 @@ Deno.test("compile task: --include names every worker module started from lib/",
   }
 });
 
+Deno.test("README: the release builds --include every worker module too", async () => {
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  const block = readme.match(/```sh\n\s*(for t in [^`]*deno compile[^`]*)```/);
+  assert.ok(block, "README.md has no release loop (for t in ...; deno compile ...)");
+  for (const t of await workerTargets()) {
+    assert.ok(
+      block[1].includes(`--include ${t.target}`),
+      `README.md's release loop must --include ${t.target} (started in ${t.from})`,
+    );
+  }
+});
+
 Deno.test("demo: under deno, the next-step hint names the deno task", async () => {
   const dir = await Deno.makeTempDir({ prefix: "splleed_hint_" });
   try {
