@@ -159,7 +159,13 @@ export type {
   SamplingInput,
   Slo,
 } from "./lib/config/benchmark.ts";
-export type { SimulatorOptions } from "./lib/config/sim.ts";
+export type {
+  EngineModelOverrides,
+  SimulatorDrift,
+  SimulatorFaults,
+  SimulatorJitter,
+  SimulatorOptions,
+} from "./lib/config/sim.ts";
 export { ConfigError } from "./lib/config/errors.ts";
 export { applyOverrides } from "./lib/config/overrides.ts";
 export type { RunFlags } from "./lib/config/overrides.ts";

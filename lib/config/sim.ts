@@ -28,7 +28,82 @@ export type ProfileName = typeof PROFILE_NAMES[number];
 const probability = z.number().min(0).max(1);
 
 /** Faults the simulator injects at random (seeded), per request. */
-export const faultsSchema = z.strictObject({
+export type SimulatorFaults = {
+  /** Share of requests answered with HTTP 500. */
+  http500?: number;
+  /** Share of requests answered with HTTP 429. */
+  http429?: number;
+  /** Share of streams whose connection is cut after `afterTokens` tokens. */
+  drop?: { probability: number; afterTokens: number };
+  /** Share of requests that stall `ms` before their first token. */
+  stall?: { probability: number; ms: number };
+  /** Seed of the fault draws. */
+  seed?: number;
+};
+
+/** Seeded lognormal variation of the deterministic mode's delays (see {@linkcode SimulatorOptions}). */
+export type SimulatorJitter = {
+  /** Sigma of the log of each request's TTFT factor (0.1 ≈ ±10 %). */
+  ttft?: number;
+  /** Sigma of the log of each token interval's factor. */
+  itl?: number;
+  /** Seed of the draws. */
+  seed?: number;
+};
+
+/** Linear drift of the deterministic mode's delays with the simulator's uptime. */
+export type SimulatorDrift = {
+  /** Relative growth of the TTFT per second of uptime. */
+  ttftPerS?: number;
+  /** Relative growth of the inter-token interval per second of uptime. */
+  itlPerS?: number;
+  /** Epoch time (ms, as `Date.now()`) the uptime counts from; default: when this simulator started. */
+  sinceEpochMs?: number;
+};
+
+/** Overrides of a built-in profile's engine parameters (see `EngineModel`). */
+export type EngineModelOverrides = {
+  /** Most sequences batched at once. */
+  maxNumSeqs?: number;
+  /** Most tokens batched per step. */
+  maxBatchedTokens?: number;
+  /** KV cache size, tokens. */
+  kvCacheTokens?: number;
+  /** Fixed cost of a step, ms. */
+  stepOverheadMs?: number;
+  /** Memory-bound time of a decode step, ms. */
+  memoryBoundMs?: number;
+  /** Batch size at which a step turns compute-bound. */
+  saturationBatch?: number;
+  /** Time to read 1000 tokens of KV cache, ms. */
+  kvReadMsPerKToken?: number;
+};
+
+/** Simulator options as written by a user (validated by {@linkcode simulatorOptionsSchema}). */
+export type SimulatorOptions = {
+  /** Deterministic mode: fixed time from request arrival to the first token, ms. */
+  ttftMs?: number;
+  /** Deterministic mode: fixed interval between tokens, ms. */
+  itlMs?: number;
+  /** Deterministic mode: seeded lognormal jitter of TTFT and ITL. */
+  jitter?: SimulatorJitter;
+  /** Deterministic mode: TTFT and ITL growing linearly with uptime. */
+  drift?: SimulatorDrift;
+  /** Realistic mode: a named engine profile (one of {@linkcode PROFILE_NAMES}). */
+  profile?: string;
+  /** Realistic mode: overrides of the profile's parameters. */
+  engine?: EngineModelOverrides;
+  /** Faults to inject. */
+  faults?: SimulatorFaults;
+  /** Model name the simulator serves. */
+  model?: string;
+  /** Interface to listen on. */
+  hostname?: string;
+  /** Port to listen on; 0 picks a free one. */
+  port?: number;
+};
+
+const faultsObject = z.strictObject({
   /** Share of requests answered with HTTP 500. */
   http500: probability.optional(),
   /** Share of requests answered with HTTP 429. */
@@ -47,7 +122,7 @@ export const faultsSchema = z.strictObject({
  * `exp(N(0, sigma²))`, drawn from a generator seeded per request (the seed
  * and the request's arrival index), so a run is reproducible.
  */
-export const jitterSchema = z.strictObject({
+const jitterSchema = z.strictObject({
   /** Sigma of the log of each request's TTFT factor (0.1 ≈ ±10 %). */
   ttft: z.number().min(0).max(5).optional(),
   /** Sigma of the log of each token interval's factor. */
@@ -62,7 +137,7 @@ export const jitterSchema = z.strictObject({
  * are multiplied by `1 + rate × seconds since the simulator started` (or since `sinceEpochMs`)
  * (0.05 = +5 % per second; a negative rate shrinks them, never below 0).
  */
-export const driftSchema = z.strictObject({
+const driftSchema = z.strictObject({
   /** Relative growth of the TTFT per second of uptime. */
   ttftPerS: z.number().min(-1).max(1000).optional(),
   /** Relative growth of the inter-token interval per second of uptime. */
@@ -76,7 +151,7 @@ export const driftSchema = z.strictObject({
 });
 
 /** Overrides of a profile's engine parameters. */
-export const engineModelSchema = z.strictObject({
+const engineModelSchema = z.strictObject({
   maxNumSeqs: z.number().int().positive(),
   maxBatchedTokens: z.number().int().positive(),
   kvCacheTokens: z.number().int().positive(),
@@ -86,8 +161,22 @@ export const engineModelSchema = z.strictObject({
   kvReadMsPerKToken: z.number().min(0),
 }).partial();
 
-/** Fields of the simulator's options. */
-export const simulatorOptionsShape = {
+/** Faults the simulator injects at random (seeded), per request. */
+export const faultsSchema: z.ZodType<SimulatorFaults, SimulatorFaults> = faultsObject;
+
+/** Fields of the simulator's options (spread into the simulator backend's schema). */
+export const simulatorOptionsShape: {
+  ttftMs: z.ZodOptional<z.ZodNumber>;
+  itlMs: z.ZodOptional<z.ZodNumber>;
+  jitter: z.ZodOptional<z.ZodType<SimulatorJitter, SimulatorJitter>>;
+  drift: z.ZodOptional<z.ZodType<SimulatorDrift, SimulatorDrift>>;
+  profile: z.ZodOptional<z.ZodType<string, string>>;
+  engine: z.ZodOptional<z.ZodType<EngineModelOverrides, EngineModelOverrides>>;
+  faults: z.ZodOptional<z.ZodType<SimulatorFaults, SimulatorFaults>>;
+  model: z.ZodOptional<z.ZodString>;
+  hostname: z.ZodOptional<z.ZodString>;
+  port: z.ZodOptional<z.ZodNumber>;
+} = {
   /** Deterministic mode: fixed time from request arrival to the first token, ms. */
   ttftMs: z.number().min(0).optional(),
   /** Deterministic mode: fixed interval between tokens, ms. */
@@ -162,9 +251,29 @@ export function refineSimulatorOptions(
 }
 
 /** The simulator's own options (shared by `simulator()`, `splleed sim` and config files). */
-export const simulatorOptionsSchema = z.strictObject(simulatorOptionsShape).superRefine(
-  refineSimulatorOptions,
-);
+export const simulatorOptionsSchema: z.ZodType<SimulatorOptions, SimulatorOptions> = z
+  .strictObject(simulatorOptionsShape).superRefine(refineSimulatorOptions);
 
-/** Simulator options as written by a user. */
-export type SimulatorOptions = z.input<typeof simulatorOptionsSchema>;
+// ---- The schemas and the declared types cannot drift ----
+
+/** Maps every level of a type to a plain object type (flattens intersections). */
+type Deep<T> = T extends object ? { [K in keyof T]: Deep<T[K]> } : T;
+/** True only when A and B are the same type (optional markers included). */
+type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B ? 1 : 2) ? true
+  : false;
+/** Fails to compile unless its argument is `true`. */
+type Assert<T extends true> = T;
+/**
+ * Fail to compile when a schema's inferred type and the type declared for it
+ * differ. Fix the schema or the type so they agree.
+ */
+type SchemasMatchTypes = [
+  Assert<Equal<Deep<z.output<typeof faultsObject>>, Deep<SimulatorFaults>>>,
+  Assert<Equal<Deep<z.input<typeof faultsObject>>, Deep<SimulatorFaults>>>,
+  Assert<Equal<Deep<z.output<typeof jitterSchema>>, Deep<SimulatorJitter>>>,
+  Assert<Equal<Deep<z.output<typeof driftSchema>>, Deep<SimulatorDrift>>>,
+  Assert<Equal<Deep<z.output<typeof engineModelSchema>>, Deep<EngineModelOverrides>>>,
+  Assert<
+    Equal<Deep<z.input<z.ZodObject<typeof simulatorOptionsShape>>>, Deep<SimulatorOptions>>
+  >,
+];
