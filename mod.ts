@@ -194,7 +194,12 @@ export { hubFetcher } from "./lib/workload/hub.ts";
 export type { HubFetcher } from "./lib/workload/hub.ts";
 export type { ChatMessage, Workload, WorkloadItem } from "./lib/workload/types.ts";
 export { parseDistribution } from "./lib/config/workload.ts";
-export type { Distribution, WorkloadSpecInput } from "./lib/config/workload.ts";
+export type {
+  Distribution,
+  DistributionInput,
+  DistributionObject,
+  WorkloadSpecInput,
+} from "./lib/config/workload.ts";
 export { planArrivals } from "./lib/load/arrivals.ts";
 export type { ArrivalPlanOptions, ArrivalProcess } from "./lib/load/arrivals.ts";
 export type { LoadDelivered } from "./lib/metrics/load_delivered.ts";

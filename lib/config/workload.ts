@@ -18,7 +18,46 @@ const positiveInt = z.number().int({ error: "a positive integer" }).positive({
 });
 
 /** A length distribution other than a fixed number. */
-export const distributionObjectSchema = z.discriminatedUnion("dist", [
+export type DistributionObject =
+  | {
+    /** Uniform integers from `min` to `max`, both included. */
+    dist: "uniform";
+    /** Smallest value. */
+    min: number;
+    /** Largest value (at least `min`). */
+    max: number;
+  }
+  | {
+    /** Normal, rounded, clamped to [1, `max`]. */
+    dist: "normal";
+    /** Mean. */
+    mean: number;
+    /** Standard deviation (0: always the mean). */
+    std: number;
+    /** Largest value after clamping. @default unbounded */
+    max?: number;
+  }
+  | {
+    /** Log-normal with this mean and standard deviation of the values (not of their logarithm), rounded, clamped to [1, `max`]. */
+    dist: "lognormal";
+    /** Mean of the values. */
+    mean: number;
+    /** Standard deviation of the values. */
+    std: number;
+    /** Largest value after clamping. @default unbounded */
+    max?: number;
+  };
+
+/** A length distribution: a fixed positive integer, or an object form. */
+export type Distribution = number | DistributionObject;
+
+/**
+ * A length distribution as written: a positive integer, the command-line
+ * string syntax (`"uniform:256,1024"`, see {@linkcode parseDistribution}), or an object.
+ */
+export type DistributionInput = number | string | DistributionObject;
+
+const distributionObjectSchema = z.discriminatedUnion("dist", [
   z.strictObject({
     /** Uniform integers from `min` to `max`, both included. */
     dist: z.literal("uniform"),
@@ -48,9 +87,6 @@ export const distributionObjectSchema = z.discriminatedUnion("dist", [
     max: positiveInt.optional(),
   }),
 ], { error: 'a distribution: { dist: "uniform" | "normal" | "lognormal", ... }' });
-
-/** A length distribution: a fixed positive integer, or an object form. */
-export type Distribution = number | z.output<typeof distributionObjectSchema>;
 
 /**
  * Parses the command-line syntax of a length distribution.
@@ -117,8 +153,7 @@ export function parseDistribution(text: string, field = "distribution"): Distrib
   return fail();
 }
 
-/** A length distribution: a positive integer, a string (`"uniform:256,1024"`), or an object. */
-export const distributionSchema = z.union([
+const distributionUnion = z.union([
   positiveInt,
   z.string().transform((s, ctx): Distribution => {
     try {
@@ -146,6 +181,9 @@ export const distributionSchema = z.union([
   error: 'a length distribution: a positive integer, "uniform:MIN,MAX", "normal:MEAN,STD", ' +
     '"lognormal:MEAN,STD" or { dist, ... }',
 });
+
+/** A length distribution: a positive integer, a string (`"uniform:256,1024"`), or an object. */
+export const distributionSchema: z.ZodType<Distribution, DistributionInput> = distributionUnion;
 
 /** A think time in ms: a number >= 0 (fixed) or a distribution. */
 const thinkMsSchema = z.union([z.number().min(0), distributionSchema], {
@@ -326,3 +364,22 @@ export type WorkloadSpecInput = z.input<typeof workloadSchema>;
 export type WorkloadSpec = z.output<typeof workloadSchema>;
 /** One source (the object form) with defaults applied. */
 export type WorkloadSource = z.output<typeof workloadSourceSchema>;
+
+// ---- The schemas and the declared types cannot drift ----
+
+/** Maps every level of a type to a plain object type (flattens intersections). */
+type Deep<T> = T extends object ? { [K in keyof T]: Deep<T[K]> } : T;
+/** True only when A and B are the same type (optional markers included). */
+type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B ? 1 : 2) ? true
+  : false;
+/** Fails to compile unless its argument is `true`. */
+type Assert<T extends true> = T;
+/**
+ * Fail to compile when a schema's inferred type and the type declared for it
+ * differ. Fix the schema or the type so they agree.
+ */
+type SchemasMatchTypes = [
+  Assert<Equal<Deep<z.output<typeof distributionObjectSchema>>, Deep<DistributionObject>>>,
+  Assert<Equal<Deep<z.output<typeof distributionUnion>>, Deep<Distribution>>>,
+  Assert<Equal<Deep<z.input<typeof distributionUnion>>, Deep<DistributionInput>>>,
+];
