@@ -47,6 +47,14 @@ async function workerTargets(): Promise<{ target: string; from: string }[]> {
   const found: { target: string; from: string }[] = [];
   for await (const file of sources(join(ROOT, "lib"))) {
     const text = await Deno.readTextFile(file);
+    const starts = text.match(/new\s+Worker\(/g)?.length ?? 0;
+    const checkable = [...text.matchAll(WORKER)].length;
+    assert.equal(
+      starts,
+      checkable,
+      `${relative(ROOT, file)} starts a worker in a way this test cannot follow: write ` +
+        'new Worker(new URL("./x.ts", import.meta.url), ...) so the compile task can be checked',
+    );
     for (const m of text.matchAll(WORKER)) {
       const url = new URL(m[1], `file://${file}`);
       found.push({ target: relative(ROOT, url.pathname), from: relative(ROOT, file) });
@@ -140,6 +148,11 @@ Deno.test({
       const helpText = dec.decode(help.stdout) + dec.decode(help.stderr);
       assert.equal(help.code, 0, `splleed --help exited ${help.code}:\n${helpText}`);
       assert.match(helpText, /demo/);
+
+      const meta = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+      const version = await new Deno.Command(bin, { args: ["--version"], stdout: "piped" })
+        .output();
+      assert.equal(dec.decode(version.stdout).trim(), meta.version);
 
       const outDir = join(tmp, "demo");
       const demo = await new Deno.Command(bin, {
