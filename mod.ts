@@ -146,6 +146,7 @@ export type {
   BackendConfig,
   DockerOptions,
   LlamacppOptions,
+  OpenAIApi,
   OpenAIOptions,
   SglangOptions,
   SimulatorBackendOptions,

@@ -22,16 +22,31 @@ import { looksLikeKey, maskKey, redact } from "../util/redact.ts";
 import { refineSimulatorOptions, simulatorOptionsShape } from "./sim.ts";
 
 /**
+ * An API name: OpenAI-compatible `completions`, `chat` and `embeddings`, and
+ * TGI's native `generate` (`/generate_stream`).
+ */
+export type Api = "completions" | "chat" | "embeddings" | "generate";
+
+/** An OpenAI-compatible API name (every backend speaks these but TGI's native one). */
+export type OpenAIApi = Exclude<Api, "generate">;
+
+/**
  * The APIs splleed speaks: OpenAI-compatible `completions`, `chat` and
  * `embeddings`, and TGI's native `generate` (`/generate_stream`).
  */
-export const apiSchema = z.enum(["completions", "chat", "embeddings", "generate"]);
-
-/** An API name. */
-export type Api = z.infer<typeof apiSchema>;
+export const apiSchema: z.ZodType<Api, Api> = z.enum([
+  "completions",
+  "chat",
+  "embeddings",
+  "generate",
+]);
 
 /** The OpenAI-compatible APIs (every backend but TGI's native one). */
-export const openaiApiSchema = z.enum(["completions", "chat", "embeddings"]);
+export const openaiApiSchema: z.ZodType<OpenAIApi, OpenAIApi> = z.enum([
+  "completions",
+  "chat",
+  "embeddings",
+]);
 
 /**
  * What an option means outside its schema: the `splleed run` flag that sets
@@ -163,8 +178,15 @@ export const httpBackendFields = {
   }),
 };
 
-/** Running the engine in a container instead of a local command. */
-export const dockerSchema = z.strictObject({
+/** Docker options of a managed backend: run the engine in a container instead of a local command. */
+export type DockerOptions = {
+  /** Image, e.g. `vllm/vllm-openai:v0.11.0`. */
+  image: string;
+  /** Extra `docker run` arguments before the image (`--gpus all`, `-v /models:/models`, ...). */
+  args?: string[];
+};
+
+const dockerObject = z.strictObject({
   /** Image, e.g. `vllm/vllm-openai:v0.11.0`. */
   image: option(z.string().min(1), {
     flag: "--docker-image <image>",
@@ -177,8 +199,8 @@ export const dockerSchema = z.strictObject({
   }),
 });
 
-/** Docker options of a managed backend. */
-export type DockerOptions = z.infer<typeof dockerSchema>;
+/** Running the engine in a container instead of a local command. */
+export const dockerSchema: z.ZodType<DockerOptions, DockerOptions> = dockerObject;
 
 /** Fields shared by every managed engine (they apply when there is no `endpoint`). */
 export const managedFields = {
@@ -234,7 +256,10 @@ const MANAGED_KEYS = Object.keys(managedFields);
  * @param required Fields managed mode needs (e.g. `["model"]`).
  * @returns A zod refinement.
  */
-function engineRules(required: readonly string[], engineOnly: readonly string[]) {
+function engineRules(
+  required: readonly string[],
+  engineOnly: readonly string[],
+): (o: Record<string, unknown>, ctx: z.RefinementCtx) => void {
   return (o: Record<string, unknown>, ctx: z.RefinementCtx) => {
     if (o.endpoint !== undefined) {
       for (const k of [...MANAGED_KEYS, ...engineOnly]) {
@@ -282,19 +307,19 @@ const openaiShape = {
 
 /** Options two engines share by name; each engine names its own argument. */
 const shared = {
-  tensorParallel: (arg: string) =>
+  tensorParallel: (arg: string): z.ZodOptional<z.ZodNumber> =>
     option(positiveInt.optional(), {
       flag: "--tensor-parallel <n>",
       help: "tensor-parallel size",
       arg,
     }),
-  quantization: (arg: string) =>
+  quantization: (arg: string): z.ZodOptional<z.ZodString> =>
     option(z.string().min(1).optional(), {
       flag: "--quantization <q>",
       help: "quantization method",
       arg,
     }),
-  dtype: (arg: string) =>
+  dtype: (arg: string): z.ZodOptional<z.ZodString> =>
     option(z.string().min(1).optional(), { flag: "--dtype <t>", help: "dtype", arg }),
 };
 
@@ -754,3 +779,21 @@ export function backendFlags(): BackendFlag[] {
     return { ...flag, help: lead + help };
   });
 }
+
+// ---- The schemas and the declared types cannot drift ----
+
+/** Maps every level of a type to a plain object type (flattens intersections). */
+type Deep<T> = T extends object ? { [K in keyof T]: Deep<T[K]> } : T;
+/** True only when A and B are the same type (optional markers included). */
+type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B ? 1 : 2) ? true
+  : false;
+/** Fails to compile unless its argument is `true`. */
+type Assert<T extends true> = T;
+/**
+ * Fail to compile when a schema's inferred type and the type declared for it
+ * differ. Fix the schema or the type so they agree.
+ */
+type SchemasMatchTypes = [
+  Assert<Equal<Deep<z.output<typeof dockerObject>>, Deep<DockerOptions>>>,
+  Assert<Equal<Deep<z.input<typeof dockerObject>>, Deep<DockerOptions>>>,
+];
