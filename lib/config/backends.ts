@@ -92,7 +92,7 @@ const KEY_ELSEWHERE =
  * stored with the results, and never sent: it is rejected, the URL shown
  * redacted.
  */
-const endpoint = z.string().check((ctx) => {
+const endpoint: z.ZodString = z.string().check((ctx) => {
   const given = ctx.value;
   let url: URL | undefined;
   try {
@@ -113,14 +113,14 @@ const endpoint = z.string().check((ctx) => {
     );
   }
 });
-const positiveInt = z.number().int().positive();
+const positiveInt: z.ZodNumber = z.number().int().positive();
 
 /**
  * The name of an environment variable. A value that is not a name is never
  * echoed: it is most likely the key itself, given where its variable's name
  * belongs (`--api-key-env sk-...`). `$NAME` is told to drop the `$`.
  */
-const envName = z.string().check((ctx) => {
+const envName: z.ZodString = z.string().check((ctx) => {
   const v = ctx.value;
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) return;
   const dollar = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(v);

@@ -14,7 +14,7 @@ import { z } from "npm:zod@^4.6.7";
 import { backendConfigSchema } from "./backends.ts";
 import { workloadSchema, type WorkloadSource, type WorkloadSpec } from "./workload.ts";
 
-const positiveInt = z.number().int({ error: "a positive integer" }).positive({
+const positiveInt: z.ZodNumber = z.number().int({ error: "a positive integer" }).positive({
   error: "a positive integer",
 });
 
@@ -113,7 +113,7 @@ type SchemasMatchTypes = [
 ];
 
 /** Where prompts come from: a list, or a file (text one prompt a line, or JSONL with `prompt`). */
-export const promptsSchema = z.union([
+export const promptsSchema: z.ZodType<PromptsSpec, PromptsSpec> = z.union([
   z.array(z.string().min(1)).min(1),
   z.strictObject({ file: z.string().min(1) }),
 ], { error: "a list of prompts or { file: PATH }" });
@@ -133,7 +133,7 @@ export const SAMPLE_PROMPTS: readonly string[] = [
 ];
 
 /** Prompts as a list or a file reference. */
-export type PromptsSpec = z.input<typeof promptsSchema>;
+export type PromptsSpec = string[] | { file: string };
 
 /**
  * The `workload` source object that a `prompts` field, or a `workload`

@@ -13,7 +13,7 @@
 import { z } from "npm:zod@^4.6.7";
 import { ConfigError } from "./errors.ts";
 
-const positiveInt = z.number().int({ error: "a positive integer" }).positive({
+const positiveInt: z.ZodNumber = z.number().int({ error: "a positive integer" }).positive({
   error: "a positive integer",
 });
 
@@ -186,7 +186,10 @@ const distributionUnion = z.union([
 export const distributionSchema: z.ZodType<Distribution, DistributionInput> = distributionUnion;
 
 /** A think time in ms: a number >= 0 (fixed) or a distribution. */
-const thinkMsSchema = z.union([z.number().min(0), distributionSchema], {
+const thinkMsSchema: z.ZodType<Distribution, DistributionInput> = z.union([
+  z.number().min(0),
+  distributionSchema,
+], {
   error: "a number of ms >= 0 or a length distribution",
 });
 
