@@ -6,8 +6,8 @@
 
 import assert from "node:assert/strict";
 import {
-  backendConfigSchema,
-  type BackendType,
+  BACKEND_CONFIG_SCHEMAS,
+  BACKEND_TYPES,
   declaredOptions,
   type FlagKind,
 } from "../config/backends.ts";
@@ -32,9 +32,8 @@ function managedArgv(type: string, fields: Record<string, unknown>): string[] {
 
 Deno.test("every option with an engine argument appears in that engine's managed argv", () => {
   let checked = 0;
-  for (const branch of backendConfigSchema.options) {
-    const type = branch.shape.type.value as BackendType;
-    for (const o of declaredOptions(branch as never)) {
+  for (const type of BACKEND_TYPES) {
+    for (const o of declaredOptions(BACKEND_CONFIG_SCHEMAS[type])) {
       if (o.path.length !== 1) continue;
       const [field] = o.path;
       if (o.meta.arg !== undefined) {

@@ -19,7 +19,7 @@
 
 import { z } from "npm:zod@^4.6.7";
 import { looksLikeKey, maskKey, redact } from "../util/redact.ts";
-import { refineSimulatorOptions, simulatorOptionsShape } from "./sim.ts";
+import { refineSimulatorOptions, type SimulatorOptions, simulatorOptionsShape } from "./sim.ts";
 
 /**
  * An API name: OpenAI-compatible `completions`, `chat` and `embeddings`, and
@@ -141,7 +141,7 @@ const envName: z.ZodString = z.string().check((ctx) => {
 });
 
 /** Fields shared by every HTTP backend. */
-export const httpBackendFields = {
+const httpBackendFields = {
   /** Base URL of a running server (`http://localhost:8000`; a trailing `/v1` is accepted). */
   endpoint: endpoint.optional(),
   /** Model name; when absent, the first model the server lists at `/v1/models`. */
@@ -203,7 +203,7 @@ const dockerObject = z.strictObject({
 export const dockerSchema: z.ZodType<DockerOptions, DockerOptions> = dockerObject;
 
 /** Fields shared by every managed engine (they apply when there is no `endpoint`). */
-export const managedFields = {
+const managedFields = {
   /** The engine's command: a path, or an argv prefix such as a venv's binary (`["/venv/bin/vllm", "serve"]`). */
   command: option(
     z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
@@ -540,53 +540,199 @@ const llamacppShape = {
   ...llamacppOnly,
 };
 
-/** `openai` backend options. */
-export const openaiOptionsSchema = z.strictObject(openaiShape).superRefine(engineRules([], []));
-/** `vllm` backend options. */
-export const vllmOptionsSchema = z.strictObject(vllmShape).superRefine(
+const openaiObject = z.strictObject(openaiShape).superRefine(engineRules([], []));
+const vllmObject = z.strictObject(vllmShape).superRefine(
   engineRules(["model"], Object.keys(vllmOnly)),
 );
-/** `tgi` backend options. */
-export const tgiOptionsSchema = z.strictObject(tgiShape).superRefine(
+const tgiObject = z.strictObject(tgiShape).superRefine(
   engineRules(["model"], Object.keys(tgiOnly)),
 );
-/** `sglang` backend options. */
-export const sglangOptionsSchema = z.strictObject(sglangShape).superRefine(
+const sglangObject = z.strictObject(sglangShape).superRefine(
   engineRules(["model"], Object.keys(sglangOnly)),
 );
-/** `llamacpp` backend options (`model` is the GGUF path in managed mode). */
-export const llamacppOptionsSchema = z.strictObject(llamacppShape).superRefine(
+const llamacppObject = z.strictObject(llamacppShape).superRefine(
   engineRules(["model"], Object.keys(llamacppOnly)),
 );
 
-/** Options of `openai({...})`. */
-export type OpenAIOptions = z.input<typeof openaiOptionsSchema>;
-/** Options of `vllm({...})`. */
-export type VllmOptions = z.input<typeof vllmOptionsSchema>;
-/** Options of `tgi({...})`. */
-export type TgiOptions = z.input<typeof tgiOptionsSchema>;
-/** Options of `sglang({...})`. */
-export type SglangOptions = z.input<typeof sglangOptionsSchema>;
-/** Options of `llamacpp({...})`. */
-export type LlamacppOptions = z.input<typeof llamacppOptionsSchema>;
+/** The fields every HTTP backend has (as written; none has a default). */
+export type HttpFields = {
+  /** Base URL of a running server (`http://localhost:8000`; a trailing `/v1` is accepted). */
+  endpoint?: string;
+  /** Model name; when absent, the first model the server lists at `/v1/models`. */
+  model?: string;
+  /** Bearer token sent as `Authorization`; never written to results or logs. */
+  apiKey?: string;
+  /** Read the bearer token from this environment variable (e.g. `OPENAI_API_KEY`). */
+  apiKeyEnv?: string;
+  /** Read the bearer token from this file (surrounding white space is trimmed). */
+  apiKeyFile?: string;
+  /** Extra request headers (values of secret-looking names are redacted in results). */
+  headers?: Record<string, string>;
+  /** Per-request timeout for this backend, ms (overrides the run's `requestTimeoutMs`). */
+  timeoutMs?: number;
+  /**
+   * Check `model` against the server's `/v1/models` when connecting (an
+   * engine that rejects other names makes a model it does not list a
+   * configuration error; one that answers any name, a warning). False sends
+   * `model` as given.
+   * @default {true}
+   */
+  modelCheck?: boolean;
+};
+
 /** The HTTP fields every engine backend has, validated. */
-export type HttpBackendOptions = z.output<z.ZodObject<typeof httpBackendFields>> & {
+export type HttpBackendOptions = HttpFields & {
+  /** The API to use. */
   api?: Api;
 };
-/** The managed-mode fields, validated. */
-export type ManagedOptions = z.output<z.ZodObject<typeof managedFields>>;
 
-/** `simulator` backend options: the simulator's own plus the API to use. */
-export const simulatorBackendOptionsSchema = z.strictObject({
+/** The managed-mode fields (they apply when there is no `endpoint`). */
+export type ManagedOptions = {
+  /** The engine's command: a path, or an argv prefix such as a venv's binary (`["/venv/bin/vllm", "serve"]`). */
+  command?: string | string[];
+  /** Arguments appended to the engine's command line. */
+  extraArgs?: string[];
+  /** Environment variables for the engine (added to splleed's own). */
+  env?: Record<string, string>;
+  /** Interface the engine listens on. @default {"127.0.0.1"} */
+  host?: string;
+  /** Port the engine listens on. @default a free port */
+  port?: number;
+  /** Most seconds to wait for the engine to answer. */
+  startupTimeoutS?: number;
+  /** Seconds between SIGTERM and SIGKILL at teardown. @default {10} */
+  stopGraceS?: number;
+  /** Where the engine's stdout and stderr go. @default a file in the temp directory */
+  logFile?: string;
+  /** Run the engine with `docker run` instead of a local command. */
+  docker?: DockerOptions;
+};
+
+/** Options of `openai({...})`: connect mode only, so `endpoint` is required. */
+export type OpenAIOptions = Omit<HttpFields, "endpoint"> & {
+  /** Base URL of a running server (`http://localhost:8000`; a trailing `/v1` is accepted). */
+  endpoint: string;
+  /** Completions, chat completions or embeddings. @default {"chat"} */
+  api?: OpenAIApi;
+};
+
+/** Options of `vllm({...})`; the engine's own become its arguments in managed mode. */
+export type VllmOptions = HttpFields & ManagedOptions & {
+  /** Completions, chat completions or embeddings. @default {"completions"} */
+  api?: OpenAIApi;
+  /** `--tensor-parallel-size`. */
+  tensorParallel?: number;
+  /** `--pipeline-parallel-size`. */
+  pipelineParallel?: number;
+  /** `--gpu-memory-utilization` (0–1). */
+  gpuMemoryUtilization?: number;
+  /** `--quantization` (awq, gptq, fp8, ...). */
+  quantization?: string;
+  /** `--dtype` (auto, half, bfloat16, float32). */
+  dtype?: string;
+  /** `--max-model-len`. */
+  maxModelLen?: number;
+  /** `--max-num-seqs`. */
+  maxNumSeqs?: number;
+  /** `--enable-prefix-caching` / `--no-enable-prefix-caching`. */
+  enablePrefixCaching?: boolean;
+  /** `--enable-chunked-prefill` / `--no-enable-chunked-prefill`. */
+  enableChunkedPrefill?: boolean;
+  /** `--speculative-config` (written as JSON). */
+  speculativeConfig?: Record<string, unknown>;
+};
+
+/** Options of `tgi({...})`; the engine's own become its arguments in managed mode. */
+export type TgiOptions = HttpFields & ManagedOptions & {
+  /** `generate` (TGI's native `/generate_stream`), `chat` (its Messages API) or `completions`. @default {"generate"} */
+  api?: "generate" | "chat" | "completions";
+  /** `--quantize` (awq, gptq, bitsandbytes, fp8, ...). */
+  quantize?: string;
+  /** `--max-batch-total-tokens`. */
+  maxBatchTotalTokens?: number;
+  /** `--max-input-tokens`. */
+  maxInputTokens?: number;
+  /** `--max-total-tokens`. */
+  maxTotalTokens?: number;
+  /** `--num-shard`. */
+  shardCount?: number;
+};
+
+/** Options of `sglang({...})`; the engine's own become its arguments in managed mode. */
+export type SglangOptions = HttpFields & ManagedOptions & {
+  /** Completions, chat completions or embeddings. @default {"completions"} */
+  api?: OpenAIApi;
+  /** `--tp-size`. */
+  tensorParallel?: number;
+  /** `--dp-size`. */
+  dataParallel?: number;
+  /** `--mem-fraction-static` (0–1). */
+  memFractionStatic?: number;
+  /** `--quantization`. */
+  quantization?: string;
+  /** `--dtype`. */
+  dtype?: string;
+  /** `--context-length`. */
+  contextLength?: number;
+  /** `--max-running-requests`. */
+  maxRunningRequests?: number;
+  /** `--chunked-prefill-size`. */
+  chunkedPrefillSize?: number;
+  /** `--disable-radix-cache` when false. */
+  enableRadixCache?: boolean;
+  /** `--is-embedding` (serve an embedding model). */
+  isEmbedding?: boolean;
+};
+
+/** Options of `llamacpp({...})` (`model` is the GGUF path in managed mode). */
+export type LlamacppOptions = HttpFields & ManagedOptions & {
+  /** Completions, chat completions or embeddings. @default {"completions"} */
+  api?: OpenAIApi;
+  /** Path of the `llama-server` binary (same as `command`). @default {"llama-server"} */
+  binary?: string;
+  /** `--parallel`: slots, i.e. sequences decoded together. */
+  parallel?: number;
+  /** `--ctx-size`: context size shared by all slots. */
+  ctxSize?: number;
+  /** `--threads`. */
+  threads?: number;
+  /** `--n-gpu-layers`. */
+  gpuLayers?: number;
+  /** `--embeddings` (serve `/v1/embeddings`). */
+  embeddings?: boolean;
+  /** `--metrics`: serve Prometheus metrics at `/metrics` (for `engineMetrics`). */
+  metrics?: boolean;
+};
+
+/** Options of `simulator({...})`: the simulator's own plus the API to use. */
+export type SimulatorBackendOptions = SimulatorOptions & {
+  /** Completions or chat completions. */
+  api?: "completions" | "chat";
+};
+
+/** `openai` backend options. */
+export const openaiOptionsSchema: z.ZodType<OpenAIOptions, OpenAIOptions> = openaiObject;
+/** `vllm` backend options. */
+export const vllmOptionsSchema: z.ZodType<VllmOptions, VllmOptions> = vllmObject;
+/** `tgi` backend options. */
+export const tgiOptionsSchema: z.ZodType<TgiOptions, TgiOptions> = tgiObject;
+/** `sglang` backend options. */
+export const sglangOptionsSchema: z.ZodType<SglangOptions, SglangOptions> = sglangObject;
+/** `llamacpp` backend options (`model` is the GGUF path in managed mode). */
+export const llamacppOptionsSchema: z.ZodType<LlamacppOptions, LlamacppOptions> = llamacppObject;
+
+const simulatorBackendObject = z.strictObject({
   api: z.enum(["completions", "chat"]).optional(),
   ...simulatorOptionsShape,
 }).superRefine(refineSimulatorOptions);
 
-/** Options of `simulator({...})`. */
-export type SimulatorBackendOptions = z.input<typeof simulatorBackendOptionsSchema>;
+/** `simulator` backend options: the simulator's own plus the API to use. */
+export const simulatorBackendOptionsSchema: z.ZodType<
+  SimulatorBackendOptions,
+  SimulatorBackendOptions
+> = simulatorBackendObject;
 
-/** A backend written as data in a config file. */
-export const backendConfigSchema = z.discriminatedUnion("type", [
+const backendConfigUnion = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("openai"), ...openaiShape }).superRefine(engineRules([], [])),
   z.strictObject({ type: z.literal("vllm"), ...vllmShape }).superRefine(
     engineRules(["model"], Object.keys(vllmOnly)),
@@ -607,8 +753,17 @@ export const backendConfigSchema = z.discriminatedUnion("type", [
   }).superRefine(refineSimulatorOptions),
 ]);
 
-/** A backend written as data. */
-export type BackendConfig = z.input<typeof backendConfigSchema>;
+/** A backend written as data: its `type` and that backend's options. */
+export type BackendConfig =
+  | ({ type: "openai" } & OpenAIOptions)
+  | ({ type: "vllm" } & VllmOptions)
+  | ({ type: "tgi" } & TgiOptions)
+  | ({ type: "sglang" } & SglangOptions)
+  | ({ type: "llamacpp" } & LlamacppOptions)
+  | ({ type: "simulator" } & SimulatorBackendOptions);
+
+/** A backend written as data in a config file. */
+export const backendConfigSchema: z.ZodType<BackendConfig, BackendConfig> = backendConfigUnion;
 
 /** The backend types, in the order of {@linkcode backendConfigSchema}. */
 export type BackendType = BackendConfig["type"];
@@ -624,15 +779,34 @@ export type BackendType = BackendConfig["type"];
  * assert.deepEqual(BACKEND_TYPES, ["openai", "vllm", "tgi", "sglang", "llamacpp", "simulator"]);
  * ```
  */
-export const BACKEND_TYPES: readonly BackendType[] = backendConfigSchema.options.map(
+export const BACKEND_TYPES: readonly BackendType[] = backendConfigUnion.options.map(
   (o) => o.shape.type.value,
 );
+
+/**
+ * Each backend type's schema as written in a config file (its `type` field
+ * included), for {@linkcode declaredOptions}.
+ *
+ * @example
+ * ```ts
+ * import { BACKEND_CONFIG_SCHEMAS, declaredOptions } from "./backends.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const paths = declaredOptions(BACKEND_CONFIG_SCHEMAS.llamacpp).map((o) => o.path.join("."));
+ * assert.ok(paths.includes("ctxSize"));
+ * assert.ok(!paths.includes("tensorParallel"));
+ * ```
+ */
+export const BACKEND_CONFIG_SCHEMAS: Readonly<Record<BackendType, OptionsSchema>> = Object
+  .fromEntries(
+    backendConfigUnion.options.map((o): [string, OptionsSchema] => [o.shape.type.value, o]),
+  ) as Record<BackendType, OptionsSchema>;
 
 /** How a flag's text becomes a field's value. */
 export type FlagKind = "string" | "number" | "boolean" | "json" | "args" | "pairs";
 
-/** A backend options schema (an object schema whose fields may carry {@linkcode OptionMeta}). */
-export type OptionsSchema = z.ZodObject;
+/** A backend options schema (at run time an object schema whose fields may carry {@linkcode OptionMeta}). */
+export type OptionsSchema = z.ZodType;
 
 /** An option declared with {@linkcode OptionMeta}, found in a schema. */
 export interface DeclaredOption {
@@ -686,6 +860,11 @@ function kindOf(schema: z.ZodType): FlagKind {
  * ```
  */
 export function declaredOptions(schema: OptionsSchema): DeclaredOption[] {
+  if (!(schema instanceof z.ZodObject)) {
+    throw new TypeError(
+      `Cannot list declared options: expected an object schema, got a ${schema.def.type} schema`,
+    );
+  }
   const out: DeclaredOption[] = [];
   const walk = (shape: Record<string, z.ZodType>, prefix: string[]) => {
     for (const [key, field] of Object.entries(shape)) {
@@ -743,7 +922,7 @@ const ENGINE_TYPES: readonly BackendType[] = ["vllm", "tgi", "sglang", "llamacpp
  */
 export function backendFlags(): BackendFlag[] {
   const flags = new Map<string, { flag: BackendFlag; help: string; types: BackendType[] }>();
-  for (const branch of backendConfigSchema.options) {
+  for (const branch of backendConfigUnion.options) {
     const type = branch.shape.type.value as BackendType;
     for (const o of declaredOptions(branch as unknown as z.ZodObject)) {
       const forms: [string | undefined, string | undefined, boolean | undefined][] =
@@ -796,4 +975,18 @@ type Assert<T extends true> = T;
 type SchemasMatchTypes = [
   Assert<Equal<Deep<z.output<typeof dockerObject>>, Deep<DockerOptions>>>,
   Assert<Equal<Deep<z.input<typeof dockerObject>>, Deep<DockerOptions>>>,
+  Assert<Equal<Deep<z.output<z.ZodObject<typeof httpBackendFields>>>, Deep<HttpFields>>>,
+  Assert<Equal<Deep<z.output<z.ZodObject<typeof managedFields>>>, Deep<ManagedOptions>>>,
+  Assert<Equal<Deep<z.input<typeof openaiObject>>, Deep<OpenAIOptions>>>,
+  Assert<Equal<Deep<z.output<typeof openaiObject>>, Deep<OpenAIOptions>>>,
+  Assert<Equal<Deep<z.input<typeof vllmObject>>, Deep<VllmOptions>>>,
+  Assert<Equal<Deep<z.output<typeof vllmObject>>, Deep<VllmOptions>>>,
+  Assert<Equal<Deep<z.input<typeof tgiObject>>, Deep<TgiOptions>>>,
+  Assert<Equal<Deep<z.output<typeof tgiObject>>, Deep<TgiOptions>>>,
+  Assert<Equal<Deep<z.input<typeof sglangObject>>, Deep<SglangOptions>>>,
+  Assert<Equal<Deep<z.output<typeof sglangObject>>, Deep<SglangOptions>>>,
+  Assert<Equal<Deep<z.input<typeof llamacppObject>>, Deep<LlamacppOptions>>>,
+  Assert<Equal<Deep<z.output<typeof llamacppObject>>, Deep<LlamacppOptions>>>,
+  Assert<Equal<Deep<z.input<typeof simulatorBackendObject>>, Deep<SimulatorBackendOptions>>>,
+  Assert<Equal<Deep<z.input<typeof backendConfigUnion>>, Deep<BackendConfig>>>,
 ];
