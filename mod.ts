@@ -199,9 +199,17 @@ export type { HubFetcher } from "./lib/workload/hub.ts";
 export type { ChatMessage, Workload, WorkloadItem } from "./lib/workload/types.ts";
 export { parseDistribution } from "./lib/config/workload.ts";
 export type {
+  ConversationalOptions,
+  ConversationalOptionsInput,
   Distribution,
   DistributionInput,
   DistributionObject,
+  InlineItem,
+  WorkloadCommonOptions,
+  WorkloadSource,
+  WorkloadSourceInput,
+  WorkloadSourceOf,
+  WorkloadSpec,
   WorkloadSpecInput,
 } from "./lib/config/workload.ts";
 export { planArrivals } from "./lib/load/arrivals.ts";

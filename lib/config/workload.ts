@@ -231,8 +231,149 @@ const inlineItemSchema = z.union([
   }),
 ], { error: "a prompt string or { prompt | messages, outputLen? }" });
 
-/** The sources, by `source`. */
-export const workloadSourceSchema = z.discriminatedUnion("source", [
+/** One inline request: a prompt, or a chat history. */
+export type InlineItem = string | {
+  /** The prompt (or the last user message when `messages` is given). */
+  prompt?: string;
+  /** An OpenAI-style chat history ending with a user turn. */
+  messages?: { role: "system" | "user" | "assistant"; content: string }[];
+  /** Output tokens to ask for. */
+  outputLen?: number;
+};
+
+/** Options every source takes; `D` is the form of a distribution (as written, or parsed). */
+export type WorkloadCommonOptions<D = Distribution> = {
+  /** Requests to make: sampled with `seed` (without replacement; with replacement past the source's size). @default every item of the source, in order */
+  numPrompts?: number;
+  /** Seed of every random choice. @default the run's seed, else 0 */
+  seed?: number;
+  /** A local tokenizer.json (or a folder holding one), or a Hugging Face model id found in the cache. @default the bundled o200k_base, for synthesis and fingerprints only */
+  tokenizer?: string;
+  /** Output tokens to ask for, drawn per item; overrides lengths from the source. */
+  outputLen?: D;
+};
+
+/** Options of the sources that hold conversations, parsed. */
+export type ConversationalOptions = {
+  /** One request per user turn, carrying the history (recorded answers as assistant turns). */
+  multiTurn: boolean;
+  /** Think time before each turn after the first, ms (multi-turn only). */
+  thinkMs?: Distribution;
+};
+
+/** Options of the sources that hold conversations, as written. */
+export type ConversationalOptionsInput = {
+  /** One request per user turn, carrying the history (recorded answers as assistant turns). @default {false} */
+  multiTurn?: boolean;
+  /** Think time before each turn after the first, ms (multi-turn only). @default {0} */
+  thinkMs?: DistributionInput;
+};
+
+/**
+ * The workload sources, by `source`, in either form: `D` is the form of a
+ * distribution, `C` the conversational options, `S` the `hf` source's split
+ * (required once parsed: it has a default). See {@linkcode WorkloadSource}
+ * and {@linkcode WorkloadSourceInput}.
+ */
+export type WorkloadSourceOf<D, C, S> =
+  | ({
+    /** Prompts written in the spec. */
+    source: "inline";
+    /** The prompts. */
+    prompts: InlineItem[];
+  } & WorkloadCommonOptions<D>)
+  | ({
+    /** A file of prompts. */
+    source: "file";
+    /** Its path (relative to the config file, or the working directory). */
+    path: string;
+    /**
+     * `text`: one prompt a line; `json`: an array of strings or objects;
+     * `jsonl`: one object a line; `csv`: a header row and a column;
+     * `prompts`: the older `prompts: { file }` field's. @default from the extension, else text
+     */
+    format?: "text" | "json" | "jsonl" | "csv" | "prompts";
+    /** The field or column holding the prompt (json, jsonl, csv). @default {"prompt"} */
+    column?: string;
+  } & WorkloadCommonOptions<D>)
+  | (
+    & {
+      /** A ShareGPT-style JSON file: `[{ conversations: [{ from, value }] }]`. */
+      source: "sharegpt";
+      /** Its path. */
+      path: string;
+    }
+    & C
+    & WorkloadCommonOptions<D>
+  )
+  | (
+    & {
+      /** A Hugging Face dataset, by name, downloaded once as parquet into the cache. */
+      source: "hf";
+      /** Dataset id, `org/name`. */
+      dataset: string;
+      /** Column with the prompt (text) or conversation. @default the first of prompt, messages, conversations, text, question, instruction, input */
+      column?: string;
+      /** Branch, tag or commit. @default "main", then the Hub's parquet conversion */
+      revision?: string;
+      /** Dataset configuration (subset). @default all parquet files of the split */
+      config?: string;
+    }
+    & S
+    & C
+    & WorkloadCommonOptions<D>
+  )
+  | (
+    & {
+      /** A local parquet file, or a folder of them. */
+      source: "parquet";
+      /** Its path. */
+      path: string;
+      /** Column with the prompt or conversation. @default as for `hf` */
+      column?: string;
+    }
+    & C
+    & WorkloadCommonOptions<D>
+  )
+  | ({
+    /** Prompts of exact token lengths made with the tokenizer. */
+    source: "synthetic";
+    /** Input tokens per prompt. */
+    inputLen: D;
+    /** How many prompts. @default numPrompts */
+    count?: number;
+  } & WorkloadCommonOptions<D>)
+  | ({
+    /** Prompts that share one of `groups` prefixes, for prefix-cache studies. */
+    source: "prefix";
+    /** Distinct shared prefixes; prompt i uses prefix i modulo groups. */
+    groups: number;
+    /** Tokens of each shared prefix. */
+    prefixTokens: number;
+    /** Tokens of each prompt's own suffix, after the prefix. */
+    inputLen: D;
+    /** How many prompts. @default numPrompts */
+    count?: number;
+  } & WorkloadCommonOptions<D>);
+
+/** One source (the object form) with defaults applied. */
+export type WorkloadSource = WorkloadSourceOf<
+  Distribution,
+  ConversationalOptions,
+  { /** Split. */ split: string }
+>;
+/** One source (the object form) as a user writes it. */
+export type WorkloadSourceInput = WorkloadSourceOf<
+  DistributionInput,
+  ConversationalOptionsInput,
+  { /** Split. @default {"train"} */ split?: string }
+>;
+/** A workload specification as a user writes it: a list of prompts, or one source. */
+export type WorkloadSpecInput = string[] | WorkloadSourceInput;
+/** A workload specification with defaults applied. */
+export type WorkloadSpec = string[] | WorkloadSource;
+
+const workloadSourceUnion = z.discriminatedUnion("source", [
   z.strictObject({
     /** Prompts written in the spec. */
     source: z.literal("inline"),
@@ -329,6 +470,10 @@ export const workloadSourceSchema = z.discriminatedUnion("source", [
   }
 });
 
+/** The sources, by `source`. */
+export const workloadSourceSchema: z.ZodType<WorkloadSource, WorkloadSourceInput> =
+  workloadSourceUnion;
+
 /**
  * The `workload` field: a list of prompts, or one of the sources.
  *
@@ -356,17 +501,10 @@ export const workloadSourceSchema = z.discriminatedUnion("source", [
  * );
  * ```
  */
-export const workloadSchema = z.union([
+export const workloadSchema: z.ZodType<WorkloadSpec, WorkloadSpecInput> = z.union([
   z.array(z.string().min(1)).min(1),
-  workloadSourceSchema,
+  workloadSourceUnion,
 ], { error: 'a list of prompts or { source: "inline" | "file" | "sharegpt" | ... }' });
-
-/** A workload specification as a user writes it. */
-export type WorkloadSpecInput = z.input<typeof workloadSchema>;
-/** A workload specification with defaults applied. */
-export type WorkloadSpec = z.output<typeof workloadSchema>;
-/** One source (the object form) with defaults applied. */
-export type WorkloadSource = z.output<typeof workloadSourceSchema>;
 
 // ---- The schemas and the declared types cannot drift ----
 
@@ -382,6 +520,9 @@ type Assert<T extends true> = T;
  * differ. Fix the schema or the type so they agree.
  */
 type SchemasMatchTypes = [
+  Assert<Equal<Deep<z.output<typeof workloadSourceUnion>>, Deep<WorkloadSource>>>,
+  Assert<Equal<Deep<z.input<typeof workloadSourceUnion>>, Deep<WorkloadSourceInput>>>,
+  Assert<Equal<Deep<z.output<typeof inlineItemSchema>>, Deep<InlineItem>>>,
   Assert<Equal<Deep<z.output<typeof distributionObjectSchema>>, Deep<DistributionObject>>>,
   Assert<Equal<Deep<z.output<typeof distributionUnion>>, Deep<Distribution>>>,
   Assert<Equal<Deep<z.input<typeof distributionUnion>>, Deep<DistributionInput>>>,
