@@ -162,6 +162,7 @@ export type {
   Sampling,
   SamplingInput,
   Slo,
+  TransportObject,
 } from "./lib/config/benchmark.ts";
 export type {
   EngineModelOverrides,

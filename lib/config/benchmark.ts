@@ -11,8 +11,13 @@
  */
 
 import { z } from "npm:zod@^4.6.7";
-import { backendConfigSchema } from "./backends.ts";
-import { workloadSchema, type WorkloadSource, type WorkloadSpec } from "./workload.ts";
+import { type BackendConfig, backendConfigSchema } from "./backends.ts";
+import {
+  workloadSchema,
+  type WorkloadSource,
+  type WorkloadSpec,
+  type WorkloadSpecInput,
+} from "./workload.ts";
 
 const positiveInt: z.ZodNumber = z.number().int({ error: "a positive integer" }).positive({
   error: "a positive integer",
@@ -110,6 +115,13 @@ type SchemasMatchTypes = [
   Assert<Equal<Deep<z.input<typeof samplingObject>>, Deep<SamplingInput>>>,
   Assert<Equal<Deep<z.output<typeof sloObject>>, Deep<Slo>>>,
   Assert<Equal<Deep<z.input<typeof sloObject>>, Deep<Slo>>>,
+  Assert<Equal<Deep<z.input<typeof benchmarkSpecObject>>, Deep<BenchmarkSpecInput>>>,
+  Assert<
+    Equal<
+      Deep<Omit<z.output<typeof benchmarkSpecObject>, "prompts" | "workload" | "runs">>,
+      Deep<Omit<BenchmarkSpec, "workload" | "runs">>
+    >
+  >,
 ];
 
 /** Where prompts come from: a list, or a file (text one prompt a line, or JSONL with `prompt`). */
@@ -167,9 +179,12 @@ export function normalizeWorkload(
 }
 
 /** The shape of an `HttpTransport` object, checked by duck typing (config does not import lib/http). */
-interface TransportObject {
+export interface TransportObject {
+  /** The transport's name, stored with the results. */
   name: string;
+  /** Sends one request. */
   send: (...args: never[]) => unknown;
+  /** Closes its connections. */
   close: () => void;
 }
 
@@ -180,8 +195,167 @@ function isBackendObject(v: unknown): boolean {
     typeof (v as { connect?: unknown }).connect === "function";
 }
 
-/** The benchmark specification. */
-export const benchmarkSpecSchema = z.strictObject({
+/** Fields whose input and output forms are the same. */
+type BenchmarkSpecCommon = {
+  /** The engine: an object from a backend factory, or backend data (`{ type: "vllm", ... }`). */
+  backend: object | BackendConfig;
+  /** Concurrency levels, each run separately (latency mode). */
+  concurrency?: number[];
+  /** Requests per level before measuring, not measured. @default max(1, the level's concurrency) */
+  warmup?: number;
+  /** Serve mode: most requests in flight; a request that finds none free waits, and the wait is recorded. */
+  maxConcurrency?: number;
+  /** Serve mode: each trial of a level lasts this many seconds (see `durationGraceS`). */
+  durationS?: number;
+  /** Service-level objectives for goodput. */
+  slo?: Slo;
+  /** How the results table is shown: `metrics` (ids as rows), or `allMetrics: true`. */
+  table?: { metrics?: string[]; allMetrics?: boolean };
+  /** Path to save the results to (`.json` or `.csv`) when the run ends. */
+  out?: string;
+  /** Path of a self-contained HTML report (`.html`) written when the run ends. */
+  html?: string;
+  /** Path of the per-request JSONL records, or `false` for none. @default beside `out`, else a temp file */
+  records?: string | false;
+  /** NVTX ranges per request for Nsight Systems: `true`, or the library path. */
+  emitMarkers?: boolean | { library?: string };
+  /** Largest share of a level's measured requests that may fail before the run counts as failed. */
+  maxFailureRate?: number;
+  /** Aborts the run (finished measurements are kept). Not serialisable. */
+  signal?: AbortSignal;
+};
+
+/** The benchmark specification as a user writes it (`benchmark()`'s argument, a config file). */
+export type BenchmarkSpecInput = BenchmarkSpecCommon & {
+  /** The prompts; request i uses prompt i modulo their number. Or give `workload`. */
+  prompts?: PromptsSpec;
+  /** What to send: files, ShareGPT, Hugging Face datasets, synthetic lengths, prefix sharing. */
+  workload?: WorkloadSpecInput;
+  /** `latency`: closed loop at each concurrency; `throughput`: all at once; `serve`: open-loop arrivals. @default {"latency"} */
+  mode?: "latency" | "throughput" | "serve";
+  /** Measured requests per level per trial. @default 10, or unbounded in serve mode when `durationS` bounds the level */
+  runs?: number;
+  /** Serve mode: request rates (requests/s), each a level; `Infinity` or "inf" sends all at once. */
+  requestRates?: (number | "inf" | "infinity" | "Infinity")[];
+  /** Serve mode: the arrival process. @default {"poisson"} */
+  arrival?: "poisson" | "gamma" | "constant";
+  /** Serve mode, gamma arrivals: the shape (1 = Poisson). @default {1} */
+  burstiness?: number;
+  /** Serve mode: seconds over which the rate rises linearly to its level. @default {0} */
+  rampUpS?: number;
+  /** Serve mode with `durationS`: seconds in-flight requests get to finish. @default {10} */
+  durationGraceS?: number;
+  /** Saturation search instead of fixed levels. */
+  sweep?: {
+    /** What to find. */
+    find: "max-rate" | "max-concurrency";
+    /** The objectives a request must meet. */
+    slo: Slo;
+    /** Share of requests that must meet them. @default {0.9} */
+    attainment?: number;
+    /** First load probed. @default {1} */
+    start?: number;
+    /** Highest load probed. @default {4096} */
+    max?: number;
+    /** Stop when the bracket is within this share of the load. @default {0.05} */
+    tolerance?: number;
+    /** Most probes. @default {14} */
+    maxProbes?: number;
+  };
+  /** Serve mode: replay a JSONL trace at `speed` times its pace. */
+  trace?: {
+    /** The trace file. */
+    path: string;
+    /** Replay speed: 2 sends twice as fast. @default {1} */
+    speed?: number;
+  };
+  /** Seed of every random choice. @default {0} */
+  seed?: number;
+  /** Independent repetitions of every level. @default {3} */
+  trials?: number;
+  /** Confidence level of the intervals over trials. @default {0.95} */
+  confidenceLevel?: number;
+  /** Sampling parameters. */
+  sampling?: SamplingInput;
+  /** GPU telemetry through NVML: `true`, or interval (default 100 ms), devices, library. */
+  gpuMetrics?: boolean | { intervalMs?: number; devices?: number[]; library?: string };
+  /** The engine's Prometheus metrics: `true`, or path (default `/metrics`), url, interval (default 1000 ms). */
+  engineMetrics?: boolean | { path?: string; url?: string; intervalMs?: number };
+  /** Per-request timeout, ms. @default {600000} */
+  requestTimeoutMs?: number;
+  /** First-byte timeout, ms. @default {60000} */
+  firstByteTimeoutMs?: number;
+  /** Idle timeout between token chunks, ms. @default {120000} */
+  idleTimeoutMs?: number;
+  /** HTTP client: `"http1"`, `"fetch"`, or an `HttpTransport` object. @default {"http1"} */
+  transport?: "http1" | "fetch" | TransportObject;
+};
+
+/** The specification with defaults applied; `prompts` is folded into `workload`. */
+export type BenchmarkSpec = BenchmarkSpecCommon & {
+  /** What to send, as one source object (`prompts` becomes one); absent only for a trace. */
+  workload?: WorkloadSource;
+  /** Measured requests per level per trial; absent when time bounds the level. */
+  runs?: number;
+  /** The load mode. */
+  mode: "latency" | "throughput" | "serve";
+  /** Serve mode: request rates (requests/s), each a level (`Infinity`: all at once). */
+  requestRates?: number[];
+  /** Serve mode: the arrival process. */
+  arrival: "poisson" | "gamma" | "constant";
+  /** Serve mode, gamma arrivals: the shape. */
+  burstiness: number;
+  /** Serve mode: ramp-up, s. */
+  rampUpS: number;
+  /** Serve mode with `durationS`: grace, s. */
+  durationGraceS: number;
+  /** Saturation search. */
+  sweep?: {
+    /** What to find. */
+    find: "max-rate" | "max-concurrency";
+    /** The objectives a request must meet. */
+    slo: Slo;
+    /** Share of requests that must meet them. */
+    attainment: number;
+    /** First load probed. */
+    start?: number;
+    /** Highest load probed. */
+    max?: number;
+    /** Stop when the bracket is within this share of the load. */
+    tolerance: number;
+    /** Most probes. */
+    maxProbes: number;
+  };
+  /** Trace replay. */
+  trace?: {
+    /** The trace file. */
+    path: string;
+    /** Replay speed. */
+    speed: number;
+  };
+  /** Seed of every random choice. */
+  seed: number;
+  /** Independent repetitions of every level. */
+  trials: number;
+  /** Confidence level of the intervals over trials. */
+  confidenceLevel: number;
+  /** Sampling parameters. */
+  sampling: Sampling;
+  /** GPU telemetry through NVML. */
+  gpuMetrics?: boolean | { intervalMs: number; devices?: number[]; library?: string };
+  /** The engine's Prometheus metrics. */
+  engineMetrics?: boolean | { path: string; url?: string; intervalMs: number };
+  /** Per-request timeout, ms. */
+  requestTimeoutMs: number;
+  /** First-byte timeout, ms. */
+  firstByteTimeoutMs: number;
+  /** Idle timeout, ms. */
+  idleTimeoutMs: number;
+  /** HTTP client. */
+  transport: "http1" | "fetch" | TransportObject;
+};
+
+const benchmarkSpecObject = z.strictObject({
   /** The engine: an object from a backend factory, or backend data (`{ type: "vllm", ... }`). */
   backend: z.union([
     z.custom<object>(isBackendObject, { message: "a backend (openai(), vllm(), simulator())" }),
@@ -442,7 +616,11 @@ export const benchmarkSpecSchema = z.strictObject({
       input: s.concurrency,
     });
   }
-}).transform(({ prompts, workload, ...s }) => ({
+});
+
+const benchmarkSpecPipe = benchmarkSpecObject.transform((
+  { prompts, workload, ...s },
+): BenchmarkSpec => ({
   ...s,
   /** What to send, as one source object (`prompts` becomes one); absent only for a trace. */
   workload: normalizeWorkload(prompts, workload),
@@ -451,7 +629,5 @@ export const benchmarkSpecSchema = z.strictObject({
     (s.trace !== undefined || (s.mode === "serve" && s.durationS !== undefined) ? undefined : 10),
 }));
 
-/** The specification as a user writes it. */
-export type BenchmarkSpecInput = z.input<typeof benchmarkSpecSchema>;
-/** The specification with defaults applied; `prompts` is folded into `workload`. */
-export type BenchmarkSpec = z.output<typeof benchmarkSpecSchema>;
+/** The benchmark specification. */
+export const benchmarkSpecSchema: z.ZodType<BenchmarkSpec, BenchmarkSpecInput> = benchmarkSpecPipe;
