@@ -158,7 +158,9 @@ export type {
 } from "./lib/config/backends.ts";
 export type {
   BenchmarkSpec,
+  BenchmarkSpecCommon,
   BenchmarkSpecInput,
+  PromptsSpec,
   Sampling,
   SamplingInput,
   Slo,

@@ -195,8 +195,8 @@ function isBackendObject(v: unknown): boolean {
     typeof (v as { connect?: unknown }).connect === "function";
 }
 
-/** Fields whose input and output forms are the same. */
-type BenchmarkSpecCommon = {
+/** Fields of {@linkcode BenchmarkSpecInput} and {@linkcode BenchmarkSpec} that parsing leaves as written. */
+export type BenchmarkSpecCommon = {
   /** The engine: an object from a backend factory, or backend data (`{ type: "vllm", ... }`). */
   backend: object | BackendConfig;
   /** Concurrency levels, each run separately (latency mode). */
