@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { Assert, Deep, Equal } from "../util/type_equal.ts";
 import { z } from "npm:zod@^4.6.7";
 import { type BackendConfig, backendConfigSchema } from "./backends.ts";
 import {
@@ -99,13 +100,6 @@ export const sloSchema: z.ZodType<Slo, Slo> = sloObject;
 
 // ---- The schemas and the declared types cannot drift ----
 
-/** Maps every level of a type to a plain object type (flattens intersections). */
-type Deep<T> = T extends object ? { [K in keyof T]: Deep<T[K]> } : T;
-/** True only when A and B are the same type (optional markers included). */
-type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B ? 1 : 2) ? true
-  : false;
-/** Fails to compile unless its argument is `true`. */
-type Assert<T extends true> = T;
 /**
  * Fail to compile when a schema's input or output and the interface declared
  * for it differ. Fix the schema or the interface so they agree.

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { Assert, Deep, Equal } from "../util/type_equal.ts";
 import { z } from "npm:zod@^4.6.7";
 
 /**
@@ -256,13 +257,6 @@ export const simulatorOptionsSchema: z.ZodType<SimulatorOptions, SimulatorOption
 
 // ---- The schemas and the declared types cannot drift ----
 
-/** Maps every level of a type to a plain object type (flattens intersections). */
-type Deep<T> = T extends object ? { [K in keyof T]: Deep<T[K]> } : T;
-/** True only when A and B are the same type (optional markers included). */
-type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B ? 1 : 2) ? true
-  : false;
-/** Fails to compile unless its argument is `true`. */
-type Assert<T extends true> = T;
 /**
  * Fail to compile when a schema's inferred type and the type declared for it
  * differ. Fix the schema or the type so they agree.

@@ -19,6 +19,7 @@
  * @module
  */
 
+import type { Assert, Deep, Equal } from "../util/type_equal.ts";
 import { z } from "npm:zod@^4.6.7";
 import type { ResultsDocument } from "./document.ts";
 
@@ -209,12 +210,6 @@ export const resultsDocumentSchema = z.object({
 
 // ---- The schema and the document type cannot drift ----
 
-/** Maps every level of a type to a plain object type (flattens intersections). */
-type Deep<T> = T extends object ? { [K in keyof T]: Deep<T[K]> } : T;
-/** True only when A and B are the same type (optional markers included). */
-type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B ? 1 : 2) ? true
-  : false;
-type Assert<T extends true> = T;
 /**
  * Fails to compile when the schema's output and {@linkcode ResultsDocument}
  * differ (a field missing on one side, a different type, an optional field
