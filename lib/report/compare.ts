@@ -10,6 +10,7 @@
  */
 
 import Table from "npm:cli-table3@^0.6.5";
+import { FG, paint } from "./_ansi.ts";
 import type {
   ComparisonData,
   LevelComparison,
@@ -287,11 +288,11 @@ const BORDERLESS = {
 };
 
 function green(s: string): string {
-  return `\x1b[32m${s}\x1b[39m`;
+  return paint(FG.green, s);
 }
 
 function red(s: string): string {
-  return `\x1b[31m${s}\x1b[39m`;
+  return paint(FG.red, s);
 }
 
 /**
@@ -342,9 +343,10 @@ export function renderComparison(
     if (i > 0) lines.push("");
     lines.push(comparisonHeader(data, l));
     const table = new Table({
-      head: ["Metric", data.baselineName, data.candidateName, "Change", ciHead, "p (adj.)", ""],
+      head: ["Metric", data.baselineName, data.candidateName, "Change", ciHead, "p (adj.)", ""]
+        .map((h) => color && h !== "" ? paint(FG.cyan, h) : h),
       chars: BORDERLESS,
-      style: { compact: true, head: color ? ["cyan"] : [], "padding-left": 0, "padding-right": 2 },
+      style: { compact: true, head: [], border: [], "padding-left": 0, "padding-right": 2 },
       colAligns: ["left", "right", "right", "right", "left", "left", "left"],
     });
     for (const m of l.metrics) {

@@ -11,6 +11,7 @@
  */
 
 import Table from "npm:cli-table3@^0.6.5";
+import { FG, greyBorders, paint } from "./_ansi.ts";
 import { formatValue } from "./format.ts";
 
 /** One checked metric, as rendered. */
@@ -122,11 +123,16 @@ function value(id: string, v: number): string {
   return Number.isNaN(v) ? "—" : formatValue(id, v);
 }
 
-const COLORS = { regression: 31, improvement: 32, inconclusive: 33, ok: 0 } as const;
+const COLORS = {
+  regression: FG.red,
+  improvement: FG.green,
+  inconclusive: FG.yellow,
+  ok: 0,
+} as const;
 
 function verdictText(v: RegressionReportRow["verdict"], color: boolean): string {
   const text = v === "regression" ? "REGRESSION" : v;
-  return color && COLORS[v] !== 0 ? `\x1b[${COLORS[v]}m${text}\x1b[39m` : text;
+  return color && COLORS[v] !== 0 ? paint(COLORS[v], text) : text;
 }
 
 /**
@@ -271,12 +277,12 @@ export function renderRegressionTable(
   for (const l of r.levels) {
     lines.push(levelHead(l));
     const table = new Table({
-      head: columns(r),
-      style: { compact: true, head: color ? ["cyan"] : [], border: color ? ["grey"] : [] },
+      head: columns(r).map((h) => color ? paint(FG.cyan, h) : h),
+      style: { compact: true, head: [], border: [] },
       colAligns: ["left", "right", "right", "right", "right", "right", "right", "left"],
     });
     for (const row of l.rows) table.push(rowCells(row, color));
-    lines.push(table.toString());
+    lines.push(color ? greyBorders(table.toString()) : table.toString());
     for (const row of l.rows) {
       if (row.note) lines.push(`note: ${l.label} ${row.id}: ${row.note}`);
     }

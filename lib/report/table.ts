@@ -32,6 +32,7 @@
  */
 
 import Table from "npm:cli-table3@^0.6.5";
+import { FG, greyBorders, paint } from "./_ansi.ts";
 import {
   FAILURE_ADJUSTED_METRICS,
   LATENCY_DISTRIBUTIONS,
@@ -376,16 +377,13 @@ function textWidth(text: string): number {
 /** A box table of the given columns (0 is the metric column). */
 function box(t: ResultsTable, columns: readonly number[], color: boolean): string {
   const table = new Table({
-    head: columns.map((c) => t.head[c]),
-    style: {
-      compact: true,
-      head: color ? ["cyan"] : [],
-      border: color ? ["grey"] : [],
-    },
+    head: columns.map((c) => color ? paint(FG.cyan, t.head[c]) : t.head[c]),
+    style: { compact: true, head: [], border: [] },
     colAligns: columns.map((c) => c === 0 ? "left" as const : "right" as const),
   });
   for (const r of t.rows) table.push(columns.map((c) => r[c]));
-  return table.toString();
+  const text = table.toString();
+  return color ? greyBorders(text) : text;
 }
 
 /** Each level as `metric value` lines: for terminals too narrow for any table. */

@@ -347,7 +347,7 @@ Deno.test("colour codes only when asked", () => {
   // deno-lint-ignore no-control-regex
   assert.doesNotMatch(renderTable(d), /\x1b\[/);
   // deno-lint-ignore no-control-regex
-  assert.match(renderTable(d, { color: true }), /\x1b\[36m Metric/);
+  assert.match(renderTable(d, { color: true }), /\x1b\[36mMetric/);
 });
 
 Deno.test("notes under the default table are about its rows; the full table's name ids", () => {
