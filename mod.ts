@@ -125,7 +125,12 @@ export { readRecords, readRecordsHeader } from "./lib/results/records.ts";
 export type { ReadRecordsOptions, RunLine } from "./lib/results/records.ts";
 export { ResultsFormatError } from "./lib/results/errors.ts";
 export type { ResultsFormatProblem, ResultsIssue } from "./lib/results/errors.ts";
-export type { LevelResult, ResultsDocument, TrialResult } from "./lib/results/document.ts";
+export type {
+  ImportedSource,
+  LevelResult,
+  ResultsDocument,
+  TrialResult,
+} from "./lib/results/document.ts";
 export type { MetricSummary } from "./lib/stats/summary.ts";
 export * as stats from "./lib/stats/mod.ts";
 

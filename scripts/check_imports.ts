@@ -78,6 +78,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   results: ["config", "util", "record", "metrics", "stats", "workload"], // the types the document stores
   analysis: ["config", "util", "results", "metrics", "stats"], // works on documents read back; pure
   history: ["config", "util", "results"], // the run store: documents in, documents out
+  prom: ["config", "util", "clock", "record", "results", "metrics"], // Prometheus: live /metrics beside the run, Pushgateway after it
+  importers: ["config", "util", "results", "metrics", "stats"], // other tools' saved results in, results documents out
   report: ["util", "results", "metrics", "stats", "analysis"], // renders documents and analyses to strings; never measures
   runner: ["*"], // the composition root: it alone wires the stages together
   cli: ["config", "util", "runner", "results", "report", "analysis"], // thin: everything else through the runner

@@ -16,27 +16,8 @@ const MESSAGE_CHARS = 160;
 /** Medians whose per-trial spread a level's notes show. */
 const SPREAD_IDS = ["ttft_p50_ms", "itl_p50_ms", "tpot_p50_ms", "e2e_p50_ms"] as const;
 
-/**
- * A level's label as the table's column heads show it.
- *
- * @param l The level.
- * @returns `c=4`, `r=8/s`, `burst 100`.
- *
- * @example
- * ```ts
- * import { levelLabel } from "./notes.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(levelLabel({ mode: "latency", concurrency: 4 } as never), "c=4");
- * ```
- */
-export function levelLabel(l: Pick<LevelResult, "mode" | "concurrency" | "requestRate">): string {
-  return l.mode === "throughput"
-    ? `burst ${l.concurrency}`
-    : l.mode === "serve"
-    ? `r=${l.requestRate === "inf" ? "inf" : `${l.requestRate}/s`}`
-    : `c=${l.concurrency}`;
-}
+export { levelLabel } from "../results/level_label.ts";
+import { levelLabel } from "../results/level_label.ts";
 
 /** Options of {@linkcode tableNotes} and {@linkcode levelNotes}. */
 export interface NoteOptions {

@@ -158,4 +158,20 @@ export interface ResultsDocument {
   clock?: { originMs: number; originEpochMs: number };
   /** What was sampled beside the run; absent when nothing was asked for. */
   telemetry?: Telemetry;
+  /** Where the figures came from when splleed did not measure them (`splleed import`); absent for splleed's own runs. */
+  source?: ImportedSource;
+}
+
+/** What an imported document was converted from (`splleed import`). */
+export interface ImportedSource {
+  /** The tool that measured: `vllm-bench` (`vllm bench serve`) or `guidellm`. */
+  tool: "vllm-bench" | "guidellm";
+  /** The tool's version, when its file says. */
+  version?: string;
+  /** The file read. */
+  file: string;
+  /** Metric id → how the tool's definition differs from splleed's (only ids that differ). */
+  differences: Record<string, string>;
+  /** The tool's fields that map to no splleed metric, as read. */
+  unmapped: Record<string, unknown>;
 }

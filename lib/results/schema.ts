@@ -206,6 +206,13 @@ export const resultsDocumentSchema = z.object({
     engine: telemetrySourceSchema.optional(),
     markers: telemetrySourceSchema.optional(),
   }).optional(),
+  source: z.object({
+    tool: z.enum(["vllm-bench", "guidellm"]),
+    version: z.string().optional(),
+    file: z.string(),
+    differences: z.record(z.string(), z.string()),
+    unmapped: z.record(z.string(), z.unknown()),
+  }).optional(),
 });
 
 // ---- The schema and the document type cannot drift ----

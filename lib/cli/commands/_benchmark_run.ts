@@ -7,7 +7,7 @@
  */
 
 import { failedLevels } from "../../analysis/failures.ts";
-import { levelLabel } from "../../report/notes.ts";
+import { levelLabel } from "../../results/level_label.ts";
 import type { BenchmarkEvent } from "../../runner/benchmark.ts";
 import { ResultsSaveError } from "../../runner/errors.ts";
 import type { BenchmarkResults } from "../../runner/results.ts";
