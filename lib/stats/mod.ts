@@ -62,3 +62,4 @@ export {
   sortedSample,
   valuesNeeded,
 } from "./quantile_interval.ts";
+export { type ChangePoint, type ChangePointOptions, changePoints } from "./changepoint.ts";
