@@ -162,6 +162,19 @@ function defineRun(
     .option("--emit-markers", "one NVTX range per request, for Nsight Systems (nsys)")
     .option("--records <file>", "per-request JSONL records path")
     .option(
+      "--tag <name=value>",
+      "label the run (branch=main, commit=abc123), repeatable: kept in the history, labels in Prometheus",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option("--history-db <file>", "add the run to this history database when it ends")
+    .option(
+      "--metrics-port <port>",
+      "serve live Prometheus metrics on this port (0: any free)",
+      num,
+    )
+    .option("--metrics-host <addr>", "address the live metrics listen on (default 127.0.0.1)")
+    .option("--pushgateway <url>", "push each level's summary to this Prometheus Pushgateway")
+    .option(
       "--json",
       "print the results JSON (with --dry-run: the plan) to stdout, and nothing else",
     )

@@ -213,6 +213,14 @@ export type BenchmarkSpecCommon = {
   records?: string | false;
   /** NVTX ranges per request for Nsight Systems: `true`, or the library path. */
   emitMarkers?: boolean | { library?: string };
+  /** Labels of this run (`branch`, `commit`): kept in the history, and labels of its Prometheus metrics and Pushgateway summary. */
+  tags?: Record<string, string>;
+  /** Add the run to a history database (`splleed history`) when it ends, with these tags (beside `tags`). */
+  history?: { db: string; tags?: Record<string, string> };
+  /** Serve live Prometheus metrics at `http://hostname:port/metrics` while the run goes (port 0: any free port). */
+  prometheus?: { port: number; hostname?: string };
+  /** Push each level's summary to a Prometheus Pushgateway when the run ends: its URL, or URL and job. */
+  pushgateway?: string | { url: string; job?: string };
   /** Largest share of a level's measured requests that may fail before the run counts as failed. */
   maxFailureRate?: number;
   /** Aborts the run (finished measurements are kept). Not serialisable. */
@@ -348,6 +356,32 @@ export type BenchmarkSpec = BenchmarkSpecCommon & {
   /** HTTP client. */
   transport: "http1" | "fetch" | TransportObject;
 };
+
+/** Prometheus label names reserved for splleed's own labels. */
+const RESERVED_TAGS = [
+  "run_id",
+  "engine",
+  "model",
+  "level",
+  "trial",
+  "concurrency",
+  "rate",
+  "job",
+  "instance",
+  "reason",
+  "le",
+  "metric",
+];
+
+/** Run tags: Prometheus label names (not splleed's own) → values. */
+const tagsSchema = z.record(
+  z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, {
+    error: "a tag name made of letters, digits and _ (a Prometheus label name)",
+  }).refine((k) => !k.startsWith("__") && !RESERVED_TAGS.includes(k), {
+    error: `a tag name other than ${RESERVED_TAGS.join(", ")} (splleed's own labels)`,
+  }),
+  z.string(),
+);
 
 const benchmarkSpecObject = z.strictObject({
   /** The engine: an object from a backend factory, or backend data (`{ type: "vllm", ... }`). */
@@ -507,6 +541,39 @@ const benchmarkSpecObject = z.strictObject({
   emitMarkers: z.union([
     z.boolean(),
     z.strictObject({ library: z.string().min(1).optional() }),
+  ]).optional(),
+  /**
+   * Labels of this run, such as `{ branch: "main", commit: "abc123" }`:
+   * stored with it in the history and added as labels to its Prometheus
+   * metrics and Pushgateway summary. Keys are Prometheus label names.
+   */
+  tags: tagsSchema.optional(),
+  /**
+   * Add the run to a history database when it ends (after `out` is saved):
+   * `db`, the SQLite file (`splleed history` reads it), and `tags`, added to
+   * the run's `tags`.
+   */
+  history: z.strictObject({
+    db: z.string().min(1),
+    tags: tagsSchema.optional(),
+  }).optional(),
+  /**
+   * Serve live Prometheus metrics while the run goes, at
+   * `http://hostname:port/metrics` (`hostname` default `127.0.0.1`; port 0
+   * picks a free port). See `docs/prometheus.md`.
+   */
+  prometheus: z.strictObject({
+    port: z.number().int().min(0).max(65535),
+    hostname: z.string().min(1).optional(),
+  }).optional(),
+  /**
+   * Push each level's summary to a Prometheus Pushgateway when the run ends:
+   * its URL (`http://localhost:9091`), or `{ url, job }` (job default
+   * `splleed`). A failed push is a warning; the results are kept.
+   */
+  pushgateway: z.union([
+    z.url({ protocol: /^https?$/ }),
+    z.strictObject({ url: z.url({ protocol: /^https?$/ }), job: z.string().min(1).optional() }),
   ]).optional(),
   /** Per-request timeout, ms: a request not finished this long after it was sent fails with reason `timeout`. */
   requestTimeoutMs: z.number().positive().default(600_000),

@@ -88,3 +88,28 @@ Deno.test("table: metric ids or allMetrics, each checked for shape; not both", (
     /'table.rows' must be absent/,
   );
 });
+
+Deno.test("tags, history, prometheus and pushgateway: checked, named in errors", () => {
+  const base = { backend, prompts: ["a"] };
+  const ok = parse({
+    ...base,
+    tags: { branch: "main", commit: "abc123" },
+    history: { db: "h.db", tags: { nightly: "yes" } },
+    prometheus: { port: 0 },
+    pushgateway: { url: "http://127.0.0.1:9091", job: "ci" },
+  });
+  assert.deepEqual(ok.tags, { branch: "main", commit: "abc123" });
+  assert.equal(ok.prometheus?.port, 0);
+  assert.equal(
+    parse({ ...base, pushgateway: "http://localhost:9091" }).pushgateway,
+    "http://localhost:9091",
+  );
+  assert.throws(
+    () => parse({ ...base, tags: { run_id: "x" } }),
+    /tags.*run_id.*splleed's own labels/s,
+  );
+  assert.throws(() => parse({ ...base, tags: { "a-b": "x" } }), /a tag name made of letters/);
+  assert.throws(() => parse({ ...base, prometheus: { port: 70000 } }), /prometheus\.port/);
+  assert.throws(() => parse({ ...base, history: { tags: {} } } as never), /history\.db/);
+  assert.throws(() => parse({ ...base, pushgateway: "ftp://x" }), /pushgateway/);
+});

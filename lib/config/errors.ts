@@ -206,6 +206,10 @@ function flatten(issue: z.core.$ZodIssue, prefix: string, out: ConfigIssue[]): v
       out.push({ path, expected: issue.message, received });
       return;
     }
+    case "invalid_key":
+      // A record's key failed its own schema: say what the key had to be.
+      for (const sub of issue.issues) flatten(sub as z.core.$ZodIssue, path, out);
+      return;
     default:
       out.push({ path, expected: issue.message, received });
   }

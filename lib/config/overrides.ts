@@ -133,6 +133,16 @@ export interface RunFlags {
   engineMetrics?: boolean;
   /** `--emit-markers`: one NVTX range per request. */
   emitMarkers?: boolean;
+  /** `--tag k=v`, repeated: the run's tags (added to the file's). */
+  tag?: string[];
+  /** `--history-db`: add the run to this history database when it ends. */
+  historyDb?: string;
+  /** `--metrics-port`: serve live Prometheus metrics on this port (0: any free one). */
+  metricsPort?: number;
+  /** `--metrics-host`: the address the live metrics listen on. */
+  metricsHost?: string;
+  /** `--pushgateway`: push each level's summary to this Pushgateway when the run ends. */
+  pushgateway?: string;
   /** `--records`. */
   records?: string;
   /** `--metrics`: the metric ids the results table shows (its `table.metrics`). */
@@ -551,6 +561,24 @@ export function applyOverrides(
     if (f[k] && (spec[k] === undefined || spec[k] === false)) spec[k] = true;
   }
   if (f.records !== undefined) spec.records = resolvePath(f.records, cwd);
+  if (f.tag !== undefined && f.tag.length > 0) {
+    spec.tags = { ...(isObject(spec.tags) ? spec.tags : {}), ...parseTags(f.tag, "--tag") };
+  }
+  if (f.historyDb !== undefined) {
+    spec.history = {
+      ...(isObject(spec.history) ? spec.history : {}),
+      db: resolvePath(f.historyDb, cwd),
+    };
+  }
+  if (f.metricsPort !== undefined || f.metricsHost !== undefined) {
+    const prev = isObject(spec.prometheus) ? spec.prometheus : {};
+    spec.prometheus = {
+      ...prev,
+      ...(f.metricsPort !== undefined ? { port: f.metricsPort } : {}),
+      ...(f.metricsHost !== undefined ? { hostname: f.metricsHost } : {}),
+    };
+  }
+  if (f.pushgateway !== undefined) spec.pushgateway = f.pushgateway;
 
   // The results table: a flag replaces the file's choice of rows.
   if (f.metrics !== undefined && f.allMetrics) {
@@ -568,4 +596,38 @@ export function applyOverrides(
     };
   }
   return spec as BenchmarkSpecInput;
+}
+
+/**
+ * Parses repeated `k=v` flags (`--tag branch=main --tag commit=abc123`) into
+ * a record. The names are checked later, with the rest of the spec.
+ *
+ * @param values The flags' values.
+ * @param flag The flag's name, for errors.
+ * @returns Name → value (a later flag of the same name wins).
+ * @throws {ConfigError} When a value is not `name=value`.
+ *
+ * @example
+ * ```ts
+ * import { parseTags } from "./overrides.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseTags(["branch=main", "commit=abc=1"], "--tag"), { branch: "main", commit: "abc=1" });
+ * assert.throws(() => parseTags(["main"], "--tag"), /'--tag' must be NAME=VALUE/);
+ * ```
+ */
+export function parseTags(values: readonly string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const at = v.indexOf("=");
+    if (at <= 0) {
+      throw new ConfigError("benchmark", [{
+        path: flag,
+        expected: "NAME=VALUE, such as branch=main",
+        received: JSON.stringify(v),
+      }]);
+    }
+    out[v.slice(0, at).trim()] = v.slice(at + 1).trim();
+  }
+  return out;
 }

@@ -214,6 +214,9 @@ export function resolveConfigPaths(spec: Obj, baseDir: string): Obj {
   for (const k of ["out", "records", "html"]) {
     if (typeof s[k] === "string") s[k] = resolvePath(s[k], baseDir);
   }
+  if (isObject(s.history) && typeof s.history.db === "string") {
+    s.history = { ...s.history, db: resolvePath(s.history.db, baseDir) };
+  }
   if (s.backend !== undefined) s.backend = resolveBackendPaths(s.backend, baseDir);
   return s;
 }
