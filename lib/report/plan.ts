@@ -95,6 +95,20 @@ export function renderPlan(plan: RunPlan): string {
     }`,
   );
   if (plan.out) lines.push(`results    ${plan.out}`);
+  const p = plan.publish;
+  if (p?.tags) {
+    lines.push(`tags       ${Object.entries(p.tags).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  }
+  if (p?.history) lines.push(`history    ${p.history} (added when the run ends)`);
+  if (p?.metrics) {
+    const where = p.metrics.endsWith(":0")
+      ? `${p.metrics.slice(0, -2)}, on a free port chosen at the start`
+      : `http://${p.metrics}/metrics`;
+    lines.push(`metrics    live Prometheus metrics on ${where}`);
+  }
+  if (p?.pushgateway) {
+    lines.push(`push       level summaries to ${p.pushgateway} when the run ends`);
+  }
   for (const w of plan.warnings) lines.push(`warning: ${w}`);
   return lines.join("\n") + "\n";
 }

@@ -103,6 +103,17 @@ export interface RunPlan {
   records: string | null;
   /** Where the results are saved, or null. */
   out: string | null;
+  /** Where else the run is published: its tags, the history database, live metrics, the Pushgateway; absent when nowhere. */
+  publish?: {
+    /** The run's tags (the spec's and its history's). */
+    tags?: Record<string, string>;
+    /** The history database the run is added to when it ends. */
+    history?: string;
+    /** Where live Prometheus metrics are served during the run (`host:port`, port 0 = any free). */
+    metrics?: string;
+    /** The Pushgateway each level's summary is pushed to when the run ends. */
+    pushgateway?: string;
+  };
   /** Measured requests the run sends at most (null when time or a sweep bounds it). */
   totalRequests: number | null;
   /** Things to know before paying for the run (e.g. a concurrency above `runs`). */

@@ -190,11 +190,30 @@ export function makePlan(run: ResolvedRun): RunPlan {
     transport: typeof transport === "string" ? transport : (transport as { name: string }).name,
     records,
     out: spec.out ?? null,
+    ...publishPlan(spec),
     totalRequests: spec.sweep || spec.runs === undefined
       ? null
       : levels.reduce((n, l) => n + l.trials * (l.requestsPerTrial ?? 0), 0),
     warnings,
   };
+}
+
+/** The plan's `publish` part: absent when the run goes nowhere but its files. */
+function publishPlan(spec: BenchmarkSpec): Pick<RunPlan, "publish"> {
+  const tags = { ...spec.tags, ...spec.history?.tags };
+  const publish: NonNullable<RunPlan["publish"]> = {
+    ...(Object.keys(tags).length > 0 ? { tags } : {}),
+    ...(spec.history ? { history: spec.history.db } : {}),
+    ...(spec.prometheus
+      ? { metrics: `${spec.prometheus.hostname ?? "127.0.0.1"}:${spec.prometheus.port}` }
+      : {}),
+    ...(spec.pushgateway
+      ? {
+        pushgateway: typeof spec.pushgateway === "string" ? spec.pushgateway : spec.pushgateway.url,
+      }
+      : {}),
+  };
+  return Object.keys(publish).length > 0 ? { publish } : {};
 }
 
 function planSweep(spec: BenchmarkSpec): PlannedSweep | null {

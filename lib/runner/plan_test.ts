@@ -99,3 +99,31 @@ Deno.test("planRun() refuses what the run would refuse before its first request:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("planRun: tags, history, live metrics and Pushgateway are in the plan and its text", async () => {
+  const { renderPlan } = await import("../report/plan.ts");
+  const base = {
+    backend: simulator({ ttftMs: 1, itlMs: 1 }),
+    prompts: ["a"],
+    records: false as const,
+  };
+  assert.equal((await planRun(base)).publish, undefined);
+  const plan = await planRun({
+    ...base,
+    tags: { branch: "main" },
+    history: { db: "/tmp/h.db", tags: { commit: "abc" } },
+    prometheus: { port: 0 },
+    pushgateway: { url: "http://127.0.0.1:9091", job: "ci" },
+  });
+  assert.deepEqual(plan.publish, {
+    tags: { branch: "main", commit: "abc" },
+    history: "/tmp/h.db",
+    metrics: "127.0.0.1:0",
+    pushgateway: "http://127.0.0.1:9091",
+  });
+  const text = renderPlan(plan);
+  assert.match(text, /^tags {7}branch=main commit=abc$/m);
+  assert.match(text, /^history {4}\/tmp\/h\.db \(added when the run ends\)$/m);
+  assert.match(text, /^metrics {4}live Prometheus metrics on 127\.0\.0\.1, on a free port/m);
+  assert.match(text, /^push {7}level summaries to http:\/\/127\.0\.0\.1:9091 when the run ends$/m);
+});
