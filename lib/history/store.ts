@@ -205,6 +205,7 @@ export class HistoryStore {
    * @param doc The results document.
    * @param options Its tags. @default {}
    * @returns The run's id.
+   * @throws {ResultsFormatError} When the document is not a valid results document.
    *
    * @example
    * ```ts
@@ -219,6 +220,8 @@ export class HistoryStore {
    * ```
    */
   add(doc: ResultsDocument, options: { tags?: Record<string, string> } = {}): number {
+    // Only a valid document goes in: what `document()` gives back must read.
+    parseResults(JSON.parse(JSON.stringify(doc)), "the document added");
     const db = this.#db;
     const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
     db.exec("BEGIN IMMEDIATE");

@@ -205,3 +205,12 @@ Deno.test("two processes adding 20 runs each at once: 40 runs, integrity ok", as
   s.close();
   Deno.removeSync(dir, { recursive: true });
 });
+
+Deno.test("an invalid document is refused and nothing is stored", () => {
+  const store = HistoryStore.open(":memory:");
+  const doc = historyRun();
+  (doc as { levels: unknown }).levels = "none";
+  assert.throws(() => store.add(doc), /Cannot read the document added: .*'levels' must be a list/);
+  assert.equal(store.list().length, 0);
+  store.close();
+});
