@@ -376,6 +376,19 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       code = await abCommand(a, b, opts, io);
     });
 
+  program
+    .command("import")
+    .description(
+      "another tool's saved results as a splleed results document (vllm-bench: vllm bench serve --save-result; guidellm: benchmarks.json) (exit 2: bad input)",
+    )
+    .argument("<tool>", "vllm-bench | guidellm")
+    .argument("<file>", "the tool's results file")
+    .option("--out <file>", "write the splleed results document here (else its table is shown)")
+    .action(async (tool: string, file: string, opts) => {
+      const { importCommand } = await import("./commands/import.ts");
+      code = await importCommand(tool, file, opts, io);
+    });
+
   try {
     await program.parseAsync([...args], { from: "user" });
   } catch (err) {
