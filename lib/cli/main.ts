@@ -307,6 +307,12 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     .argument("[current]", "the current run's results.json")
     .option("--baseline <file>", "the baseline's results.json")
     .option(
+      "--baseline-history <tag>",
+      "baseline: the pooled trials of the last runs of this workload with this tag (k=v, or a value of any tag)",
+    )
+    .option("--last <n>", "--baseline-history: how many recent runs to pool (default 5)")
+    .option("--db <file>", "--baseline-history: the history database (default splleed.db)")
+    .option(
       "--threshold <id=change>",
       "largest allowed change of a metric, repeatable: ttft_p99_ms=+10%, throughput_tokens_per_sec=-5%",
       (v: string, prev: string[] = []) => [...prev, v],
@@ -388,6 +394,58 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       const { importCommand } = await import("./commands/import.ts");
       code = await importCommand(tool, file, opts, io);
     });
+
+  const history = program
+    .command("history")
+    .description(
+      "a history of runs in one SQLite file: add results, list runs, a metric's trend with change points (exit 2: bad input)",
+    );
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  const dbOption = () =>
+    new Option("--db <file>", "the history database (SQLite; created by add)").default(
+      "splleed.db",
+    );
+  history
+    .command("add")
+    .description("add results files to the history, with tags")
+    .argument("<results...>", "results.json files of runs")
+    .addOption(dbOption())
+    .option("--tag <k=v>", "a tag stored with the runs, repeatable: branch=main", collect)
+    .action(async (files: string[], opts) => {
+      const { historyAddCommand } = await import("./commands/history.ts");
+      code = await historyAddCommand(files, opts, io);
+    });
+  const queryOptions = (cmd: Command) =>
+    cmd
+      .addOption(dbOption())
+      .option("--where <k=v>", "only runs with this tag, repeatable: branch=main", collect)
+      .option("--fingerprint <hash>", "only runs of this workload (its hash or first characters)")
+      .option("--engine <kind>", "only runs of this engine (backend kind)")
+      .option("--model <name>", "only runs of this model")
+      .option("--last <n>", "only the newest N runs")
+      .option("--json", "print JSON");
+  queryOptions(
+    history
+      .command("list")
+      .description("list the runs: id, start, engine, model, levels, fingerprint, tags"),
+  ).action(async (opts) => {
+    const { historyListCommand } = await import("./commands/history.ts");
+    code = await historyListCommand(opts, io);
+  });
+  queryOptions(
+    history
+      .command("trend")
+      .description(
+        "one metric at one level across runs: values, intervals, sparkline and change points " +
+          "(default: the newest run's workload; --fingerprint any for all)",
+      )
+      .option("--metric <id>", "the metric id, e.g. ttft_p99_ms")
+      .option("--level <label>", "the level, e.g. c=16, r=8/s, 'burst 100'")
+      .option("--html <file>", "also write an HTML plot of the trend"),
+  ).action(async (opts) => {
+    const { historyTrendCommand } = await import("./commands/history.ts");
+    code = await historyTrendCommand(opts, io);
+  });
 
   try {
     await program.parseAsync([...args], { from: "user" });
