@@ -91,7 +91,10 @@ export function renderTrendHtml(
   const sub = `Trend across ${runs} run${runs === 1 ? "" : "s"} · ${changes} change point${
     changes === 1 ? "" : "s"
   } (E-divisive with means)`;
-  return html.replace(/<p class="sub">[^<]*<\/p>/, `<p class="sub">${escapeHtml(sub)}</p>`);
+  return html
+    .replace(/<p class="sub">[^<]*<\/p>/, `<p class="sub">${escapeHtml(sub)}</p>`)
+    // No run document gives the report its version: no "splleed ." in the footer.
+    .replace("Made by splleed .", "Made by splleed.");
 }
 
 function trendSection(trend: Trend, ctx: SectionContext): SectionOutput {
@@ -101,6 +104,7 @@ function trendSection(trend: Trend, ctx: SectionContext): SectionOutput {
   }
   const info = metricInfo(trend.metric);
   const unit = info?.unit && info.unit !== "ratio" ? ` (${info.unit})` : "";
+  const unitWord = info?.unit && info.unit !== "ratio" ? ` ${info.unit}` : "";
   const x = points.map((_, i) => i + 1);
   const finite = (v: number) => Number.isFinite(v) ? v : null;
   const series: ChartSeries[] = [{
@@ -173,7 +177,7 @@ function trendSection(trend: Trend, ctx: SectionContext): SectionOutput {
     `<li>${
       escapeHtml(
         `change at run ${c.firstAfter.runId} (${describe(c.firstAfter)}): ` +
-          `${fmtNum(c.before)} → ${fmtNum(c.after)}${unit} (${pct(c.change)}), ` +
+          `${fmtNum(c.before)} → ${fmtNum(c.after)}${unitWord} (${pct(c.change)}), ` +
           `p = ${Number(c.pValue.toPrecision(2))}; before: run ${c.lastBefore.runId} (${
             describe(c.lastBefore)
           })`,

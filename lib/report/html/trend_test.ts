@@ -79,7 +79,11 @@ Deno.test("renderTrendHtml() embeds each trend's series, intervals and change ma
   // Each chart has its container, the table and the change in words.
   for (const c of charts) assert.ok(html.includes(`id="${c.id}"`));
   assert.match(html, /change at run 107 \(2026-11-08, commit=c7, note=&lt;\/script&gt;/);
-  assert.match(html, /before: run 106 \(2026-11-07/);
+  assert.match(
+    html,
+    /: 41\.2 → 48\.0? ms \(\+16\.\d %\), p = 0\.00\d+; before: run 106 \(2026-11-07/,
+  );
+  assert.match(html, /Made by splleed\. One self-contained file/);
   assert.match(html, /<h2>ttft_p99_ms at c=16<\/h2>/);
   assert.match(html, /<h2>throughput_tokens_per_sec at c=1<\/h2>/);
   assert.match(
