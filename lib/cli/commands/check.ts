@@ -4,12 +4,19 @@
  * bad input (a missing or foreign file, an unknown metric id, a threshold in
  * the wrong direction, no matching level, a malformed `--threshold`).
  *
+ * `--baseline-history TAG [--last 5] [--db splleed.db]` instead of
+ * `--baseline`: the baseline is the pooled trials of the last N runs in the
+ * history with that tag (`branch=main`, or a value of any tag: `main`) and
+ * the current run's workload fingerprint; the runs pooled are listed above
+ * the report.
+ *
  * @module
  */
 
 import { ConfigError } from "../../config/errors.ts";
 import { ResultsFormatError } from "../../results/errors.ts";
 import type { ResultsDocument } from "../../results/document.ts";
+import { baselineFromHistory, HistoryError, type HistoryRun } from "../../runner/history.ts";
 import { RegressionCheck } from "../../runner/regression.ts";
 import { type CliIO, EXIT, reportError } from "../io.ts";
 
@@ -17,6 +24,12 @@ import { type CliIO, EXIT, reportError } from "../io.ts";
 export interface CheckFlags {
   /** `--baseline`: the stored baseline results document. */
   baseline?: string;
+  /** `--baseline-history TAG`: pool the last runs with this tag (`k=v`, or a value of any tag) from the history. */
+  baselineHistory?: string;
+  /** `--last N`: with `--baseline-history`, how many recent runs to pool. @default 5 */
+  last?: string | number;
+  /** `--db FILE`: with `--baseline-history`, the history database. @default "splleed.db" */
+  db?: string;
   /** `--threshold id=change`, repeated, each parsed by {@linkcode parseThreshold}. @default [] */
   threshold?: string[];
   /** `--policy`: `significant` or `point`. @default "significant" */
@@ -93,8 +106,38 @@ export async function checkCommand(
 ): Promise<number> {
   const usage = (path: string, expected: string, received: string) =>
     reportError(new ConfigError("regression check", [{ path, expected, received }]), io);
-  if (flags.baseline === undefined) {
-    return usage("--baseline", "the baseline results file (--baseline BASE.json)", "nothing");
+  if (flags.baseline !== undefined && flags.baselineHistory !== undefined) {
+    return usage(
+      "--baseline",
+      "absent when --baseline-history is given (one baseline)",
+      "both --baseline and --baseline-history",
+    );
+  }
+  if (flags.baseline === undefined && flags.baselineHistory === undefined) {
+    return usage(
+      "--baseline",
+      "the baseline results file (--baseline BASE.json), or --baseline-history TAG",
+      "nothing",
+    );
+  }
+  if (flags.baselineHistory === undefined && (flags.last !== undefined || flags.db !== undefined)) {
+    return usage(
+      flags.last !== undefined ? "--last" : "--db",
+      "given only with --baseline-history",
+      "it with --baseline",
+    );
+  }
+  let last = 5;
+  if (flags.last !== undefined) {
+    const n = typeof flags.last === "number"
+      ? flags.last
+      : /^\s*\d+\s*$/.test(flags.last)
+      ? Number(flags.last)
+      : NaN;
+    if (!(Number.isInteger(n) && n > 0)) {
+      return usage("--last", "a positive integer", JSON.stringify(String(flags.last)));
+    }
+    last = n;
   }
   if (current === undefined) {
     return usage(
@@ -130,18 +173,35 @@ export async function checkCommand(
     }
     thresholds[id] = t;
   }
-  let base: ResultsDocument, cur: ResultsDocument;
+  let base: ResultsDocument | undefined, cur: ResultsDocument;
+  let pooled: HistoryRun[] | null = null;
   try {
-    base = await read(flags.baseline, "--baseline");
+    if (flags.baselineHistory === undefined) base = await read(flags.baseline!, "--baseline");
     cur = await read(current, "CURRENT");
+    if (flags.baselineHistory !== undefined) {
+      const tag = flags.baselineHistory;
+      const i = tag.indexOf("=");
+      const { baseline, runs } = baselineFromHistory({
+        db: flags.db ?? "splleed.db",
+        where: i > 0 ? { [tag.slice(0, i)]: tag.slice(i + 1) } : {},
+        ...(i > 0 ? {} : { tagValue: tag }),
+        last,
+        current: cur,
+      });
+      base = baseline;
+      pooled = runs;
+    }
   } catch (err) {
     const code = reportError(err, io);
-    return err instanceof ResultsFormatError || err instanceof ConfigError ? EXIT.usage : code;
+    return err instanceof ResultsFormatError || err instanceof ConfigError ||
+        err instanceof HistoryError
+      ? EXIT.usage
+      : code;
   }
   let check: RegressionCheck;
   try {
     check = new RegressionCheck({
-      baseline: base,
+      baseline: base!,
       current: cur,
       thresholds,
       ...(flags.policy !== undefined ? { policy: flags.policy as "significant" } : {}),
@@ -151,9 +211,21 @@ export async function checkCommand(
   } catch (err) {
     return reportError(err, io);
   }
-  if (flags.json) io.out(JSON.stringify(check.toJSON(), null, 2) + "\n");
-  else if (flags.markdown) io.out(check.toMarkdown());
-  else io.out(check.report(io.isTerminal) + "\n");
+  if (flags.json) {
+    io.out(
+      JSON.stringify(
+        pooled === null ? check.toJSON() : { baselineRuns: pooled, ...check.toJSON() },
+        null,
+        2,
+      ) + "\n",
+    );
+  } else if (flags.markdown) {
+    if (pooled !== null) io.out(pooledText(pooled, true) + "\n");
+    io.out(check.toMarkdown());
+  } else {
+    if (pooled !== null) io.out(pooledText(pooled, false) + "\n");
+    io.out(check.report(io.isTerminal) + "\n");
+  }
   return check.hasRegressions() ? EXIT.failure : EXIT.ok;
 }
 
@@ -179,4 +251,17 @@ async function read(path: string, flag: string): Promise<ResultsDocument> {
       received: `${JSON.stringify(path)} (${found})`,
     }]);
   }
+}
+
+/** The runs a baseline was pooled from: one line each (id, start, tags). */
+function pooledText(runs: readonly HistoryRun[], markdown: boolean): string {
+  const lines = runs.map((r) => {
+    const tags = Object.entries(r.tags).map(([k, v]) => `${k}=${v}`).join(" ");
+    const line = `run ${r.id}  ${r.startedAt}${tags !== "" ? `  ${tags}` : ""}`;
+    return markdown ? `- ${line}` : `  ${line}`;
+  });
+  const head =
+    `Baseline: ${runs.length} run${runs.length === 1 ? "" : "s"} from the history, pooled` +
+    (runs[0].fingerprint !== null ? ` (workload ${runs[0].fingerprint.slice(0, 12)})` : "") + ":";
+  return [head, ...lines, ""].join("\n");
 }
