@@ -36,6 +36,9 @@ Deno.test("changePoints() finds one 3σ shift within ±1 index in ≥ 95 % of 20
   // Each side of the found shift is tested again at α = 0.05: about 2α of
   // extra change points is what the method gives; 3α would be a fault.
   assert.ok(extra / SERIES <= 0.15, `extra change points in ${extra}/${SERIES} series`);
+  console.log(
+    `changePoints() one 3σ shift: found within ±1 in ${found}/${SERIES}, extra change points in ${extra}/${SERIES}`,
+  );
 });
 
 /**
@@ -81,6 +84,7 @@ Deno.test("changePoints() finds two 3σ shifts (60 points, at 20 and 40) in 200 
     `both within ±1: ${both1}/${SERIES}; both within ±2: ${both2}/${SERIES}`;
   assert.ok(each >= oracle - 8, message);
   assert.ok(both2 / SERIES >= 0.95, message);
+  console.log(`changePoints() two 3σ shifts: ${message}`);
 });
 
 Deno.test("changePoints() reports no change point on series without one about as often as α says (200 Gaussian, 200 log-normal)", () => {
