@@ -10,7 +10,7 @@
 import type { LevelResult, ResultsDocument } from "../results/document.ts";
 import { ResultsFormatError, type ResultsIssue } from "../results/errors.ts";
 import { METRIC_IDS } from "../metrics/ids.ts";
-import { DISTRIBUTION_STATS, type DistributionStat, describeSorted } from "../stats/describe.ts";
+import { describeSorted, DISTRIBUTION_STATS, type DistributionStat } from "../stats/describe.ts";
 import { sortedCopy } from "../stats/quantile.ts";
 import { sortedSample } from "../stats/quantile_interval.ts";
 import { summarizePooled, summarizeTrials } from "../stats/summary.ts";
@@ -185,7 +185,9 @@ export function notFormat(
   hint = "",
 ): never {
   const listed = issues.slice(0, 6).map((i) =>
-    i.path === "" ? `${i.expected}, got ${i.received}` : `'${i.path}' must be ${i.expected}, got ${i.received}`
+    i.path === ""
+      ? `${i.expected}, got ${i.received}`
+      : `'${i.path}' must be ${i.expected}, got ${i.received}`
   );
   throw new ResultsFormatError(
     file,

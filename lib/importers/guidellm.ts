@@ -22,9 +22,9 @@ import type { LevelResult, ResultsDocument } from "../results/document.ts";
 import { ResultsFormatError, type ResultsIssue } from "../results/errors.ts";
 import {
   brief,
-  type ImportedLoad,
   importedDocument,
   importedLevel,
+  type ImportedLoad,
   isObject,
   notFormat,
   num,
@@ -238,11 +238,11 @@ export function fromGuidellm(json: unknown, file: string): ResultsDocument {
   const guidellmVersion = str(metadata?.guidellm_version);
   const warnings = [
     "imported from GuideLLM: latency measured by that tool, not by splleed; " +
-      "see source.differences for how its definitions differ (its inter-token latency is splleed's TPOT)",
+    "see source.differences for how its definitions differ (its inter-token latency is splleed's TPOT)",
     "no workload fingerprint: the report holds no prompts, so comparisons cannot check " +
-      "that both runs sent the same requests",
+    "that both runs sent the same requests",
     "no per-request values: GuideLLM's 'requests' are a sample (sample_requests), so the " +
-      "figures are GuideLLM's own statistics, without intervals",
+    "figures are GuideLLM's own statistics, without intervals",
   ];
   if (!Number.isFinite(start)) {
     warnings.push("the benchmarks have no start_time/end_time: times are unknown (shown as 1970)");
@@ -290,7 +290,9 @@ function successful(v: unknown): Record<string, unknown> | undefined {
 
 function checkBenchmark(b: unknown, at: string, file: string): void {
   const what = "a GuideLLM generative benchmark";
-  if (!isObject(b)) notFormat(file, what, [{ path: at, expected: "an object", received: brief(b) }]);
+  if (!isObject(b)) {
+    notFormat(file, what, [{ path: at, expected: "an object", received: brief(b) }]);
+  }
   if (b.type_ !== undefined && b.type_ !== "generative_benchmark") {
     notFormat(file, what, [{
       path: `${at}.type_`,
@@ -310,11 +312,15 @@ function checkBenchmark(b: unknown, at: string, file: string): void {
   }
   const issues: ResultsIssue[] = [];
   const config = b.config;
-  if (!isObject(config) || !isObject(config.strategy) || typeof config.strategy.type_ !== "string") {
+  if (
+    !isObject(config) || !isObject(config.strategy) || typeof config.strategy.type_ !== "string"
+  ) {
     issues.push({
       path: `${at}.config.strategy.type_`,
       expected: "the scheduling strategy's type (a string)",
-      received: brief(isObject(config) && isObject(config.strategy) ? config.strategy.type_ : undefined),
+      received: brief(
+        isObject(config) && isObject(config.strategy) ? config.strategy.type_ : undefined,
+      ),
     });
   }
   if (!isObject(b.metrics) || successful(b.metrics.time_to_first_token_ms) === undefined) {
@@ -358,7 +364,8 @@ function loadOf(
   return notFormat(file, "a GuideLLM scheduling strategy splleed can map to a load level", [{
     path: `${at}.config.strategy`,
     expected: "synchronous, concurrent (streams > 0), throughput, or constant / poisson (rate > 0)",
-    received: brief(s.type_) + (s.streams !== undefined ? ` with streams ${brief(s.streams)}` : "") +
+    received: brief(s.type_) +
+      (s.streams !== undefined ? ` with streams ${brief(s.streams)}` : "") +
       (s.rate !== undefined ? ` with rate ${brief(s.rate)}` : ""),
   }]);
 }

@@ -18,10 +18,10 @@ import type { LevelResult, ResultsDocument } from "../results/document.ts";
 import type { ResultsIssue } from "../results/errors.ts";
 import {
   brief,
-  type ImportedLoad,
-  type ImportedSamples,
   importedDocument,
   importedLevel,
+  type ImportedLoad,
+  type ImportedSamples,
   isObject,
   notFormat,
   num,
@@ -85,7 +85,8 @@ export const VLLM_DIFFERENCES: Readonly<Record<string, string>> = {
     "vLLM: server usage, else the generated text re-tokenized client-side; failed requests count 0",
   goodput_requests_per_sec:
     "same rule as splleed (every --goodput objective met, inclusive; 1-token requests pass TPOT), over vLLM's benchmark duration",
-  requests_failed: "requests whose RequestFuncOutput.success was false (any exception or non-200 status)",
+  requests_failed:
+    "requests whose RequestFuncOutput.success was false (any exception or non-200 status)",
 };
 
 function differenceFor(id: string): string | undefined {
@@ -188,7 +189,10 @@ export function fromVllmBench(json: unknown, file: string): ResultsDocument {
     }
   }
   const first = runs[0] as Record<string, unknown>;
-  const { startedAt, finishedAt, note } = times(first, runs[runs.length - 1] as Record<string, unknown>);
+  const { startedAt, finishedAt, note } = times(
+    first,
+    runs[runs.length - 1] as Record<string, unknown>,
+  );
   warnings.unshift(
     "imported from vllm bench serve: latency measured by that tool, not by splleed; " +
       "see source.differences for how its definitions differ",

@@ -11,7 +11,7 @@
 
 import { ConfigError } from "../../config/errors.ts";
 import { ResultsFormatError } from "../../results/errors.ts";
-import { IMPORT_TOOLS, type ImportTool, importResults } from "../../runner/import.ts";
+import { IMPORT_TOOLS, importResults, type ImportTool } from "../../runner/import.ts";
 import { BenchmarkResults } from "../../runner/results.ts";
 import { redact } from "../../util/redact.ts";
 import { type CliIO, EXIT, outWidth, reportError } from "../io.ts";
