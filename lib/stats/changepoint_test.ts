@@ -149,6 +149,13 @@ Deno.test("changePoints() on a constant series, a short one, and bad input", () 
   assert.equal(cp.pValue, 0.01);
   assert.equal(cp.before, 1);
   assert.equal(cp.after, 2);
+  // Six values, one possible split: 2 of the 20 ways to choose the first
+  // three reproduce it, so p ≈ 0.1 whatever the step (shuffles that split the
+  // same values apart count as equal, rounding aside): no change at α = 0.05.
+  const six = [0.1, 0.1, 0.1, 0.7, 0.7, 0.7];
+  assert.deepEqual(changePoints(six), []);
+  const [sixCp] = changePoints(six, { alpha: 0.5, permutations: 999 });
+  assert.ok(Math.abs(sixCp.pValue - 0.1) < 0.03, `p = ${sixCp.pValue}, expected about 0.1`);
   // Fewer than 2 × minSegment values: nothing is tested.
   assert.deepEqual(changePoints([1, 1, 9, 9, 9]), []);
   assert.deepEqual(
