@@ -117,6 +117,20 @@ Deno.test("changePoints() reports no change point on series without one about as
   console.log(`changePoints() false alarms at α = 0.05: ${rates.join("; ")}`);
 });
 
+Deno.test("changePoints() does not take one outlying run (10σ) for a change, in 200 series", () => {
+  let alarms = 0;
+  for (let s = 0; s < SERIES; s++) {
+    const rng = seededRandom(8000 + s);
+    const values = Array.from({ length: 40 }, () => 40 + normalDraw(rng));
+    values[10 + Math.floor(rng.next() * 20)] += 10; // one bad night, mid-series
+    if (changePoints(values, { seed: s + 1 }).length > 0) alarms++;
+  }
+  // A segment is at least 3 runs and the shuffles move the outlier too: the
+  // rate stays at α (same bound as the false-alarm test above).
+  const rate = alarms / SERIES;
+  assert.ok(rate <= 0.05 + 2.33 * se(0.05, SERIES), `change reported in ${alarms}/${SERIES}`);
+});
+
 Deno.test("changePoints() on a linear drift reports changes in the drift's direction", () => {
   let withChange = 0, upward = 0, total = 0;
   for (let s = 0; s < 50; s++) {
