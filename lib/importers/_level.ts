@@ -12,7 +12,7 @@ import { ResultsFormatError, type ResultsIssue } from "../results/errors.ts";
 import { METRIC_IDS } from "../metrics/ids.ts";
 import { describeSorted, DISTRIBUTION_STATS, type DistributionStat } from "../stats/describe.ts";
 import { sortedCopy } from "../stats/quantile.ts";
-import { sortedSample } from "../stats/quantile_interval.ts";
+import { pooledQuantile, type RankedSample, sortedSample } from "../stats/quantile_interval.ts";
 import { summarizePooled, summarizeTrials } from "../stats/summary.ts";
 import { VERSION } from "../version.ts";
 
@@ -29,6 +29,11 @@ export interface ImportedSamples {
   tpot?: readonly number[];
   /** E2E of each completed request. */
   e2e?: readonly number[];
+  /**
+   * Requests that failed, with `e2e`: the failure-adjusted E2E percentiles
+   * rank each as slower than every completed request.
+   */
+  failed?: number;
 }
 
 /** The load a level was run at, in splleed's terms. */
@@ -89,6 +94,9 @@ export function importedLevel(
     );
     for (const [stat, s] of Object.entries(stats)) pooled[`${name}_${stat}_ms`] = s;
   }
+  if (samples.e2e !== undefined && samples.failed !== undefined) {
+    Object.assign(pooled, failureAdjusted(samples.e2e, samples.failed, trialMetrics));
+  }
   const summary = summarizeTrials([trialMetrics], IMPORT_CONFIDENCE, METRIC_IDS);
   Object.assign(summary, pooled);
   return {
@@ -99,6 +107,40 @@ export function importedLevel(
     summary,
     errors: { ...errors },
   };
+}
+
+/**
+ * E2E percentiles with each failed request ranked above every completed
+ * one (as the runner computes them): ∞ where more than the percentile's
+ * share failed. Sets the trial's values and returns the summaries.
+ */
+function failureAdjusted(
+  e2e: readonly number[],
+  failed: number,
+  trialMetrics: Record<string, number>,
+): LevelResult["summary"] {
+  const sorted = sortedCopy(e2e);
+  const sample: RankedSample = {
+    length: sorted.length + failed,
+    atRanks: (ranks) => ranks.map((r) => (r < sorted.length ? sorted[r] : Infinity)),
+    countAtMost: (x) =>
+      x === Infinity ? sorted.length + failed : sortedSample(sorted).countAtMost(x),
+  };
+  const out: LevelResult["summary"] = {};
+  for (const [stat, p] of [["p50", 0.5], ["p90", 0.9], ["p95", 0.95], ["p99", 0.99]] as const) {
+    const q = pooledQuantile(sample, [sample], p, IMPORT_CONFIDENCE);
+    if (q === undefined) continue;
+    const id = `e2e_failure_adjusted_${stat}_ms`;
+    trialMetrics[id] = q.value;
+    out[id] = {
+      value: q.value,
+      ci: q.ci,
+      trials: [q.value],
+      basis: "pooled",
+      ...(q.noInterval ? { noInterval: q.noInterval } : {}),
+    };
+  }
+  return out;
 }
 
 /** The document's fixed parts for an imported run. */

@@ -85,6 +85,8 @@ export const VLLM_DIFFERENCES: Readonly<Record<string, string>> = {
     "vLLM: server usage, else the generated text re-tokenized client-side; failed requests count 0",
   goodput_requests_per_sec:
     "same rule as splleed (every --goodput objective met, inclusive; 1-token requests pass TPOT), over vLLM's benchmark duration",
+  e2e_failure_adjusted:
+    "vLLM reports none: computed by splleed from the per-request E2E of completed requests and the failed count (--save-detailed), each failure ranked slowest",
   requests_failed:
     "requests whose RequestFuncOutput.success was false (any exception or non-200 status)",
 };
@@ -161,7 +163,8 @@ export function fromVllmBench(json: unknown, file: string): ResultsDocument {
       metrics.input_throughput_tokens_per_sec = metrics.input_tokens_total / metrics.duration_s;
     }
     const samples = perRequest(r, prefix, warnings);
-    for (const [name, values] of Object.entries(samples)) {
+    for (const name of ["ttft", "itl", "tpot", "e2e"] as const) {
+      const values = samples[name];
       if (values === undefined) continue;
       for (const w of disagreements(name, values, metrics, prefix)) warnings.push(w);
       recomputed.add(name);
@@ -181,7 +184,7 @@ export function fromVllmBench(json: unknown, file: string): ResultsDocument {
   }
   for (const name of recomputed) {
     for (const id of Object.keys(differences)) {
-      if (id.startsWith(`${name}_`) && id.endsWith("_ms")) {
+      if (id.startsWith(`${name}_`) && id.endsWith("_ms") && !id.includes("failure_adjusted")) {
         differences[id] += "; statistics recomputed by splleed from the file's per-request " +
           "values (--save-detailed), percentiles by linear interpolation as NumPy's default, " +
           "so they equal vLLM's on the same values";
@@ -298,7 +301,10 @@ function perRequest(
   const out: ImportedSamples = {};
   if (t) out.ttft = t.map((s) => s * 1000);
   if (g) out.itl = g.flat().map((s) => s * 1000);
-  if (e) out.e2e = e.map((s) => s * 1000);
+  if (e) {
+    out.e2e = e.map((s) => s * 1000);
+    out.failed = ok.filter((x) => !x).length;
+  }
   if (t && e && o) {
     out.tpot = o.flatMap((len, i) => len > 1 ? [(e[i] - t[i]) * 1000 / (len - 1)] : []);
   }

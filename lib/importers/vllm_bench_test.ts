@@ -71,6 +71,16 @@ Deno.test("a detailed vllm bench serve result: the tool's numbers, splleed's own
   assert.deepEqual(level.summary.ttft_p99_ms.noInterval, { values: 11, needed: 368 });
   assert.equal(level.summary.request_throughput_per_sec.ci, null, "one trial: no interval");
 
+  // 1 of 12 failed: ranked slowest, p50 moves up one rank, p99 is beyond every completed request.
+  const e2e = (raw.latencies as number[]).filter((_, i) => ok[i]).map((s) => s * 1000);
+  close(m.e2e_failure_adjusted_p50_ms, percentile([...e2e, 1e308], 0.5), "failure-adjusted p50");
+  assert.ok(m.e2e_failure_adjusted_p50_ms > m.e2e_p50_ms);
+  assert.ok(
+    Number.isNaN(m.e2e_failure_adjusted_p99_ms),
+    "∞ in the run, null in JSON, NaN read back",
+  );
+  assert.match(doc.source!.differences.e2e_failure_adjusted_p50_ms, /vLLM reports none/);
+
   // Nothing dropped: fields without an id are kept as read.
   const u = doc.source!.unmapped;
   assert.equal(u["p99.9_ttft_ms"], raw["p99.9_ttft_ms"]);
