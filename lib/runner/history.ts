@@ -8,7 +8,7 @@
  */
 
 import { poolRuns } from "../analysis/pool.ts";
-import { buildTrend, type Trend } from "../analysis/trend.ts";
+import { buildTrend, type Trend, type TrendPoint } from "../analysis/trend.ts";
 import { ConfigError } from "../config/errors.ts";
 import {
   type HistoryPoint,
@@ -18,6 +18,11 @@ import {
 } from "../history/store.ts";
 import type { ResultsDocument } from "../results/document.ts";
 import type { ChangePointOptions } from "../stats/changepoint.ts";
+import type { Assert, Deep, Equal } from "../util/type_equal.ts";
+
+// The store's points are the trend's points: history/ may not import analysis/, so the type is
+// declared twice, and this keeps the two the same.
+type _SamePoint = Assert<Equal<Deep<HistoryPoint>, Deep<TrendPoint>>>;
 
 export { HistoryError, type HistoryProblem } from "../history/errors.ts";
 export type { HistoryPoint, HistoryQuery, HistoryRun } from "../history/store.ts";

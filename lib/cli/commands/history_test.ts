@@ -322,3 +322,28 @@ Deno.test("check --baseline-history pools the last runs of the tag and lists the
     assert.match(r.err, message);
   }
 });
+
+Deno.test("a history written by a newer splleed is exit 2 for every command, saying to upgrade", async () => {
+  using w = workspace();
+  const f = w.file({});
+  assert.equal((await cli(["history", "add", f, "--db", w.db, "--tag", "branch=main"])).code, 0);
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(w.db);
+  db.exec("PRAGMA user_version = 99");
+  db.close();
+  for (
+    const args of [
+      ["history", "add", f, "--db", w.db],
+      ["history", "list", "--db", w.db],
+      ["history", "trend", "--db", w.db, "--metric", "ttft_p99_ms", "--level", "c=1"],
+      ["check", f, "--baseline-history", "main", "--db", w.db, "--threshold", "ttft_p99_ms=+10%"],
+    ]
+  ) {
+    const r = await cli(args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(
+      r.err,
+      /its schema is version 99, written by a newer splleed; this splleed reads version 1: upgrade splleed/,
+    );
+  }
+});
