@@ -83,7 +83,14 @@ export async function importResults(tool: ImportTool, path: string): Promise<Res
   const json = parseJson(text, path, tool);
   const doc = tool === "vllm-bench" ? fromVllmBench(json, path) : fromGuidellm(json, path);
   for (const level of doc.levels) {
-    const notes = levelNotes(level, 0.95);
+    // The table's notes, worded for a run splleed did not make: GuideLLM's
+    // incomplete requests are cut when its benchmark ends, not by splleed's grace period.
+    const notes = levelNotes(level, 0.95).map((n) =>
+      n.replace(
+        /a trial's time and its grace period ran out, and were cut \(requests_cut\): they are in no latency statistic; a longer durationGraceS lets them finish/,
+        "the tool's benchmark ended (GuideLLM's incomplete requests, in requests_cut): they are in no latency statistic",
+      )
+    );
     if (notes.length > 0) level.notes = notes;
   }
   // Round trip through JSON, as the file will be written, then validate.
