@@ -7,6 +7,9 @@
  * @module
  */
 
+import type { DatabaseSync } from "node:sqlite";
+import { HistoryError } from "./errors.ts";
+
 /** One schema step: the SQL statements that take the database one version up. */
 export interface Migration {
   /** What the step changes, for humans. */
@@ -96,3 +99,105 @@ export const MIGRATIONS: readonly Migration[] = [
 
 /** The schema version this splleed writes and reads (the number of steps). */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;
+
+/**
+ * The database's schema version (`PRAGMA user_version`; 0 for a new file).
+ *
+ * @param db The open database.
+ * @returns The version.
+ *
+ * @example
+ * ```ts
+ * import { userVersion } from "./migrations.ts";
+ * import { DatabaseSync } from "node:sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(userVersion(new DatabaseSync(":memory:")), 0);
+ * ```
+ */
+export function userVersion(db: DatabaseSync): number {
+  return Number(db.prepare("PRAGMA user_version").get()!.user_version);
+}
+
+/**
+ * The error for a database whose schema is newer than the steps known.
+ *
+ * @param path The database file.
+ * @param version Its schema version.
+ * @param known The newest version this splleed knows. @default SCHEMA_VERSION
+ * @returns The error (`newer_version`), saying to upgrade splleed.
+ *
+ * @example
+ * ```ts
+ * import { newerError } from "./migrations.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(newerError("h.db", 9, 1).message, /version 9, written by a newer splleed; this splleed reads version 1: upgrade splleed/);
+ * ```
+ */
+export function newerError(path: string, version: number, known = SCHEMA_VERSION): HistoryError {
+  return new HistoryError(
+    path,
+    "newer_version",
+    `its schema is version ${version}, written by a newer splleed; this splleed reads ` +
+      `version ${known}: upgrade splleed`,
+  );
+}
+
+/**
+ * Brings a database's schema up to the last step: applies each step it
+ * lacks in its own `BEGIN IMMEDIATE` transaction, the version re-read under
+ * the lock (another process may have applied it meanwhile). A step that
+ * fails is rolled back whole and the version stays where it was.
+ *
+ * @param db The open database (writable).
+ * @param path The file, for messages.
+ * @param steps The schema steps. @default MIGRATIONS
+ * @throws {HistoryError} When the database is newer than the steps, or a
+ *   new database already holds other tables.
+ *
+ * @example
+ * ```ts
+ * import { migrate, SCHEMA_VERSION, userVersion } from "./migrations.ts";
+ * import { DatabaseSync } from "node:sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * migrate(db, ":memory:");
+ * assert.equal(userVersion(db), SCHEMA_VERSION);
+ * ```
+ */
+export function migrate(
+  db: DatabaseSync,
+  path: string,
+  steps: readonly Migration[] = MIGRATIONS,
+): void {
+  while (userVersion(db) < steps.length) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const version = userVersion(db);
+      if (version > steps.length) throw newerError(path, version, steps.length);
+      if (version < steps.length) {
+        if (version === 0 && hasTables(db)) {
+          throw new HistoryError(
+            path,
+            "not_history",
+            "expected a splleed history database, got a SQLite database with other tables",
+          );
+        }
+        for (const s of steps[version].statements) db.exec(s);
+        db.exec(`PRAGMA user_version = ${version + 1}`);
+      }
+      db.exec("COMMIT");
+    } catch (err) {
+      db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+  const version = userVersion(db);
+  if (version > steps.length) throw newerError(path, version, steps.length);
+}
+
+function hasTables(db: DatabaseSync): boolean {
+  return db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'").get()!.n !== 0;
+}

@@ -18,7 +18,7 @@ import type { ResultsDocument } from "../results/document.ts";
 import { levelLabel } from "../results/level_label.ts";
 import { parseResults } from "../results/read.ts";
 import { HistoryError } from "./errors.ts";
-import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.ts";
+import { migrate, newerError, SCHEMA_VERSION, userVersion } from "./migrations.ts";
 
 export { HistoryError, type HistoryProblem } from "./errors.ts";
 
@@ -548,49 +548,6 @@ function filter(q: HistoryQuery): { sql: string; params: SQLInputValue[]; limit:
     params,
     limit: q.last !== undefined ? `LIMIT ${q.last}` : "",
   };
-}
-
-function userVersion(db: DatabaseSync): number {
-  return Number(db.prepare("PRAGMA user_version").get()!.user_version);
-}
-
-function newerError(path: string, version: number): HistoryError {
-  return new HistoryError(
-    path,
-    "newer_version",
-    `its schema is version ${version}, written by a newer splleed; this splleed reads ` +
-      `version ${SCHEMA_VERSION}: upgrade splleed`,
-  );
-}
-
-/** Applies the steps the database lacks, each in its own transaction (the version re-read under the lock). */
-function migrate(db: DatabaseSync, path: string): void {
-  while (userVersion(db) < SCHEMA_VERSION) {
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      const version = userVersion(db);
-      if (version > SCHEMA_VERSION) throw newerError(path, version);
-      if (version < SCHEMA_VERSION) {
-        if (version === 0 && hasForeignTables(db)) {
-          throw new HistoryError(
-            path,
-            "not_history",
-            "expected a splleed history database, got a SQLite database with other tables",
-          );
-        }
-        for (const s of MIGRATIONS[version].statements) db.exec(s);
-        db.exec(`PRAGMA user_version = ${version + 1}`);
-      }
-      db.exec("COMMIT");
-    } catch (err) {
-      db.exec("ROLLBACK");
-      throw err;
-    }
-  }
-}
-
-function hasForeignTables(db: DatabaseSync): boolean {
-  return db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'").get()!.n !== 0;
 }
 
 /** Refuses a file that exists and is not SQLite, and (read-only) one that does not exist. */
