@@ -291,3 +291,9 @@ export type {
 } from "./lib/report/regression.ts";
 export type { RenderComparisonOptions } from "./lib/report/compare.ts";
 export type { RenderHtmlOptions } from "./lib/report/html/render.ts";
+
+// ---- History: trends and change points across runs ----
+export { buildTrend, type Trend, type TrendChange, type TrendPoint } from "./lib/analysis/trend.ts";
+export { renderTrend, type RenderTrendOptions, sparkline } from "./lib/report/trend.ts";
+export { renderTrendHtml, type RenderTrendHtmlOptions } from "./lib/report/html/trend.ts";
+export type { ChangePoint, ChangePointOptions } from "./lib/stats/changepoint.ts";

@@ -8,6 +8,8 @@
  *   {@linkcode welchLogRatio} (Welch's t on the logs, what `compare()` uses
  *   by default), {@linkcode hodgesLehmannRatio} (distribution-free).
  * - Several metrics at once: {@linkcode holm}, {@linkcode benjaminiHochberg}.
+ * - Change points across runs: {@linkcode changePoints} (E-divisive with means,
+ *   seeded permutation test).
  * - Power: {@linkcode minimumDetectableChange}, {@linkcode trialsNeeded},
  *   {@linkcode welchPower}, {@linkcode minTrialsToReach}.
  * - Summaries and intervals of one sample: {@linkcode quantileSorted}

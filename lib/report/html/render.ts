@@ -217,7 +217,7 @@ export function renderHtmlReport(
     charts.push(...out.charts);
   }
   const title = input.title ?? defaultTitle(input);
-  const version = input.runs[0]?.doc.tool.version ?? "";
+  const version = input.version ?? input.runs[0]?.doc.tool.version ?? "";
   const nav = rendered.length > 1
     ? `<nav class="contents">${
       rendered.map((s) => `<a href="#${escapeHtml(s.id)}">${escapeHtml(s.title)}</a>`).join("")
@@ -246,13 +246,13 @@ export function renderHtmlReport(
 <body>
 <header class="top">
 <h1>${escapeHtml(title)}</h1>
-<p class="sub">${escapeHtml(subtitle(input))}</p>
+<p class="sub">${escapeHtml(input.subtitle ?? subtitle(input))}</p>
 ${nav}
 </header>
 <main>
 ${body}
 </main>
-<footer>Made by splleed ${escapeHtml(version)}${
+<footer>Made by splleed${version ? ` ${escapeHtml(version)}` : ""}${
     input.generatedAt ? ` on ${escapeHtml(input.generatedAt)}` : ""
   }. One self-contained file: charts drawn with uPlot (MIT), inlined; nothing is fetched.</footer>
 <script type="application/json" id="splleed-data">${data}</script>

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { VERSION } from "../../version.ts";
 import type { Trend } from "../../analysis/trend.ts";
 import { metricInfo } from "../../metrics/ids.ts";
 import { fmtNum, htmlTable, note } from "./_util.ts";
@@ -84,17 +85,12 @@ export function renderTrendHtml(
     }));
   const title = options.title ??
     (trends.length === 0 ? "Trend" : trends.map((t) => `${t.metric} at ${t.level}`).join(", "));
-  const html = renderHtmlReport({ title, runs: [] }, { sections });
-  // The report's subtitle speaks of runs overlaid; a trend page says what it plots.
   const runs = new Set(trends.flatMap((t) => t.points.map((p) => p.runId))).size;
   const changes = trends.reduce((n, t) => n + t.changes.length, 0);
-  const sub = `Trend across ${runs} run${runs === 1 ? "" : "s"} · ${changes} change point${
+  const subtitle = `Trend across ${runs} run${runs === 1 ? "" : "s"} · ${changes} change point${
     changes === 1 ? "" : "s"
   } (E-divisive with means)`;
-  return html
-    .replace(/<p class="sub">[^<]*<\/p>/, `<p class="sub">${escapeHtml(sub)}</p>`)
-    // No run document gives the report its version: no "splleed ." in the footer.
-    .replace("Made by splleed .", "Made by splleed.");
+  return renderHtmlReport({ title, runs: [], subtitle, version: VERSION }, { sections });
 }
 
 function trendSection(trend: Trend, ctx: SectionContext): SectionOutput {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { VERSION } from "../../version.ts";
 import { buildTrend, type TrendPoint } from "../../analysis/trend.ts";
 import type { ChartSpec } from "./types.ts";
 import { renderTrendHtml } from "./trend.ts";
@@ -83,7 +84,10 @@ Deno.test("renderTrendHtml() embeds each trend's series, intervals and change ma
     html,
     /: 41\.2 → 48\.0? ms \(\+16\.\d %\), p = 0\.00\d+; before: run 106 \(2026-11-07/,
   );
-  assert.match(html, /Made by splleed\. One self-contained file/);
+  assert.match(
+    html,
+    new RegExp(`Made by splleed ${VERSION.replaceAll(".", "\\.")}\\. One self-contained file`),
+  );
   assert.match(html, /<h2>ttft_p99_ms at c=16<\/h2>/);
   assert.match(html, /<h2>throughput_tokens_per_sec at c=1<\/h2>/);
   assert.match(

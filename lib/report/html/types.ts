@@ -56,6 +56,10 @@ export interface HtmlReportInput {
   comparison?: ComparisonData;
   /** When the report was made (ISO 8601), shown in the footer. @default not shown */
   generatedAt?: string;
+  /** The line under the title. @default the runs overlaid, their engines and models */
+  subtitle?: string;
+  /** The splleed version in the footer. @default the first run's */
+  version?: string;
 }
 
 /** One line of a chart. */
