@@ -14,7 +14,7 @@ export type HistoryProblem =
   | "not_history"
   /** Its schema version is newer than this splleed reads: upgrade splleed. */
   | "newer_version"
-  /** Opened read-only, and there is no file. */
+  /** Opened read-only and there is no file, or the file cannot be opened or created. */
   | "missing"
   /** A run id that the history does not hold. */
   | "no_run";

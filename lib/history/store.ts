@@ -166,8 +166,11 @@ export class HistoryStore {
     } catch (err) {
       throw new HistoryError(
         path,
-        "not_sqlite",
-        `expected a SQLite database, got: ${message(err)}`,
+        "missing",
+        `expected a file SQLite can ${
+          readonly ? "open" : "open or create"
+        } (does its folder exist, ` +
+          `may it be written?), got: ${message(err)}`,
       );
     }
     try {

@@ -214,3 +214,10 @@ Deno.test("an invalid document is refused and nothing is stored", () => {
   assert.equal(store.list().length, 0);
   store.close();
 });
+
+Deno.test("a database in a folder that does not exist is refused, saying why", () => {
+  assert.throws(
+    () => HistoryStore.open("/nonexistent-splleed-dir/h.db"),
+    /Cannot open history \/nonexistent-splleed-dir\/h\.db: expected a file SQLite can open or create \(does its folder exist, may it be written\?\), got: unable to open database file/,
+  );
+});
