@@ -82,6 +82,11 @@ Deno.test("baselineFromHistory: no match says how many runs have the tag and the
     () => baselineFromHistory({ db, where: { branch: "nope" }, last: 5, current }),
     /got 0 runs with branch=nope, 0 of them/,
   );
+  const noWorkload = { ...current, workload: undefined };
+  assert.throws(
+    () => baselineFromHistory({ db, where: {}, last: 1, current: noWorkload }),
+    /'CURRENT' must be a run with a workload fingerprint .*, got a document without 'workload'/,
+  );
   assert.throws(
     () => baselineFromHistory({ db, where: {}, last: 0, current }),
     /'--last' must be a positive integer, got 0/,
