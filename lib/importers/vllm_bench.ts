@@ -169,7 +169,14 @@ export function fromVllmBench(json: unknown, file: string): ResultsDocument {
       for (const w of disagreements(name, values, metrics, prefix)) warnings.push(w);
       recomputed.add(name);
     }
-    const failed = num(r.failed) ?? 0;
+    // Older versions write no `failed`: the detailed `errors` list says which failed.
+    const failed = num(r.failed) ??
+      (Array.isArray(r.errors)
+        ? r.errors.filter((x) => typeof x === "string" && x !== "").length
+        : 0);
+    if (metrics.requests_failed === undefined && Array.isArray(r.errors)) {
+      metrics.requests_failed = failed;
+    }
     const errors: Record<string, number> = failed > 0 ? { failed } : {};
     const level = importedLevel(loadOf(r), metrics, errors, samples);
     const messages = Array.isArray(r.errors)
@@ -297,7 +304,18 @@ function perRequest(
   }
   const keep = <T>(a: T[] | undefined) =>
     a !== undefined && a.length === n ? a.filter((_, i) => ok![i]) : undefined;
-  const t = keep(ttfts), e = keep(latencies), o = keep(outputLens), g = keep(itls);
+  const t = keep(ttfts), o = keep(outputLens), g = keep(itls);
+  // Older versions (benchmarks/benchmark_serving.py) save no `latencies`: a
+  // request's latency is its TTFT plus its gaps (the last chunk's time), as
+  // vLLM's own timeline plot rebuilds it.
+  const e = keep(latencies) ??
+    (t && g ? t.map((x, i) => x + g[i].reduce((a, b) => a + b, 0)) : undefined);
+  if (e !== undefined && latencies === undefined) {
+    warnings.push(
+      `${prefix}the file has no 'latencies' (an older vllm bench): each E2E is TTFT + the sum ` +
+        "of its inter-token gaps (the last chunk's time, as vLLM's latency)",
+    );
+  }
   const out: ImportedSamples = {};
   if (t) out.ttft = t.map((s) => s * 1000);
   if (g) out.itl = g.flat().map((s) => s * 1000);

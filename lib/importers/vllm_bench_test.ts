@@ -174,3 +174,24 @@ Deno.test("another tool's file, a splleed document or a bare object is refused, 
   assert.throws(() => fromVllmBench([1, 2], "x.json"), /'\[0\]' must be an object, got 1/);
   assert.throws(() => fromVllmBench([], "x.json"), /got an empty list/);
 });
+
+Deno.test("an older benchmark_serving.py result (no 'failed', no 'latencies') imports from its detailed arrays", () => {
+  const raw = load("vllm_detailed.json");
+  // benchmarks/benchmark_serving.py wrote neither field, nor the later additions.
+  for (const k of ["failed", "latencies", "start_times", "queue_times", "endpoint_type", "rtfx"]) {
+    delete raw[k];
+  }
+  const doc = roundTrip(fromVllmBench(raw, "old.json"));
+  const m = doc.levels[0].trials[0].metrics;
+  assert.equal(m.requests_failed, 1, "counted from the 'errors' list");
+  assert.deepEqual(doc.levels[0].errors, { failed: 1 });
+  // E2E rebuilt as TTFT + the gaps: vLLM's latency ends at the last chunk, so they agree.
+  close(m.e2e_p50_ms, raw.median_e2el_ms, "e2e_p50_ms");
+  close(m.e2e_p99_ms, raw.p99_e2el_ms, "e2e_p99_ms");
+  close(m.tpot_mean_ms, raw.mean_tpot_ms, "tpot_mean_ms");
+  assert.ok(doc.warnings.some((w) => /no 'latencies' \(an older vllm bench\)/.test(w)));
+  assert.ok(
+    !doc.warnings.some((w) => /recomputed from the per-request values/.test(w)),
+    doc.warnings.join("\n"),
+  );
+});
