@@ -297,3 +297,6 @@ export { buildTrend, type Trend, type TrendChange, type TrendPoint } from "./lib
 export { renderTrend, type RenderTrendOptions, sparkline } from "./lib/report/trend.ts";
 export { renderTrendHtml, type RenderTrendHtmlOptions } from "./lib/report/html/trend.ts";
 export type { ChangePoint, ChangePointOptions } from "./lib/stats/changepoint.ts";
+
+// ---- Other tools' results, imported ----
+export { IMPORT_TOOLS, importResults, type ImportTool } from "./lib/runner/import.ts";

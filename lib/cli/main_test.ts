@@ -129,6 +129,8 @@ Deno.test("the program loads no runner, backend, simulator or workload code unti
     "commands/check.ts",
     "commands/compare.ts",
     "commands/demo.ts",
+    "commands/history.ts",
+    "commands/import.ts",
     "commands/report.ts",
     "commands/run.ts",
     "commands/sim.ts",
