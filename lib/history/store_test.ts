@@ -221,3 +221,19 @@ Deno.test("a database in a folder that does not exist is refused, saying why", (
     /Cannot open history \/nonexistent-splleed-dir\/h\.db: expected a file SQLite can open or create \(does its folder exist, may it be written\?\), got: unable to open database file/,
   );
 });
+
+Deno.test("an imported run keeps its source tool", () => {
+  const store = HistoryStore.open(":memory:");
+  const doc = run();
+  doc.source = {
+    tool: "vllm-bench",
+    version: "0.11.0",
+    file: "r.json",
+    differences: {},
+    unmapped: {},
+  };
+  const id = store.add(doc);
+  assert.equal(store.list()[0].sourceTool, "vllm-bench");
+  assert.deepEqual(store.document(id).source, doc.source);
+  store.close();
+});
