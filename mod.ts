@@ -300,3 +300,23 @@ export type { ChangePoint, ChangePointOptions } from "./lib/stats/changepoint.ts
 
 // ---- Other tools' results, imported ----
 export { IMPORT_TOOLS, importResults, type ImportTool } from "./lib/runner/import.ts";
+
+// ---- History of runs ----
+export {
+  addRunsToHistory,
+  addToHistory,
+  baselineFromHistory,
+  type BaselineFromHistoryOptions,
+  HistoryError,
+  type HistoryOptions,
+  type HistoryPoint,
+  type HistoryProblem,
+  type HistoryQuery,
+  type HistoryRun,
+  type HistoryTrend,
+  historyTrend,
+  type HistoryTrendOptions,
+  listHistory,
+} from "./lib/runner/history.ts";
+export { type HistoryOpenOptions, HistoryStore } from "./lib/history/store.ts";
+export { type PoolOptions, poolRuns } from "./lib/analysis/pool.ts";

@@ -110,3 +110,94 @@ Deno.test("simulator runs in a history: trend, and check --baseline-history gate
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("benchmark({ history }) and run --history-db --tag add the run; a foreign file fails before any request", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const db = join(dir, "h.db");
+    const spec = {
+      backend: simulator({ ttftMs: 5, itlMs: 1 }),
+      prompts: ["hello"],
+      concurrency: [1],
+      warmup: 0,
+      runs: 3,
+      trials: 2,
+      sampling: { maxTokens: 3 },
+      records: false as const,
+    };
+    const results = await benchmark({
+      ...spec,
+      tags: { branch: "main" },
+      history: { db, tags: { commit: "abc123" } },
+    });
+    const runs = listHistory(db);
+    assert.equal(runs.length, 1);
+    assert.deepEqual(runs[0].tags, { branch: "main", commit: "abc123" });
+    assert.equal(runs[0].startedAt, results.toJSON().startedAt);
+
+    const cli = await runCli([
+      "run",
+      "--backend",
+      "simulator",
+      "--ttft-ms",
+      "5",
+      "--itl-ms",
+      "1",
+      "--concurrency",
+      "1",
+      "--runs",
+      "2",
+      "--trials",
+      "2",
+      "--warmup",
+      "0",
+      "--max-tokens",
+      "3",
+      "-q",
+      "--history-db",
+      db,
+      "--tag",
+      "branch=dev",
+      "--tag",
+      "commit=def456",
+    ]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.deepEqual(listHistory(db, { where: { branch: "dev" } })[0].tags, {
+      branch: "dev",
+      commit: "def456",
+    });
+
+    // Not a history: refused before connecting or sending (exit 2); the file is left as it was.
+    const foreign = join(dir, "notes.txt");
+    await Deno.writeTextFile(foreign, "some notes, not a database");
+    let sent = 0;
+    await assert.rejects(
+      benchmark({
+        ...spec,
+        history: { db: foreign },
+        observers: [{ onRecord: () => sent++ }],
+        onEvent: (e) => {
+          if (e.type === "connected") sent++;
+        },
+      }),
+      /'history\.db' must be a splleed history this splleed can write/,
+    );
+    assert.equal(sent, 0);
+    const bad = await runCli([
+      "run",
+      "--backend",
+      "simulator",
+      "--runs",
+      "1",
+      "--trials",
+      "1",
+      "-q",
+      "--history-db",
+      foreign,
+    ]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.equal(await Deno.readTextFile(foreign), "some notes, not a database");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

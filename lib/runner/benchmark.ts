@@ -9,6 +9,7 @@
  * @module
  */
 
+import { ConfigError } from "../config/errors.ts";
 import { dirname } from "node:path";
 import type { Backend } from "../backends/backend.ts";
 import type { BackendConfig } from "../config/backends.ts";
@@ -218,6 +219,7 @@ export async function startRun(
   // Where the run writes is checked before the first request: a run is never lost to a
   // results path that could not be written.
   const outputWarnings = await checkPlanOutputs(plan);
+  if (spec.history) await checkHistory(spec.history.db);
   for (const message of [...plan.warnings, ...outputWarnings]) {
     warnings.push(message);
     onEvent?.({ type: "warning", message });
@@ -328,6 +330,17 @@ export async function startRun(
         throw new ResultsSaveError(spec.html, err, results, recordsFile);
       }
     }
+    if (spec.history) {
+      const { addToHistory } = await import("./history.ts");
+      try {
+        await addToHistory(
+          { db: spec.history.db, tags: { ...spec.tags, ...spec.history.tags } },
+          results.toJSON(),
+        );
+      } catch (err) {
+        throw new ResultsSaveError(spec.history.db, err, results, recordsFile);
+      }
+    }
     return results;
   };
   return {
@@ -343,6 +356,26 @@ export async function startRun(
     close,
     finish: () => finished ??= finish(),
   };
+}
+
+/**
+ * Checks before the first request that the run can be added to its history
+ * (the module is loaded only when a history is asked for). A file that is
+ * not a history, or one written by a newer splleed, is a configuration
+ * error.
+ */
+async function checkHistory(db: string): Promise<void> {
+  const { checkHistoryWritable, HistoryError } = await import("./history.ts");
+  try {
+    checkHistoryWritable(db);
+  } catch (err) {
+    if (!(err instanceof HistoryError)) throw err;
+    throw new ConfigError("benchmark", [{
+      path: "history.db",
+      expected: "a splleed history this splleed can write (or a new file)",
+      received: err.message,
+    }]);
+  }
 }
 
 /**

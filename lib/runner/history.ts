@@ -90,6 +90,32 @@ export function addRunsToHistory(
 }
 
 /**
+ * Opens a history for writing and closes it: creates the file (and its
+ * schema) when it is not there, upgrades an older one, and refuses one
+ * that is not a history or was written by a newer splleed. `benchmark()`
+ * calls it before the first request, so a run is never lost to a history
+ * it could not be added to.
+ *
+ * @param db The history database file.
+ * @throws {HistoryError} When the file is not a history this splleed can write.
+ *
+ * @example
+ * ```ts
+ * import { checkHistoryWritable, HistoryError } from "./history.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * checkHistoryWritable(`${dir}/h.db`);
+ * Deno.writeTextFileSync(`${dir}/notes.txt`, "not a database at all, just some text");
+ * assert.throws(() => checkHistoryWritable(`${dir}/notes.txt`), HistoryError);
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function checkHistoryWritable(db: string): void {
+  HistoryStore.open(db).close();
+}
+
+/**
  * The runs of a history a query selects, oldest first. A `fingerprint`
  * shorter than a full hash matches as a prefix (the 12 characters `history
  * list` shows).
