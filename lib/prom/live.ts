@@ -121,8 +121,10 @@ export interface PrometheusOptions {
   runId?: string;
   /**
    * When `/metrics` was scraped twice or more during the run, the run's end waits for one
-   * more scrape (at most 1.5 × the interval between the last two scrapes,
-   * and at most this long), so that Prometheus holds the final counts.
+   * more scrape (at most 1.5 × the longest of the last few intervals between
+   * scrapes, and at most this long), so that Prometheus holds the final
+   * counts. Once Prometheus scrapes (its requests carry
+   * `X-Prometheus-Scrape-Timeout-Seconds`), only its scrapes count.
    * 0: stop serving at once. @default 30000
    */
   finalScrapeTimeoutMs?: number;
@@ -283,6 +285,7 @@ export class PrometheusObserver {
   #server: Deno.HttpServer | null = null;
   #url: string | null = null;
   #scrapes: number[] = [];
+  #fromPrometheus = false;
   #onScrape: (() => void) | null = null;
   #running = false;
 
@@ -471,9 +474,18 @@ export class PrometheusObserver {
       return new Response("splleed serves /metrics only\n", { status: 404 });
     }
     const body = await this.#registry.metrics();
-    this.#scrapes.push(performance.now());
-    if (this.#scrapes.length > 2) this.#scrapes.shift();
-    this.#onScrape?.();
+    // Prometheus says its scrape timeout in this header; other readers (a curl, a test) do not
+    // count towards the scrape interval or the final scrape, when Prometheus is scraping.
+    const prom = req.headers.has("x-prometheus-scrape-timeout-seconds");
+    if (prom && !this.#fromPrometheus) {
+      this.#fromPrometheus = true;
+      this.#scrapes = [];
+    }
+    if (prom || !this.#fromPrometheus) {
+      this.#scrapes.push(performance.now());
+      if (this.#scrapes.length > 4) this.#scrapes.shift();
+      this.#onScrape?.();
+    }
     return new Response(body, { headers: { "content-type": this.#registry.contentType } });
   }
 
@@ -481,7 +493,9 @@ export class PrometheusObserver {
     const limit = this.#options.finalScrapeTimeoutMs ?? 30_000;
     const s = this.#scrapes;
     if (limit <= 0 || s.length < 2 || this.#server === null) return;
-    const waitMs = Math.min(limit, 1.5 * (s[1] - s[0]));
+    let interval = 0;
+    for (let i = 1; i < s.length; i++) interval = Math.max(interval, s[i] - s[i - 1]);
+    const waitMs = Math.min(limit, 1.5 * interval);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await new Promise<void>((resolve) => {
       this.#onScrape = resolve;
