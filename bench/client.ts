@@ -21,6 +21,7 @@ import { benchmark } from "../lib/runner/benchmark.ts";
 import type { LoadDelivered } from "../lib/metrics/load_delivered.ts";
 import { quantileSorted, sortedCopy } from "../lib/stats/quantile.ts";
 import { createUndiciTransport } from "./_undici_transport.ts";
+import { PrometheusObserver } from "../lib/prom/live.ts";
 
 /** What to measure. */
 export interface ClientConfig {
@@ -44,6 +45,12 @@ export interface ClientConfig {
    * formatting is paid, not a terminal's.
    */
   progress?: boolean;
+  /**
+   * Serve live Prometheus metrics (`PrometheusObserver` on a free port) and
+   * scrape them every second from this process, as Prometheus would: the
+   * exporter's per-record work and its text rendering are both paid.
+   */
+  prometheus?: boolean;
   /** Join records with the server's truth log. */
   accuracy?: boolean;
   /** Sample RSS while running. */
@@ -71,6 +78,8 @@ export interface ClientResult {
   rssPeakMb?: number;
   /** With `progress`: how many times the display wrote (redraws, lines). */
   progressWrites?: number;
+  /** With `prometheus`: how many scrapes of `/metrics` were served. */
+  scrapes?: number;
   /** TTFT and E2E percentiles as splleed reports them, ms. */
   latencyMs: { ttftP50: number; ttftP99: number; e2eP50: number; e2eP99: number };
   /** Open loop: the load-delivered section, and the most streams in flight. */
@@ -178,6 +187,15 @@ export async function measure(c: ClientConfig): Promise<ClientResult> {
     const display = c.progress
       ? createProgress({ err: () => void progressWrites++ }, { mode: "tty" })
       : undefined;
+    const prom = c.prometheus ? new PrometheusObserver({ port: 0 }) : undefined;
+    let scrapes = 0;
+    const scraper = prom
+      ? setInterval(async () => {
+        if (prom.url === null) return;
+        const r = await fetch(prom.url).catch(() => null);
+        if (r !== null && (await r.text()).length > 0) scrapes++;
+      }, 1000)
+      : undefined;
     const cpu0 = process.cpuUsage();
     const w0 = performance.now();
     const load = c.rate !== undefined
@@ -194,8 +212,10 @@ export async function measure(c: ClientConfig): Promise<ClientResult> {
       sampling: { maxTokens: c.tokens },
       transport,
       onEvent: display?.onEvent,
+      observers: prom ? [prom] : [],
     });
     display?.stop();
+    if (scraper !== undefined) clearInterval(scraper);
     const wallS = (performance.now() - w0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     if (sampler !== undefined) clearInterval(sampler);
@@ -223,6 +243,7 @@ export async function measure(c: ClientConfig): Promise<ClientResult> {
       },
     };
     if (c.progress) out.progressWrites = progressWrites;
+    if (c.prometheus) out.scrapes = scrapes;
     if (c.memory) {
       out.rssBaseMb = rssBase / 2 ** 20;
       out.rssPeakMb = rssPeak / 2 ** 20;

@@ -760,6 +760,34 @@ if (want("6")) {
       spread: fig(res, (r) => r.cpuUsPerToken),
     });
   }
+  // The live Prometheus exporter (`--metrics-port`), scraped every second.
+  const [promOff, promOn] = await alternate(accuracySetup, { ...accuracySetup, prometheus: true });
+  raw["6-prometheus-off"] = promOff;
+  raw["6-prometheus-on"] = promOn;
+  for (const [label, res] of [["off", promOff], ["on", promOn]] as const) {
+    const setup = `scenario 4, prometheus exporter ${label}`;
+    row({
+      scenario: "6",
+      setup,
+      figure: "ITL error p99",
+      unit: "ms",
+      spread: fig(res, (r) => r.accuracy!.itlErrorMs.p99),
+    });
+    row({
+      scenario: "6",
+      setup,
+      figure: "token timestamp error p50",
+      unit: "ms",
+      spread: fig(res, (r) => r.accuracy!.readDelayMs.p50),
+    });
+    row({
+      scenario: "6",
+      setup,
+      figure: "client CPU per token",
+      unit: "µs",
+      spread: fig(res, (r) => r.cpuUsPerToken),
+    });
+  }
   // The records file is on by default; what it costs (CPU only: the
   // accuracy join needs the records).
   const plain = { ...accuracySetup, accuracy: false };
