@@ -208,6 +208,13 @@ const NOT_LIKE_FOR_LIKE = new Set([
   "maxFailureRate",
   "concurrency",
   "requestRates",
+  // Where the run was shown and published, and its labels: not what was measured.
+  "html",
+  "table",
+  "tags",
+  "history",
+  "prometheus",
+  "pushgateway",
 ]);
 
 type Level = Pick<LevelResult, "mode" | "concurrency" | "requestRate">;
@@ -314,8 +321,9 @@ export function trialValues(level: LevelResult, id: string): number[] {
  * difference: the workload fingerprints (requests, prompt count, requested
  * output lengths, sampling; see `compareFingerprints`), and every field of
  * the resolved config except the backend, output paths, the number of
- * trials, the confidence level, the failure gate and the levels (which are
- * matched one by one). When both runs have a fingerprint, it decides about
+ * trials, the confidence level, the failure gate, the levels (which are
+ * matched one by one), and where the run was shown and published (HTML,
+ * table rows, tags, history, Prometheus, Pushgateway). When both runs have a fingerprint, it decides about
  * the workload and the sampling; without, the config's `workload` and
  * `sampling` fields are compared instead.
  *
@@ -330,8 +338,8 @@ export function trialValues(level: LevelResult, id: string): number[] {
  *
  * const doc = (config: Record<string, unknown>) => ({ config, levels: [] }) as never;
  * assert.deepEqual(likeForLike(
- *   doc({ backend: { kind: "vllm" }, runs: 64, sampling: { maxTokens: 128 }, out: "a.json" }),
- *   doc({ backend: { kind: "sglang" }, runs: 64, sampling: { maxTokens: 128 }, out: "b.json" }),
+ *   doc({ backend: { kind: "vllm" }, runs: 64, sampling: { maxTokens: 128 }, out: "a.json", tags: { commit: "a1" } }),
+ *   doc({ backend: { kind: "sglang" }, runs: 64, sampling: { maxTokens: 128 }, out: "b.json", tags: { commit: "b2" } }),
  * ), []);
  * assert.deepEqual(likeForLike(
  *   doc({ runs: 64, sampling: { maxTokens: 128, temperature: 0 } }),

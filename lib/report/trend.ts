@@ -123,20 +123,23 @@ export function renderTrend(trend: Trend, options: RenderTrendOptions = {}): str
   }
   lines.push(sparkline(points.map((p) => p.value)));
   const changedAt = new Set(trend.changes.map((c) => c.index));
+  // The marker column only when there is something to mark.
+  const marks = changedAt.size > 0;
   const table = new Table({
     head: ["run", "date", "tags", unit ? `${trend.metric} (${unit})` : trend.metric, ""]
+      .slice(0, marks ? 5 : 4)
       .map((h) => h && color ? paint(FG.cyan, h) : h),
     style: { compact: true, head: [], border: [] },
     colAligns: ["right", "left", "left", "right", "left"],
   });
   points.forEach((p, i) => {
-    table.push([
+    const row = [
       String(p.runId),
       day(p.startedAt),
       shortTags(p.tags),
       formatPoint(trend.metric, p),
-      changedAt.has(i) ? "◀ change" : "",
-    ]);
+    ];
+    table.push(marks ? [...row, changedAt.has(i) ? "◀ change" : ""] : row);
   });
   const text = table.toString();
   lines.push(color ? greyBorders(text) : text);

@@ -34,7 +34,7 @@ export interface ChangePointOptions {
   /**
    * Number of permutations of each tested segment.
    *
-   * @default {199}
+   * @default {999}
    */
   permutations?: number;
   /**
@@ -96,7 +96,7 @@ export function changePoints(
 ): ChangePoint[] {
   const what = "Cannot find change points";
   const alpha = options.alpha ?? 0.05;
-  const permutations = options.permutations ?? 199;
+  const permutations = options.permutations ?? 999;
   const minSegment = options.minSegment ?? 3;
   const seed = options.seed ?? 1;
   if (!(alpha > 0 && alpha < 1)) {

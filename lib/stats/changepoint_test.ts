@@ -10,6 +10,13 @@ const SERIES = 200;
 /** Binomial standard error of a rate p over n series. */
 const se = (p: number, n: number) => Math.sqrt((p * (1 - p)) / n);
 
+/**
+ * Permutations per test in the rate checks below: 199 rather than the
+ * default 999 keeps the ~1,400 searches fast. A permutation test's size is
+ * exact for any number of permutations; more only sharpen p near alpha.
+ */
+const FAST = 199;
+
 Deno.test("changePoints() finds one 3σ shift within ±1 index in ≥ 95 % of 200 series of 30–60 points", () => {
   let found = 0, extra = 0;
   for (let s = 0; s < SERIES; s++) {
@@ -17,7 +24,7 @@ Deno.test("changePoints() finds one 3σ shift within ±1 index in ≥ 95 % of 20
     const n = 30 + Math.floor(rng.next() * 31);
     const at = 8 + Math.floor(rng.next() * (n - 15)); // in [8, n − 8]
     const values = Array.from({ length: n }, (_, i) => 10 + normalDraw(rng) + (i >= at ? 3 : 0));
-    const cps = changePoints(values, { seed: s + 1 });
+    const cps = changePoints(values, { seed: s + 1, permutations: FAST });
     const hit = cps.find((c) => Math.abs(c.index - at) <= 1);
     if (hit) {
       found++;
@@ -66,7 +73,7 @@ Deno.test("changePoints() finds two 3σ shifts (60 points, at 20 and 40) in 200 
       { length: 60 },
       (_, i) => normalDraw(rng) + (i >= 20 ? 3 : 0) + (i >= 40 ? 3 : 0),
     );
-    const cps = changePoints(values, { seed: s + 1 });
+    const cps = changePoints(values, { seed: s + 1, permutations: FAST });
     const near = (at: number, tol: number) => cps.some((c) => Math.abs(c.index - at) <= tol);
     each += Number(near(20, 1)) + Number(near(40, 1));
     if (near(20, 1) && near(40, 1)) both1++;
@@ -101,7 +108,7 @@ Deno.test("changePoints() reports no change point on series without one about as
       const rng = seededRandom(5000 + s);
       const n = 30 + Math.floor(rng.next() * 31);
       const values = Array.from({ length: n }, () => draw(normalDraw(rng)));
-      if (changePoints(values, { alpha, seed: s + 1 }).length > 0) alarms++;
+      if (changePoints(values, { alpha, seed: s + 1, permutations: FAST }).length > 0) alarms++;
     }
     const rate = alarms / SERIES;
     rates.push(`${name}: change reported in ${alarms}/${SERIES} (${(100 * rate).toFixed(1)} %)`);
@@ -123,7 +130,7 @@ Deno.test("changePoints() does not take one outlying run (10σ) for a change, in
     const rng = seededRandom(8000 + s);
     const values = Array.from({ length: 40 }, () => 40 + normalDraw(rng));
     values[10 + Math.floor(rng.next() * 20)] += 10; // one bad night, mid-series
-    if (changePoints(values, { seed: s + 1 }).length > 0) alarms++;
+    if (changePoints(values, { seed: s + 1, permutations: FAST }).length > 0) alarms++;
   }
   // A segment is at least 3 runs and the shuffles move the outlier too: the
   // rate stays at α (same bound as the false-alarm test above).
@@ -137,7 +144,7 @@ Deno.test("changePoints() on a linear drift reports changes in the drift's direc
     const rng = seededRandom(7000 + s);
     // 40 runs drifting up by 4σ in all: no step, but the level does move.
     const values = Array.from({ length: 40 }, (_, i) => 10 + 0.1 * i + normalDraw(rng));
-    const cps = changePoints(values, { seed: s + 1 });
+    const cps = changePoints(values, { seed: s + 1, permutations: FAST });
     if (cps.length > 0) withChange++;
     for (const c of cps) {
       assert.ok(c.index >= 3 && c.index <= 37, `series ${s}: ${JSON.stringify(cps)}`);
