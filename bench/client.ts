@@ -187,7 +187,10 @@ export async function measure(c: ClientConfig): Promise<ClientResult> {
     const display = c.progress
       ? createProgress({ err: () => void progressWrites++ }, { mode: "tty" })
       : undefined;
-    const prom = c.prometheus ? new PrometheusObserver({ port: 0 }) : undefined;
+    // finalScrapeTimeoutMs 0: the run's end does not wait for this scraper's next scrape.
+    const prom = c.prometheus
+      ? new PrometheusObserver({ port: 0, finalScrapeTimeoutMs: 0 })
+      : undefined;
     let scrapes = 0;
     const scraper = prom
       ? setInterval(async () => {
