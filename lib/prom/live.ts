@@ -363,6 +363,13 @@ export class PrometheusObserver {
       model: event.backend.model,
       ...this.#labels,
     });
+    // an observer used for a second run starts from zero
+    this.#series.clear();
+    this.#levelLabels.clear();
+    this.#levels.clear();
+    this.#trialOf.clear();
+    this.#last = null;
+    this.#lastKey = -1;
     this.#running = true;
     this.listen();
   }
