@@ -155,3 +155,48 @@ Deno.test("only /metrics is served; close() is idempotent", async () => {
   await prom.close();
   assert.equal(prom.url, null);
 });
+
+Deno.test("the run's end waits for Prometheus' next scrape (not another reader's), at most 1.5 intervals", async () => {
+  const prom = new PrometheusObserver({ port: 0 });
+  prom.onRunStart({ backend: { kind: "simulator", model: "m" }, clock: { originEpochMs: 0 } });
+  const url = prom.url!;
+  const scrape = async (asPrometheus: boolean) => {
+    const r = await fetch(url, {
+      headers: asPrometheus ? { "X-Prometheus-Scrape-Timeout-Seconds": "1" } : {},
+    });
+    await r.text();
+  };
+  // Prometheus 400 ms apart (so the end waits at most 600 ms); a curl in between
+  await scrape(true);
+  await new Promise((r) => setTimeout(r, 200));
+  await scrape(false);
+  await new Promise((r) => setTimeout(r, 200));
+  await scrape(true);
+  const t0 = performance.now();
+  let endedAt = 0;
+  const ended = prom.onRunEnd().then(() => void (endedAt = performance.now() - t0));
+  await new Promise((r) => setTimeout(r, 50));
+  await scrape(false); // not Prometheus: does not end the wait
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(endedAt, 0, "still waiting after another reader's scrape");
+  await scrape(true);
+  await ended;
+  // ended by that scrape, well before the 600 ms limit
+  assert.ok(endedAt >= 100 && endedAt < 500, `ended after ${endedAt} ms`);
+  assert.equal(prom.url, null);
+
+  // nobody scrapes: the end waits at most 1.5 × the 200 ms interval seen
+  const quiet = new PrometheusObserver({ port: 0 });
+  quiet.onRunStart({ backend: { kind: "simulator", model: "m" }, clock: { originEpochMs: 0 } });
+  const q = async () => {
+    const r = await fetch(quiet.url!, { headers: { "X-Prometheus-Scrape-Timeout-Seconds": "1" } });
+    await r.text();
+  };
+  await q();
+  await new Promise((r) => setTimeout(r, 200));
+  await q();
+  const t1 = performance.now();
+  await quiet.onRunEnd();
+  const waited = performance.now() - t1;
+  assert.ok(waited >= 250 && waited < 800, `waited ${waited} ms (1.5 × ~200 ms)`);
+});
