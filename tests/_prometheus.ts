@@ -10,15 +10,16 @@
 import { join } from "node:path";
 
 /**
- * Finds a binary: the environment variable first, then `/usr/bin/<name>`, then `PATH`.
+ * Finds a binary: the environment variable when set (and only it), else
+ * `/usr/bin/<name>`, then `PATH`.
  *
  * @param envName Variable that overrides the path (`SPLLEED_PROMETHEUS`).
  * @param name Executable name (`prometheus`).
  * @returns The path, or null when there is none.
  */
 export function findBinary(envName: string, name: string): string | null {
-  const candidates = [
-    Deno.env.get(envName),
+  const set = Deno.env.get(envName);
+  const candidates = set ? [set] : [ // a path given and missing is missing: no fallback
     `/usr/bin/${name}`,
     ...(Deno.env.get("PATH") ?? "").split(":").filter(Boolean).map((d) => join(d, name)),
   ];
