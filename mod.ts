@@ -320,3 +320,20 @@ export {
 } from "./lib/runner/history.ts";
 export { type HistoryOpenOptions, HistoryStore } from "./lib/history/store.ts";
 export { type PoolOptions, poolRuns } from "./lib/analysis/pool.ts";
+
+// ---- Prometheus: live metrics and the Pushgateway summary ----
+export {
+  LAG_BUCKETS_S,
+  LATENCY_BUCKETS_S,
+  LIVE_LABELS,
+  PrometheusObserver,
+  type PrometheusOptions,
+  type PrometheusRunStart,
+} from "./lib/prom/live.ts";
+export {
+  PUSH_LABELS,
+  type PushedGauge,
+  type PushOptions,
+  pushSummary,
+  summaryGauges,
+} from "./lib/prom/push.ts";

@@ -10,8 +10,6 @@
 
 import assert from "node:assert/strict";
 import { benchmark } from "../lib/runner/benchmark.ts";
-import { PrometheusObserver } from "../lib/prom/live.ts";
-import { pushSummary } from "../lib/prom/push.ts";
 import type { ResultsDocument } from "../lib/results/document.ts";
 import {
   findBinary,
@@ -69,7 +67,6 @@ Deno.test({
   async fn(t) {
     const dir = await Deno.makeTempDir({ prefix: "splleed-prom-" });
     const metricsPort = freePort();
-    const runId = `prom-test-${crypto.randomUUID().slice(0, 8)}`;
     const servers: Server[] = [];
     try {
       const gateway = await startPushgateway(PUSHGATEWAY!);
@@ -80,16 +77,16 @@ Deno.test({
       });
       servers.push(prom);
       await waitForTargets(prom.url, 2);
-      const observer = new PrometheusObserver({
-        port: metricsPort,
-        runId,
-        labels: { branch: "test" },
-      });
+      const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
       let exposition = "";
       let scrapesDuringRun = 0;
       const startS = Date.now() / 1000;
       // ~4.5 s at a fixed load: ≥ 3 scrapes at 1 s. 10 % HTTP 500s so that failures show.
+      // Everything through the spec, as `splleed run --metrics-port --pushgateway --tag` does.
       const results = await benchmark({
+        prometheus: { port: metricsPort },
+        pushgateway: gateway.url,
+        tags: { branch: "test" },
         backend: {
           type: "simulator",
           ttftMs: 20,
@@ -103,9 +100,9 @@ Deno.test({
         trials: 2,
         records: false,
         sampling: { maxTokens: 20 },
-        observers: [observer, {
+        observers: [{
           onTrialEnd: async () => {
-            const r = await fetch(observer.url!);
+            const r = await fetch(metricsUrl);
             exposition = await r.text();
             const up = await promQuery(prom.url, `up{job="splleed"} == 1`);
             if (up.length > 0) scrapesDuringRun++;
@@ -114,7 +111,10 @@ Deno.test({
       });
       const doc: ResultsDocument = results.toJSON();
       const level = doc.levels[0];
-      assert.equal(observer.url, null, "the exporter stopped with the run");
+      // The live series and the pushed summary share the run id: the document's start.
+      const runId = doc.startedAt;
+      assert.deepEqual(doc.warnings.filter((w) => /push/.test(w)), [], "the push went through");
+      await assert.rejects(fetch(metricsUrl), "the exporter stopped with the run");
       const targets = await (await fetch(`${prom.url}/api/v1/targets`)).json();
       assert.ok(
         scrapesDuringRun > 0,
@@ -188,7 +188,6 @@ Deno.test({
       await t.step(
         "the pushed summary reaches Prometheus with the document's p50 TTFT",
         async () => {
-          await pushSummary(doc, { url: gateway.url, runId, labels: { branch: "test" } });
           const expected = level.summary.ttft_p50_ms.value / 1000;
           const got = await waitFor("the pushed p50 TTFT in Prometheus", async () => {
             const r = await promQuery(

@@ -357,28 +357,43 @@ export type BenchmarkSpec = BenchmarkSpecCommon & {
   transport: "http1" | "fetch" | TransportObject;
 };
 
-/** Prometheus label names reserved for splleed's own labels. */
-const RESERVED_TAGS = [
+/**
+ * Tag names a run may not use: the labels splleed itself puts on its live
+ * Prometheus metrics and its Pushgateway summary (and Prometheus' own).
+ *
+ * @example
+ * ```ts
+ * import { RESERVED_TAG_NAMES } from "./benchmark.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(RESERVED_TAG_NAMES.includes("run_id"));
+ * ```
+ */
+export const RESERVED_TAG_NAMES: readonly string[] = [
   "run_id",
   "engine",
   "model",
   "level",
+  "level_index",
+  "mode",
   "trial",
+  "reason",
+  "version",
   "concurrency",
   "rate",
+  "fingerprint",
   "job",
   "instance",
-  "reason",
   "le",
-  "metric",
+  "quantile",
 ];
 
 /** Run tags: Prometheus label names (not splleed's own) → values. */
 const tagsSchema = z.record(
   z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, {
     error: "a tag name made of letters, digits and _ (a Prometheus label name)",
-  }).refine((k) => !k.startsWith("__") && !RESERVED_TAGS.includes(k), {
-    error: `a tag name other than ${RESERVED_TAGS.join(", ")} (splleed's own labels)`,
+  }).refine((k) => !k.startsWith("__") && !RESERVED_TAG_NAMES.includes(k), {
+    error: `a tag name other than ${RESERVED_TAG_NAMES.join(", ")} (splleed's own labels)`,
   }),
   z.string(),
 );

@@ -498,6 +498,17 @@ function checkOptions(o: AbTestOptions): void {
       received: show(raw.html),
     });
   }
+  for (const k of ["prometheus", "pushgateway", "history"] as const) {
+    if (raw[k] !== undefined) {
+      issues.push({
+        path: k,
+        expected: "absent in an A/B run (both sides would share one set of live metrics, summary " +
+          "and history tags); save each side with 'out' and add it with `splleed history add " +
+          "FILE --tag side=...`",
+        received: show(raw[k]),
+      });
+    }
+  }
   if (raw.records !== undefined && raw.records !== false) {
     issues.push({
       path: "records",

@@ -109,9 +109,12 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
   const run = await startRun(options);
   try {
     await runLevels(run.context, run.plan, run.search, run.levels);
-  } finally {
+  } catch (err) {
     await run.close();
+    await run.release();
+    throw err;
   }
+  await run.close();
   return await run.finish();
 }
 
@@ -159,6 +162,12 @@ export interface ActiveRun {
   warn(message: string): void;
   /** Closes the records file and the session (idempotent, never throws). */
   close(): Promise<void>;
+  /**
+   * Stops what serves beside the run (the live Prometheus metrics) when the
+   * run will not be finished; {@linkcode ActiveRun.finish} stops it otherwise
+   * (idempotent, never throws).
+   */
+  release(): Promise<void>;
   /**
    * Closes the run if open, builds the results document, tells the
    * observers, and saves it to `out` when given.
@@ -244,6 +253,11 @@ export async function startRun(
     records?.close();
     await session?.close();
   };
+  // Live metrics listen before the engine is started or connected: a port in
+  // use fails the run before it costs anything.
+  const prometheus = spec.prometheus
+    ? await livePrometheus(spec.prometheus, spec.tags, startedAt.toISOString())
+    : null;
   try {
     session = await openSession(spec, backend);
     const first = [
@@ -251,6 +265,7 @@ export async function startRun(
       outputs,
       new RunGuard(session.endpoint, session.end),
       ...await telemetryObservers(spec),
+      ...(prometheus ? [prometheus] : []),
     ];
     const run = observe(session, plan, spec, options, first, warnings);
     observers = run.observers;
@@ -290,6 +305,7 @@ export async function startRun(
     };
   } catch (err) {
     await close();
+    await prometheus?.close().catch(() => {});
     throw err;
   }
   const s = session;
@@ -314,6 +330,21 @@ export async function startRun(
       clock,
     });
     await observers.emit("onRunEnd", { results: doc });
+    await prometheus?.close();
+    if (spec.pushgateway) {
+      const push = typeof spec.pushgateway === "string"
+        ? { url: spec.pushgateway }
+        : spec.pushgateway;
+      const { pushSummary } = await import("../prom/push.ts");
+      try {
+        await pushSummary(doc, { ...push, labels: { ...spec.tags, ...spec.history?.tags } });
+      } catch (err) {
+        // The results are kept and saved; the document says the push failed.
+        const message = `the summary was not pushed: ${err instanceof Error ? err.message : err}`;
+        doc.warnings.push(message);
+        onEvent?.({ type: "warning", message });
+      }
+    }
     const results = new BenchmarkResults(doc);
     if (spec.out) {
       try {
@@ -354,6 +385,9 @@ export async function startRun(
     recordsFile,
     warn: (m) => warn(m),
     close,
+    release: async () => {
+      await prometheus?.close().catch(() => {});
+    },
     finish: () => finished ??= finish(),
   };
 }
@@ -364,6 +398,17 @@ export async function startRun(
  * not a history, or one written by a newer splleed, is a configuration
  * error.
  */
+async function livePrometheus(
+  options: NonNullable<BenchmarkSpec["prometheus"]>,
+  tags: Record<string, string> | undefined,
+  runId: string,
+): Promise<RunObserver & { close(): Promise<void> }> {
+  const { PrometheusObserver } = await import("../prom/live.ts");
+  const observer = new PrometheusObserver({ ...options, labels: tags ?? {}, runId });
+  observer.listen();
+  return observer;
+}
+
 async function checkHistory(db: string): Promise<void> {
   const { checkHistoryWritable, HistoryError } = await import("./history.ts");
   try {
