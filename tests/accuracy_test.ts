@@ -20,6 +20,12 @@
  *   12 runs here: +0.7–1.25 ms at 1, +1.1–2.5 ms at 8. E2E adds the same
  *   exchange. splleed's own timestamp error, against server-stamped truth, is
  *   measured by `bench/`.
+ * - E2E p50: at least 80 + 19 × 15 ms, and at most that plus the TTFT slack
+ *   and 2.5 ms: one exchange, as TTFT, plus the wake-up of the last token's
+ *   timer and of the client for the end of the stream, which under the full
+ *   suite's load reached 2.3 ms once (E2E 367.3 against 365). The tight check
+ *   is the composition: on the same requests E2E p50 must equal TTFT p50 +
+ *   19 × TPOT mean within 1 ms, which no shared delay can hide.
  */
 
 import assert from "node:assert/strict";
@@ -59,9 +65,17 @@ for (const [concurrency, api, ttftSlack] of [[1, "completions", 1.5], [8, "chat"
     assert.ok(Math.abs(m.tpot_mean_ms - ITL) <= 0.25, `TPOT mean ${m.tpot_mean_ms} vs ${ITL}`);
 
     const e2e = TTFT + (TOKENS - 1) * ITL;
+    assert.ok(m.e2e_p50_ms >= e2e, `E2E p50 ${m.e2e_p50_ms} is below the injected ${e2e} ms`);
     assert.ok(
-      m.e2e_p50_ms >= e2e && m.e2e_p50_ms <= e2e + ttftSlack + 0.5,
-      `E2E p50 ${m.e2e_p50_ms} vs ${e2e}`,
+      m.e2e_p50_ms <= e2e + ttftSlack + 2.5,
+      `E2E p50 ${m.e2e_p50_ms} > ${e2e} + ${ttftSlack} + 2.5`,
+    );
+    // E2E is TTFT plus the decode: on the same requests, E2E ≈ TTFT + (n − 1)·TPOT
+    // to within the jitter of medians against a mean (the exchange delay cancels).
+    const composed = m.ttft_p50_ms + (TOKENS - 1) * m.tpot_mean_ms;
+    assert.ok(
+      Math.abs(m.e2e_p50_ms - composed) <= 1,
+      `E2E p50 ${m.e2e_p50_ms} vs TTFT p50 + ${TOKENS - 1} × TPOT mean = ${composed}`,
     );
   });
 }

@@ -86,7 +86,7 @@ export interface RenderTrendOptions {
  * }));
  * const text = renderTrend(buildTrend("ttft_p99_ms", "c=16", points));
  * assert.match(text, /ttft_p99_ms at c=16: 16 runs, vllm m/);
- * assert.match(text, /change at run 9 \(2026-11-09, commit=c9\): ttft_p99_ms 40\.9 → 48\.0 ms \(\+17\.4 %\), p = 0\.005; before: run 8/);
+ * assert.match(text, /change at run 9 \(2026-11-09, commit=c9\): ttft_p99_ms 40\.9 → 48\.0 ms \(\+17\.4 %\), p = 0\.001; before: run 8/);
  * assert.ok(!text.includes("\x1b["));
  * ```
  */
