@@ -5,6 +5,7 @@
  */
 
 import { quantileSorted } from "./quantile.ts";
+import { splitMix32 } from "./_random.ts";
 
 /** Options of {@linkcode bootstrapInterval}. */
 export interface BootstrapOptions {
@@ -99,21 +100,4 @@ export function bootstrapInterval(
   stats.sort();
   const tail = (1 - confidence) / 2;
   return [quantileSorted(stats, tail), quantileSorted(stats, 1 - tail)];
-}
-
-/**
- * A seeded uniform generator on [0, 1): SplitMix32-style mixing over a
- * 32-bit counter (the same sequence as `lib/util/random.ts`'s
- * `seededRandom`, which stats/ may not import).
- */
-function splitMix32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x9e3779b9) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    z = (z ^ (z >>> 16)) >>> 0;
-    return z / 4294967296;
-  };
 }

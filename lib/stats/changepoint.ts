@@ -11,6 +11,8 @@
  * @module
  */
 
+import { splitMix32 } from "./_random.ts";
+
 /** A change point found by {@linkcode changePoints}. */
 export interface ChangePoint {
   /** First index of the new segment (`values[index]` is after the change). */
@@ -231,21 +233,4 @@ function mean(values: readonly number[], start: number, end: number): number {
   let s = 0;
   for (let i = start; i < end; i++) s += values[i];
   return s / (end - start);
-}
-
-/**
- * A seeded uniform generator on [0, 1): SplitMix32-style mixing over a
- * 32-bit counter (the same sequence as `lib/util/random.ts`'s
- * `seededRandom`, which stats/ may not import).
- */
-function splitMix32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x9e3779b9) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    z = (z ^ (z >>> 16)) >>> 0;
-    return z / 4294967296;
-  };
 }
