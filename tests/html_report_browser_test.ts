@@ -18,6 +18,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "npm:playwright-core@^1.65.1";
+import { BROWSER, SKIP } from "./_browser.ts";
 import { compareDocuments, type Verdict } from "../lib/analysis/compare.ts";
 import { simulator } from "../lib/backends/simulator.ts";
 import { benchmark } from "../lib/runner/benchmark.ts";
@@ -25,31 +26,6 @@ import { HTML_SECTIONS, renderHtmlReport } from "../lib/report/html/render.ts";
 import type { HtmlSection } from "../lib/report/html/types.ts";
 import { fixtureDocument } from "../lib/results/fixtures.ts";
 import { htmlReport } from "../lib/runner/html.ts";
-
-const CANDIDATES = [
-  Deno.env.get("SPLLEED_CHROMIUM"),
-  "/usr/bin/chromium-headless-shell",
-  "/usr/lib/chromium/chromium-headless-shell",
-  "/usr/bin/chromium",
-  "/usr/bin/chromium-browser",
-].filter((p): p is string => typeof p === "string" && p !== "");
-
-function findBrowser(): string | null {
-  for (const p of CANDIDATES) {
-    try {
-      if (Deno.statSync(p).isFile) return p;
-    } catch {
-      // not there
-    }
-  }
-  return null;
-}
-
-const BROWSER = findBrowser();
-const SKIP = BROWSER === null
-  ? ` (skipped: no Chromium at ${CANDIDATES.join(", ")}; ` +
-    "install Debian's chromium-headless-shell or set SPLLEED_CHROMIUM)"
-  : "";
 
 /** What the page did and showed. */
 interface PageCheck {

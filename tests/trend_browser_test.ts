@@ -16,33 +16,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "npm:playwright-core@^1.65.1";
+import { BROWSER, SKIP } from "./_browser.ts";
 import { buildTrend, type TrendPoint } from "../lib/analysis/trend.ts";
 import { renderTrendHtml } from "../lib/report/html/trend.ts";
-
-const CANDIDATES = [
-  Deno.env.get("SPLLEED_CHROMIUM"),
-  "/usr/bin/chromium-headless-shell",
-  "/usr/lib/chromium/chromium-headless-shell",
-  "/usr/bin/chromium",
-  "/usr/bin/chromium-browser",
-].filter((p): p is string => typeof p === "string" && p !== "");
-
-function findBrowser(): string | null {
-  for (const p of CANDIDATES) {
-    try {
-      if (Deno.statSync(p).isFile) return p;
-    } catch {
-      // not there
-    }
-  }
-  return null;
-}
-
-const BROWSER = findBrowser();
-const SKIP = BROWSER === null
-  ? ` (skipped: no Chromium at ${CANDIDATES.join(", ")}; ` +
-    "install Debian's chromium-headless-shell or set SPLLEED_CHROMIUM)"
-  : "";
 
 /** Runs in the page: each chart's canvas size, whether it has pixels, its legend; the text. */
 const PAGE_PROBE = `(() => ({
