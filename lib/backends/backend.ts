@@ -33,12 +33,39 @@ export interface RequestInput {
   messages?: { role: "system" | "user" | "assistant"; content: string }[];
   /** Output tokens to ask for; absent: `sampling.maxTokens`. */
   outputLen?: number;
+  /** Per-item request fields, sent as given (OpenAI names); absent: none. */
+  request?: RequestFields;
+}
+
+/**
+ * Request fields of one request (the same shape as a workload item's
+ * `request`, declared here so that backends import nothing from workload/):
+ * sent under their OpenAI names after the run's own fields and
+ * `sampling.extra`; `extra` is merged last.
+ */
+export interface RequestFields {
+  /** `response_format` (OpenAI: { type: "json_object" } or { type: "json_schema", json_schema: { name, schema, strict? } }). */
+  responseFormat?: Record<string, unknown>;
+  /** `tools` (chat). */
+  tools?: unknown[];
+  /** `tool_choice` (chat). */
+  toolChoice?: unknown;
+  /** `temperature` for this item. */
+  temperature?: number;
+  /** Any other fields, merged into this item's body last. */
+  extra?: Record<string, unknown>;
 }
 
 /** A request body built once per prompt and sent many times. */
 export interface PreparedRequest {
   /** Encoded request body. */
   readonly body: Uint8Array<ArrayBuffer>;
+  /**
+   * Checks the response's text when the request asks for structured output
+   * (`response_format` of type `json_object` or `json_schema`, or vLLM's
+   * `guided_json`); absent otherwise, and then the response's text is not kept.
+   */
+  readonly check?: (text: string) => { valid: boolean; error?: string };
 }
 
 /** A backend connected to a server, ready to send requests. */

@@ -27,6 +27,27 @@ export interface WorkloadItem {
   inputLen?: number;
   /** For multi-turn conversations: which conversation and turn this is, and the think time before it. */
   conversation?: { id: number; turn: number; thinkMs: number };
+  /** Per-item request fields, sent as given (OpenAI names); absent: none. */
+  request?: ItemRequest;
+}
+
+/**
+ * Request fields of one workload item, sent with its request under their
+ * OpenAI names, after the run's own fields and `sampling.extra` (so an item
+ * can ask for structured output or offer tools while the others do not).
+ * The per-item `max_tokens` is {@linkcode WorkloadItem.outputLen}.
+ */
+export interface ItemRequest {
+  /** `response_format` (OpenAI: { type: "json_object" } or { type: "json_schema", json_schema: { name, schema, strict? } }). */
+  responseFormat?: Record<string, unknown>;
+  /** `tools` (chat). */
+  tools?: unknown[];
+  /** `tool_choice` (chat). */
+  toolChoice?: unknown;
+  /** `temperature` for this item. */
+  temperature?: number;
+  /** Any other fields, merged into this item's body last. */
+  extra?: Record<string, unknown>;
 }
 
 /** The tokenizer a workload was counted (or synthesised) with. */
