@@ -13,6 +13,7 @@
 import type { Assert, Deep, Equal } from "../util/type_equal.ts";
 import { z } from "npm:zod@^4.6.7";
 import { type BackendConfig, backendConfigSchema } from "./backends.ts";
+import { jsonObjectSchema } from "./json_fields.ts";
 import {
   workloadSchema,
   type WorkloadSource,
@@ -34,6 +35,13 @@ export type Sampling = {
   topP: number;
   /** Ask the engine to ignore end-of-sequence so every request makes `maxTokens` tokens (vLLM, SGLang). */
   ignoreEos: boolean;
+  /**
+   * Fields merged into every JSON request body after splleed's own (TGI's
+   * native API: into `parameters`), e.g. `{ top_k: 20, seed: 1 }`; an item's
+   * own request fields come after. Values under secret-looking names
+   * (`api_key`, `token`) are kept out of everything splleed writes.
+   */
+  extra?: Record<string, unknown>;
 };
 
 /** Sampling parameters as written in a config: every field may be left out. */
@@ -58,6 +66,14 @@ export type SamplingInput = {
    * @default {false}
    */
   ignoreEos?: boolean;
+  /**
+   * Fields merged into every JSON request body after splleed's own (TGI's
+   * native API: into `parameters`), e.g. `{ top_k: 20, chat_template_kwargs:
+   * { enable_thinking: false } }`; an item's own request fields come after.
+   * Values under secret-looking names (`api_key`, `token`) are kept out of
+   * everything splleed writes. @default none
+   */
+  extra?: Record<string, unknown>;
 };
 
 /** Service-level objectives; a request that meets every one given counts toward goodput (at least one is given). */
@@ -79,6 +95,8 @@ const samplingObject = z.strictObject({
   topP: z.number().gt(0).max(1).default(1),
   /** Ask the engine to ignore end-of-sequence so every request makes `maxTokens` tokens (vLLM, SGLang). */
   ignoreEos: z.boolean().default(false),
+  /** Fields merged into every JSON request body after splleed's own. */
+  extra: jsonObjectSchema.optional(),
 });
 
 /** Sampling parameters sent with every request; defaults fill what is left out. */
