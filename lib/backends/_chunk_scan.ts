@@ -25,6 +25,8 @@ export const NEEDS_PARSE = 4;
 export const LINE_BREAK = 8;
 /** The chunk's output includes non-empty `reasoning_content` or `reasoning` (always with TOKEN). */
 export const REASONING = 16;
+/** The chunk carries a non-empty `tool_calls` list (always with TOKEN). */
+export const TOOL_CALL = 32;
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -100,13 +102,13 @@ function keyId(b: Uint8Array, s: number, n: number): number {
  * @param b Buffer holding the chunk.
  * @param start First byte.
  * @param end One past the last byte.
- * @returns A combination of {@linkcode TOKEN}, {@linkcode REASONING}, {@linkcode FINISH} and {@linkcode NEEDS_PARSE},
+ * @returns A combination of {@linkcode TOKEN}, {@linkcode REASONING}, {@linkcode TOOL_CALL}, {@linkcode FINISH} and {@linkcode NEEDS_PARSE},
  *   or {@linkcode LINE_BREAK} alone when the bytes hold a line break. (NEEDS_PARSE may
  *   be returned before every byte was seen, so it says nothing about line breaks.)
  *
  * @example
  * ```ts
- * import { FINISH, NEEDS_PARSE, scanChunk, TOKEN } from "./_chunk_scan.ts";
+ * import { FINISH, NEEDS_PARSE, scanChunk, TOKEN, TOOL_CALL } from "./_chunk_scan.ts";
  * import assert from "node:assert/strict";
  *
  * const scan = (s: string) => { const b = new TextEncoder().encode(s); return scanChunk(b, 0, b.length); };
@@ -114,7 +116,7 @@ function keyId(b: Uint8Array, s: number, n: number): number {
  * assert.equal(scan('{"choices":[{"delta":{"role":"assistant","content":""}}]}'), 0);
  * assert.equal(scan('{"choices":[{"delta":{"content":"x"},"finish_reason":"stop"}]}'), TOKEN | FINISH);
  * assert.equal(scan('{"choices":[],"usage":{"completion_tokens":3}}'), NEEDS_PARSE);
- * assert.equal(scan('{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{"}}]}}]}'), TOKEN);
+ * assert.equal(scan('{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{"}}]}}]}'), TOKEN | TOOL_CALL);
  * ```
  */
 export function scanChunk(b: Uint8Array, start: number, end: number): number {
@@ -176,7 +178,7 @@ export function scanChunk(b: Uint8Array, start: number, end: number): number {
           let m = k + 1;
           while (m < e && isWs(b[m])) m++;
           if (choices && v === 91 && b[m] !== 93) {
-            flags |= TOKEN;
+            flags |= TOKEN | TOOL_CALL;
             tokenValues += 2; // not a text value: no template
           }
           break;

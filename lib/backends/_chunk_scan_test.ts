@@ -7,6 +7,7 @@ import {
   REASONING,
   scanChunk,
   TOKEN,
+  TOOL_CALL,
 } from "./_chunk_scan.ts";
 
 const enc = new TextEncoder();
@@ -26,7 +27,8 @@ function truth(text: string): number {
     const s = (v: unknown) => typeof v === "string" && v !== "";
     if (s(c.text) || s(d.content) || s(d.reasoning_content) || s(d.reasoning)) f |= TOKEN;
     if (s(d.reasoning_content) || s(d.reasoning)) f |= REASONING;
-    if (s(d.refusal) || (Array.isArray(d.tool_calls) && d.tool_calls.length > 0)) f |= TOKEN;
+    if (s(d.refusal)) f |= TOKEN;
+    if (Array.isArray(d.tool_calls) && d.tool_calls.length > 0) f |= TOKEN | TOOL_CALL;
     if (c.finish_reason !== undefined && c.finish_reason !== null) f |= FINISH;
   }
   return f;
@@ -52,7 +54,7 @@ Deno.test("scanChunk: the shapes engines send", () => {
     scan(
       '{"choices":[{"delta":{"content":null,"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"f","arguments":""}}]}}]}',
     ),
-    TOKEN,
+    TOKEN | TOOL_CALL,
   );
   assert.equal(
     scan('{"choices":[{"delta":{"tool_calls":[ ]},"finish_reason":"tool_calls"}]}'),
