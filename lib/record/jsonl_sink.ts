@@ -100,6 +100,8 @@ export function recordLine(rec: RequestRecord, originMs = 0): string {
     reasoningTokens: rec.reasoningTokens ?? null,
     hiddenTokens: rec.hiddenTokens,
     attempts: rec.attempts,
+    toolCalls: rec.toolCalls,
+    structured: rec.structured,
     chunkMs: rounded,
   }) + "\n";
 }

@@ -95,6 +95,19 @@ export interface RequestRecord {
   hiddenTokens?: number;
   /** How many times the request was sent (absent: once). */
   attempts?: number;
+  /**
+   * Stream chunks that carried a non-empty `tool_calls` list (a tool call's
+   * name or arguments being generated); absent when none.
+   */
+  toolCalls?: number;
+  /**
+   * Whether the response's content is the structured output the request
+   * asked for (`response_format`, `guided_json`: JSON, valid against the
+   * schema when there is one) and, when not, the first problem. Set only for
+   * requests that asked for structured output and completed (`ok`); the
+   * text itself is not kept.
+   */
+  structured?: { valid: boolean; error?: string };
 }
 
 /**

@@ -377,6 +377,17 @@ function recordProblem(o: Record<string, unknown>): string | null {
   ) {
     return must("error", 'null or { "reason": string, "message": string }');
   }
+  if (o.toolCalls !== undefined && !isCount(o.toolCalls)) {
+    return must("toolCalls", "a non-negative integer (or absent)");
+  }
+  const st = o.structured as Record<string, unknown> | undefined;
+  if (
+    st !== undefined &&
+    (st === null || typeof st !== "object" || typeof st.valid !== "boolean" ||
+      (st.error !== undefined && typeof st.error !== "string"))
+  ) {
+    return must("structured", '{ "valid": boolean, "error"?: string } (or absent)');
+  }
   return null;
 }
 
@@ -408,5 +419,9 @@ function toRecord(o: Record<string, unknown>): RequestRecord {
       : {}),
     ...(typeof o.hiddenTokens === "number" ? { hiddenTokens: o.hiddenTokens } : {}),
     ...(typeof o.attempts === "number" ? { attempts: o.attempts } : {}),
+    ...(o.toolCalls !== undefined ? { toolCalls: o.toolCalls as number } : {}),
+    ...(o.structured !== undefined
+      ? { structured: o.structured as NonNullable<RequestRecord["structured"]> }
+      : {}),
   };
 }

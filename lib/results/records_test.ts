@@ -194,6 +194,9 @@ Deno.test("readRecords: each essential field is checked", async () => {
       ["outputTokensSource", "guess"],
       ["ok", 1],
       ["error", { reason: "x" }],
+      ["toolCalls", 1.5],
+      ["structured", { valid: "yes" }],
+      ["structured", null],
     ];
     for (const [field, value] of cases) {
       await Deno.writeTextFile(
@@ -322,7 +325,7 @@ Deno.test("readRecords: a missing file is Deno's NotFound", async () => {
   await assert.rejects(readRecordsHeader("/nonexistent/r.jsonl"), Deno.errors.NotFound);
 });
 
-Deno.test("readRecords carries the later version-1 fields (flags, reasoning, hidden tokens, attempts)", async () => {
+Deno.test("readRecords carries the later version-1 fields (flags, reasoning, hidden tokens, attempts, tool calls, structured)", async () => {
   const path = await Deno.makeTempFile({ suffix: ".jsonl" });
   try {
     const header = {
@@ -355,6 +358,8 @@ Deno.test("readRecords carries the later version-1 fields (flags, reasoning, hid
       reasoningTokens: 40,
       hiddenTokens: 40,
       attempts: 2,
+      toolCalls: 7,
+      structured: { valid: false, error: "not JSON" },
     };
     await Deno.writeTextFile(path, JSON.stringify(header) + "\n" + JSON.stringify(rec) + "\n");
     const got = [];
@@ -364,6 +369,8 @@ Deno.test("readRecords carries the later version-1 fields (flags, reasoning, hid
     assert.equal(got[0].reasoningTokens, 40);
     assert.equal(got[0].hiddenTokens, 40);
     assert.equal(got[0].attempts, 2);
+    assert.equal(got[0].toolCalls, 7);
+    assert.deepEqual(got[0].structured, { valid: false, error: "not JSON" });
   } finally {
     await Deno.remove(path);
   }
