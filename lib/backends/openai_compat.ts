@@ -25,6 +25,8 @@ import {
 } from "./_chunk_scan.ts";
 import { SseParser } from "./_sse.ts";
 import { sendStreaming, StreamRecorder } from "./_stream_record.ts";
+import { ExtraFields } from "./_extra.ts";
+import { structuredCheck } from "./_structured.ts";
 
 const encoder = new TextEncoder();
 
@@ -46,17 +48,26 @@ export interface OpenAICompatClientOptions {
   ignoreEosField?: boolean;
   /** What the server reported about itself. */
   info?: Record<string, unknown>;
+  /** Warnings known before connecting (the model check's), shown before the client's own. */
+  warnings?: readonly string[];
 }
 
 /**
- * Builds the JSON request body for one prompt.
+ * Builds the JSON request body for one prompt: splleed's own fields (model,
+ * prompt or messages, `max_tokens`, `temperature`, `top_p`, `ignore_eos`,
+ * streaming with usage), the item's request fields (`response_format`;
+ * `tools` and `tool_choice`, chat only; its `temperature`), then
+ * `sampling.extra`, then the item's `extra` (each merged at the top level,
+ * over what came before).
  *
  * @param api Completions or chat.
  * @param model Model name.
  * @param input The prompt (sent as one user message for chat), or a workload
- *   item with a chat history (`messages`) and an output length (`outputLen`, sent as `max_tokens`).
+ *   item with a chat history (`messages`), an output length (`outputLen`,
+ *   sent as `max_tokens`) and request fields (`request`).
  * @param sampling Sampling parameters.
  * @returns The body object.
+ * @throws {TypeError} When a completions request is given `tools` or `tool_choice`.
  *
  * @example
  * ```ts
@@ -69,6 +80,15 @@ export interface OpenAICompatClientOptions {
  * assert.deepEqual(b.messages, [{ role: "user", content: "hi" }]);
  * assert.deepEqual(b.stream_options, { include_usage: true });
  * assert.equal(b.ignore_eos, undefined);
+ *
+ * const s = { maxTokens: 8, temperature: 0, topP: 1, ignoreEos: false, extra: { top_k: 20 } };
+ * const g = buildRequestBody("chat", "m", {
+ *   prompt: "hi",
+ *   request: { responseFormat: { type: "json_object" }, extra: { seed: 7 } },
+ * }, s);
+ * assert.deepEqual(g.response_format, { type: "json_object" });
+ * assert.equal(g.top_k, 20);
+ * assert.equal(g.seed, 7);
  * ```
  */
 export function buildRequestBody(
@@ -78,15 +98,38 @@ export function buildRequestBody(
   sampling: Sampling,
 ): Record<string, unknown> {
   const item = typeof input === "string" ? { prompt: input } as RequestInput : input;
+  return { ...ownBody(api, model, item, sampling), ...sampling.extra, ...item.request?.extra };
+}
+
+/** The fields splleed sets itself, the item's request fields among them. */
+function ownBody(
+  api: Api,
+  model: string,
+  item: RequestInput,
+  sampling: Sampling,
+): Record<string, unknown> {
+  const r = item.request;
   const body: Record<string, unknown> = { model };
   if (api === "chat") body.messages = item.messages ?? [{ role: "user", content: item.prompt }];
   else body.prompt = item.prompt;
   body.max_tokens = item.outputLen ?? sampling.maxTokens;
-  body.temperature = sampling.temperature;
+  body.temperature = r?.temperature ?? sampling.temperature;
   body.top_p = sampling.topP;
   if (sampling.ignoreEos) body.ignore_eos = true;
   body.stream = true;
   body.stream_options = { include_usage: true };
+  if (r === undefined) return body;
+  if (r.responseFormat !== undefined) body.response_format = r.responseFormat;
+  if (r.tools !== undefined || r.toolChoice !== undefined) {
+    if (api !== "chat") {
+      throw new TypeError(
+        `Cannot build the request: 'tools' and 'tool_choice' are chat API fields, got api "${api}" ` +
+          "(use api: \"chat\", or put them in the item's 'extra' to send them anyway)",
+      );
+    }
+    if (r.tools !== undefined) body.tools = r.tools;
+    if (r.toolChoice !== undefined) body.tool_choice = r.toolChoice;
+  }
   return body;
 }
 
@@ -295,14 +338,23 @@ export function createOpenAICompatClient(options: OpenAICompatClientOptions): Ba
     Accept: "text/event-stream",
     ...options.headers,
   };
+  const extra = new ExtraFields(sampling.extra);
+  // The run's own fields sampling.extra overrides are known before any item is prepared.
+  extra.merge(ownBody(api, model, { prompt: "" }, sampling));
+  const given = options.warnings ?? [];
   return {
     model,
     api,
     info: options.info ?? {},
+    get warnings(): readonly string[] {
+      return [...given, ...extra.warnings()];
+    },
     prepare(input: string | RequestInput): PreparedRequest {
-      return {
-        body: encoder.encode(JSON.stringify(buildRequestBody(api, model, input, sampling))),
-      };
+      const item = typeof input === "string" ? { prompt: input } as RequestInput : input;
+      const body = extra.merge(ownBody(api, model, item, sampling), item.request?.extra);
+      const check = structuredCheck(item.request, sampling.extra);
+      const encoded = encoder.encode(JSON.stringify(body));
+      return check === undefined ? { body: encoded } : { body: encoded, check };
     },
     send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void> {
       return sendStreaming(transport, url, headers, request.body, signal, new StreamReader(rec));
