@@ -12,6 +12,7 @@ import type { HttpTransport } from "../http/transport.ts";
 import { failRecord, type RequestRecord } from "../record/record.ts";
 import type { BackendClient, PreparedRequest, RequestInput } from "./backend.ts";
 import { classifyTransportError, summarizeErrorBody } from "./_errors.ts";
+import { ExtraFields } from "./_extra.ts";
 
 const encoder = new TextEncoder();
 
@@ -27,14 +28,22 @@ export interface EmbeddingsClientOptions {
   headers: Record<string, string>;
   /** What the server reported about itself. */
   info?: Record<string, unknown>;
+  /** Fields merged into every body after splleed's own (`sampling.extra`). */
+  extra?: Record<string, unknown>;
+  /** Warnings known before connecting (the model check's), shown before the client's own. */
+  warnings?: readonly string[];
 }
 
 /**
- * Builds the body of one embeddings request.
+ * Builds the body of one embeddings request: splleed's own fields, then
+ * `extra` (`sampling.extra`), then the item's `extra`. An item's
+ * `temperature` and output length mean nothing here and are not sent.
  *
  * @param model Model name.
- * @param input The text to embed.
+ * @param input The text to embed, or a workload item (its `prompt`, and its `request.extra`).
+ * @param extra Fields merged after splleed's own (`sampling.extra`).
  * @returns The body object.
+ * @throws {TypeError} When the item asks for structured output or offers tools (`response_format`, `tools`, `tool_choice`), which an embedding cannot answer.
  *
  * @example
  * ```ts
@@ -44,10 +53,39 @@ export interface EmbeddingsClientOptions {
  * assert.deepEqual(buildEmbeddingsBody("m", "hi"), {
  *   model: "m", input: "hi", encoding_format: "float",
  * });
+ * assert.deepEqual(
+ *   buildEmbeddingsBody("m", { prompt: "hi", request: { extra: { dimensions: 256 } } }, { truncate_prompt_tokens: 64 }),
+ *   { model: "m", input: "hi", encoding_format: "float", truncate_prompt_tokens: 64, dimensions: 256 },
+ * );
  * ```
  */
-export function buildEmbeddingsBody(model: string, input: string): Record<string, unknown> {
-  return { model, input, encoding_format: "float" };
+export function buildEmbeddingsBody(
+  model: string,
+  input: string | RequestInput,
+  extra?: Record<string, unknown>,
+): Record<string, unknown> {
+  const item = typeof input === "string" ? { prompt: input } as RequestInput : input;
+  return { ...ownBody(model, item), ...extra, ...item.request?.extra };
+}
+
+function ownBody(model: string, item: RequestInput): Record<string, unknown> {
+  const r = item.request;
+  if (r !== undefined) {
+    const asked = r.responseFormat !== undefined
+      ? "response_format"
+      : r.tools !== undefined
+      ? "tools"
+      : r.toolChoice !== undefined
+      ? "tool_choice"
+      : undefined;
+    if (asked !== undefined) {
+      throw new TypeError(
+        `Cannot build an embeddings request: an item with '${asked}' asks for generated text, ` +
+          `which the embeddings API does not make (use api "chat" or "completions")`,
+      );
+    }
+  }
+  return { model, input: item.prompt, encoding_format: "float" };
 }
 
 /**
@@ -117,13 +155,21 @@ export function createEmbeddingsClient(options: EmbeddingsClientOptions): Backen
   const url = new URL(`${options.endpoint}/v1/embeddings`);
   const headers = { "Content-Type": "application/json", ...options.headers };
   const decoder = new TextDecoder();
+  const extra = new ExtraFields(options.extra);
+  // The run's own fields the extra fields override are known before any item is prepared.
+  extra.merge(ownBody(model, { prompt: "" }));
+  const given = options.warnings ?? [];
   return {
     model,
     api: "embeddings",
     info: options.info ?? {},
+    get warnings(): readonly string[] {
+      return [...given, ...extra.warnings()];
+    },
     prepare(input: string | RequestInput): PreparedRequest {
-      const text = typeof input === "string" ? input : input.prompt;
-      return { body: encoder.encode(JSON.stringify(buildEmbeddingsBody(model, text))) };
+      const item = typeof input === "string" ? { prompt: input } as RequestInput : input;
+      const body = extra.merge(ownBody(model, item), item.request?.extra);
+      return { body: encoder.encode(JSON.stringify(body)) };
     },
     async send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void> {
       let status = 0;

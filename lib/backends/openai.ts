@@ -255,31 +255,31 @@ export async function connectOpenAICompat(
   const info: Record<string, unknown> = { endpoint, servedModels: served };
   if (how.probe) Object.assign(info, await how.probe(connect.transport, endpoint, headers));
   const api = options.api ?? how.defaultApi;
-  let client: BackendClient;
+  const warnings = warning === undefined ? [] : [warning];
   if (api === "embeddings") {
-    client = createEmbeddingsClient({
+    return createEmbeddingsClient({
       endpoint,
       model,
       transport: connect.transport,
       headers,
       info,
-    });
-  } else if (api === "generate") {
-    throw new TypeError(`Cannot connect: api "generate" is TGI's own; use tgi({...})`);
-  } else {
-    client = createOpenAICompatClient({
-      endpoint,
-      model,
-      api,
-      transport: connect.transport,
-      sampling: connect.sampling,
-      headers,
-      info,
+      extra: connect.sampling.extra,
+      warnings,
     });
   }
-  return warning === undefined
-    ? client
-    : { ...client, warnings: [...(client.warnings ?? []), warning] };
+  if (api === "generate") {
+    throw new TypeError(`Cannot connect: api "generate" is TGI's own; use tgi({...})`);
+  }
+  return createOpenAICompatClient({
+    endpoint,
+    model,
+    api,
+    transport: connect.transport,
+    sampling: connect.sampling,
+    headers,
+    info,
+    warnings,
+  });
 }
 
 /**

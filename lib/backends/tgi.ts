@@ -19,17 +19,25 @@ import { getJson, normalizeEndpoint } from "./_http.ts";
 import { redact } from "../util/redact.ts";
 import { SseParser } from "./_sse.ts";
 import { sendStreaming, StreamRecorder } from "./_stream_record.ts";
+import { ExtraFields } from "./_extra.ts";
+import { structuredCheck } from "./_structured.ts";
 
 const encoder = new TextEncoder();
 
 /**
  * Builds the body of a `/generate_stream` request. TGI rejects a temperature
  * of 0 and a `top_p` of 1, so greedy decoding is `do_sample: false` and a
- * `top_p` of 1 is left out. TGI has no `ignore_eos`.
+ * `top_p` of 1 is left out. TGI has no `ignore_eos`. An item's `temperature`
+ * replaces the run's; its `response_format` becomes TGI's
+ * `grammar: { type: "json", value: schema }` (`json_object`: any object).
+ * `sampling.extra`, then the item's `extra`, are merged into `parameters`.
  *
  * @param input The prompt, or a workload item (`outputLen` becomes `max_new_tokens`).
  * @param sampling Sampling parameters.
  * @returns The body object.
+ * @throws {TypeError} When the item offers tools (`tools`, `tool_choice`: TGI's
+ *   native API has none; use api "chat"), or its `response_format` is not of
+ *   type `json_object` or `json_schema` (with `json_schema.schema`).
  *
  * @example
  * ```ts
@@ -40,6 +48,10 @@ const encoder = new TextEncoder();
  *   buildGenerateBody("hi", { maxTokens: 8, temperature: 0, topP: 1, ignoreEos: false }),
  *   { inputs: "hi", parameters: { max_new_tokens: 8, do_sample: false, details: true } },
  * );
+ * assert.deepEqual(
+ *   buildGenerateBody("hi", { maxTokens: 8, temperature: 0, topP: 1, ignoreEos: false, extra: { top_k: 20 } }),
+ *   { inputs: "hi", parameters: { max_new_tokens: 8, do_sample: false, details: true, top_k: 20 } },
+ * );
  * ```
  */
 export function buildGenerateBody(
@@ -47,14 +59,52 @@ export function buildGenerateBody(
   sampling: Sampling,
 ): Record<string, unknown> {
   const item = typeof input === "string" ? { prompt: input } as RequestInput : input;
+  return {
+    inputs: item.prompt,
+    parameters: { ...ownParameters(item, sampling), ...sampling.extra, ...item.request?.extra },
+  };
+}
+
+/** The `parameters` splleed sets itself, the item's request fields among them. */
+function ownParameters(item: RequestInput, sampling: Sampling): Record<string, unknown> {
+  const r = item.request;
+  const temperature = r?.temperature ?? sampling.temperature;
   const parameters: Record<string, unknown> = {
     max_new_tokens: item.outputLen ?? sampling.maxTokens,
-    do_sample: sampling.temperature > 0,
+    do_sample: temperature > 0,
     details: true,
   };
-  if (sampling.temperature > 0) parameters.temperature = sampling.temperature;
+  if (temperature > 0) parameters.temperature = temperature;
   if (sampling.topP < 1) parameters.top_p = sampling.topP;
-  return { inputs: item.prompt, parameters };
+  if (r === undefined) return parameters;
+  if (r.tools !== undefined || r.toolChoice !== undefined) {
+    throw new TypeError(
+      "Cannot build a TGI /generate_stream request: it has no 'tools' or 'tool_choice' " +
+        `(use api "chat", TGI's Messages API, to offer tools)`,
+    );
+  }
+  const rf = r.responseFormat;
+  if (rf !== undefined) parameters.grammar = tgiGrammar(rf);
+  return parameters;
+}
+
+/** TGI's `grammar` for an OpenAI `response_format`. */
+function tgiGrammar(rf: Record<string, unknown>): Record<string, unknown> {
+  if (rf.type === "json_object") {
+    return { type: "json", value: rf.schema ?? { type: "object" } };
+  }
+  const js = rf.json_schema as { schema?: unknown } | undefined;
+  if (
+    rf.type === "json_schema" && js !== null && typeof js === "object" && js.schema !== undefined
+  ) {
+    return { type: "json", value: js.schema };
+  }
+  throw new TypeError(
+    "Cannot build a TGI /generate_stream request: 'response_format' must be of type " +
+      `"json_object" or "json_schema" (with json_schema.schema), got ${
+        JSON.stringify(rf).slice(0, 120)
+      } (for another grammar, set 'grammar' in the item's 'extra')`,
+  );
 }
 
 interface TgiEvent {
@@ -162,17 +212,27 @@ export function createTgiGenerateClient(options: {
     Accept: "text/event-stream",
     ...options.headers,
   };
+  const given = sampling.ignoreEos
+    ? [
+      "TGI has no 'ignore_eos': requests may stop before maxTokens; output lengths come from the server's count",
+    ]
+    : [];
+  const extra = new ExtraFields(sampling.extra, "parameters.");
+  // The run's own parameters sampling.extra overrides are known before any item is prepared.
+  extra.merge(ownParameters({ prompt: "" }, sampling));
   return {
     model: options.model,
     api: "generate",
     info: options.info,
-    warnings: sampling.ignoreEos
-      ? [
-        "TGI has no 'ignore_eos': requests may stop before maxTokens; output lengths come from the server's count",
-      ]
-      : [],
+    get warnings(): readonly string[] {
+      return [...given, ...extra.warnings()];
+    },
     prepare(input: string | RequestInput): PreparedRequest {
-      return { body: encoder.encode(JSON.stringify(buildGenerateBody(input, sampling))) };
+      const item = typeof input === "string" ? { prompt: input } as RequestInput : input;
+      const parameters = extra.merge(ownParameters(item, sampling), item.request?.extra);
+      const body = encoder.encode(JSON.stringify({ inputs: item.prompt, parameters }));
+      const check = structuredCheck(item.request, sampling.extra);
+      return check === undefined ? { body } : { body, check };
     },
     send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void> {
       return sendStreaming(transport, url, headers, request.body, signal, new TgiStreamReader(rec));
