@@ -39,6 +39,10 @@ export const SCALAR_METRICS = [
   "requests_not_streamed",
   "requests_usage_zero",
   "requests_hidden_reasoning",
+  "structured_valid_ratio",
+  "structured_checked",
+  "tool_call_ratio",
+  "tool_call_requests",
   "duration_s",
 ] as const;
 
@@ -193,6 +197,26 @@ const SCALAR_INFO: Record<
     unit: "requests",
     better: "neither",
     label: "requests with hidden reasoning",
+  },
+  structured_valid_ratio: {
+    unit: "ratio",
+    better: "higher",
+    label: "share of structured outputs that were valid",
+  },
+  structured_checked: {
+    unit: "requests",
+    better: "neither",
+    label: "structured outputs checked",
+  },
+  tool_call_ratio: {
+    unit: "ratio",
+    better: "neither",
+    label: "share of completed requests that called a tool",
+  },
+  tool_call_requests: {
+    unit: "requests",
+    better: "neither",
+    label: "completed requests that called a tool",
   },
   duration_s: { unit: "s", better: "neither", label: "trial duration" },
   gpu_util_mean_pct: { unit: "%", better: "neither", label: "GPU utilisation mean" },

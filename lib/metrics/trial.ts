@@ -47,7 +47,11 @@ export interface TrialMetrics {
   metrics: Record<string, number>;
   /** Failure reason → count. */
   errors: Record<string, number>;
-  /** Failure reason → the message of its first request (what the server said); absent when none failed. */
+  /**
+   * Failure reason → the message of its first request (what the server
+   * said), and `structured_invalid` → the problem with the first structured
+   * output that was not valid; absent when neither happened.
+   */
   errorMessages?: Record<string, string>;
 }
 
@@ -73,6 +77,16 @@ export interface TrialMetrics {
  * `requests_hidden_reasoning` (record flags) and `reasoning_tokens_total`
  * (what the server's usage reported; 0 when it reported none). Counts are
  * present when 0, so runs compare like for like.
+ *
+ * Structured output and tool calls (completed requests only; not for
+ * embeddings): `structured_checked` counts the requests that asked for
+ * structured output (their record has `structured`), `structured_valid_ratio`
+ * is the share of those whose output was valid (absent when none asked; the
+ * first invalid one's problem is kept as `errorMessages.structured_invalid`);
+ * `tool_call_requests` counts the requests whose stream carried at least one
+ * tool call (`toolCalls`), `tool_call_ratio` is their share of completed
+ * requests. The record does not say whether a request offered tools, so
+ * the tool-call pair is present in every run (0 when none called one).
  *
  * @example
  * ```ts
@@ -120,6 +134,10 @@ export class TrialAccumulator {
   #fromChunks = 0;
   #flags: Record<string, number> = {};
   #reasoningTokens = 0;
+  #structuredChecked = 0;
+  #structuredValid = 0;
+  #structuredError: string | undefined;
+  #toolCallRequests = 0;
   #done = false;
 
   /**
@@ -191,6 +209,12 @@ export class TrialAccumulator {
     if (typeof rec.reasoningTokens === "number") {
       this.#reasoningTokens += rec.reasoningTokens;
     }
+    if (rec.structured !== undefined) {
+      this.#structuredChecked++;
+      if (rec.structured.valid) this.#structuredValid++;
+      else this.#structuredError ??= rec.structured.error ?? "";
+    }
+    if (rec.toolCalls !== undefined && rec.toolCalls > 0) this.#toolCallRequests++;
     let tpot: number | undefined;
     const timed = out - (rec.hiddenTokens ?? 0); // tokens the stream carried
     if (streamed && timed > 1) {
@@ -290,10 +314,19 @@ export class TrialAccumulator {
       m.requests_tokens_from_chunks = this.#fromChunks;
       for (const [flag, id] of FLAG_METRICS) m[id] = this.#flags[flag] ?? 0;
       m.reasoning_tokens_total = this.#reasoningTokens;
+      m.structured_checked = this.#structuredChecked;
+      if (this.#structuredChecked > 0) {
+        m.structured_valid_ratio = this.#structuredValid / this.#structuredChecked;
+      }
+      m.tool_call_requests = this.#toolCallRequests;
+      if (this.#completed > 0) m.tool_call_ratio = this.#toolCallRequests / this.#completed;
     }
     this.#done = true;
     const out: TrialMetrics = { metrics: m, errors: { ...this.#errors } };
     if (this.#failed > 0) out.errorMessages = { ...this.#errorMessages };
+    if (this.#structuredError !== undefined) {
+      out.errorMessages = { ...out.errorMessages, structured_invalid: this.#structuredError };
+    }
     return out;
   }
 

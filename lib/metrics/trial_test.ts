@@ -311,3 +311,44 @@ Deno.test("TrialAccumulator: a response that was not streamed counts in E2E and 
   assert.ok(m.e2e_max_ms >= 700);
   assert.equal(m.requests_not_streamed, 1);
 });
+
+Deno.test("TrialAccumulator: structured output validity over the completed requests that asked for it", () => {
+  const acc = new TrialAccumulator();
+  acc.add(done(0, [10, 20], { structured: { valid: true } }));
+  acc.add(done(0, [10, 20], { structured: { valid: false, error: "not JSON (cut short)" } }));
+  acc.add(done(0, [10, 20], { structured: { valid: false, error: "second problem" } }));
+  acc.add(done(0, [10, 20], { structured: { valid: true } }));
+  acc.add(done(0, [10, 20])); // free text: not checked
+  acc.add(failed(0, 30, "http_500")); // failed: no output to check
+  const out = acc.result();
+  assert.equal(out.metrics.structured_checked, 4);
+  assert.equal(out.metrics.structured_valid_ratio, 0.5);
+  assert.deepEqual(out.errorMessages, {
+    http_500: "http_500",
+    structured_invalid: "not JSON (cut short)",
+  });
+  // No request asked: the count is 0 and the ratio absent (not 0: nothing was checked).
+  const { metrics: plain, errorMessages } = new TrialAccumulator().result();
+  assert.equal(plain.structured_checked, 0);
+  assert.equal(plain.structured_valid_ratio, undefined);
+  assert.equal(errorMessages, undefined);
+});
+
+Deno.test("TrialAccumulator: tool calls count completed requests with at least one tool-call chunk", () => {
+  const acc = new TrialAccumulator();
+  acc.add(done(0, [10, 20, 30], { toolCalls: 3 }));
+  acc.add(done(0, [10, 20]));
+  acc.add(done(0, [10, 20], { toolCalls: 1 }));
+  acc.add(done(0, [10, 20]));
+  acc.add(failed(0, 30, "stream_dropped", { toolCalls: 2 })); // not completed: not counted
+  const m = acc.result().metrics;
+  assert.equal(m.tool_call_requests, 2);
+  assert.equal(m.tool_call_ratio, 0.5);
+  const none = run(scenario()).metrics;
+  assert.equal(none.tool_call_requests, 0);
+  assert.equal(none.tool_call_ratio, 0);
+  // Embeddings generate nothing: neither is there.
+  const emb = new TrialAccumulator(undefined, { embeddings: true });
+  emb.add(done(0, [10]));
+  assert.equal(emb.result().metrics.tool_call_ratio, undefined);
+});
