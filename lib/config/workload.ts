@@ -13,6 +13,7 @@
 import type { Assert, Deep, Equal } from "../util/type_equal.ts";
 import { z } from "npm:zod@^4.6.7";
 import { ConfigError } from "./errors.ts";
+import { jsonObjectSchema } from "./json_fields.ts";
 
 const positiveInt: z.ZodNumber = z.number().int({ error: "a positive integer" }).positive({
   error: "a positive integer",
@@ -296,6 +297,19 @@ export type WorkloadSourceOf<D, C, S> =
     format?: "text" | "json" | "jsonl" | "csv" | "prompts";
     /** The field or column holding the prompt (json, jsonl, csv). @default {"prompt"} */
     column?: string;
+    /**
+     * `response_format` sent with every item that has none of its own, e.g.
+     * `{ type: "json_object" }` or `{ type: "json_schema", json_schema: { name, schema } }`;
+     * the results count the responses that are valid. @default none
+     */
+    responseFormat?: Record<string, unknown>;
+    /**
+     * The field (json, jsonl) or column (csv, as JSON text) holding each
+     * item's JSON schema: that item asks for `response_format`
+     * `{ type: "json_schema", json_schema: { name: "output", schema } }`
+     * (an empty cell: none). @default none
+     */
+    schemaColumn?: string;
   } & WorkloadCommonOptions<D>)
   | (
     & {
@@ -374,6 +388,13 @@ export type WorkloadSpecInput = string[] | WorkloadSourceInput;
 /** A workload specification with defaults applied. */
 export type WorkloadSpec = string[] | WorkloadSource;
 
+/** An OpenAI `response_format`: a JSON object with a string `type`. */
+const responseFormatSchema: z.ZodType<Record<string, unknown>, Record<string, unknown>> =
+  jsonObjectSchema.refine((o) => typeof o.type === "string", {
+    error: 'a response format: { type: "json_object" } or ' +
+      '{ type: "json_schema", json_schema: { name, schema } }',
+  });
+
 const workloadSourceUnion = z.discriminatedUnion("source", [
   z.strictObject({
     /** Prompts written in the spec. */
@@ -397,6 +418,10 @@ const workloadSourceUnion = z.discriminatedUnion("source", [
     format: z.enum(["text", "json", "jsonl", "csv", "prompts"]).optional(),
     /** The field or column holding the prompt (json, jsonl, csv). @default "prompt" */
     column: z.string().min(1).optional(),
+    /** `response_format` sent with every item that has none of its own. */
+    responseFormat: responseFormatSchema.optional(),
+    /** The field (json, jsonl) or column (csv) holding each item's JSON schema. */
+    schemaColumn: z.string().min(1).optional(),
     ...common,
   }),
   z.strictObject({
