@@ -128,6 +128,11 @@ function defineRun(
     .option("--temperature <x>", "sampling temperature", num)
     .option("--top-p <x>", "nucleus sampling mass", num)
     .option("--ignore-eos", "generate max-tokens tokens every time (vLLM, SGLang)")
+    .option(
+      "--extra-body <json>",
+      "fields merged into every request body, JSON or YAML: " +
+        `'{"top_k": 20, "chat_template_kwargs": {"enable_thinking": false}}'`,
+    )
     .option("--confidence <x>", "confidence level of the intervals, e.g. 0.95", num)
     .option(
       "--slo <list>",

@@ -2,7 +2,8 @@
  * Typed overrides: the `splleed run` flags applied over a config file. Flags
  * win over the file; `--backend` of another type replaces the file's backend,
  * otherwise backend fields merge (and `--docker-*` merge into the file's
- * `docker`); sampling fields merge; `--find` builds `sweep`; workload flags
+ * `docker`); sampling fields merge (`--extra-body` merges into the file's
+ * `sampling.extra`); `--find` builds `sweep`; workload flags
  * replace the file's workload or refine it; `--trace` replaces both.
  *
  * The command line names at most one source of requests (`--prompts`,
@@ -18,6 +19,7 @@
  * @module
  */
 
+import { parse as parseYaml } from "npm:yaml@^2.9.1";
 import type { BackendType } from "./backends.ts";
 import type { BenchmarkSpecInput } from "./benchmark.ts";
 import { ConfigError, renderValue } from "./errors.ts";
@@ -109,6 +111,11 @@ export interface RunFlags {
   topP?: number;
   /** `--ignore-eos`. */
   ignoreEos?: boolean;
+  /**
+   * `--extra-body`: fields merged into every request body, over the file's
+   * `sampling.extra`: the flag's JSON or YAML text (parsed here), or the fields.
+   */
+  extraBody?: string | Record<string, unknown>;
   /** `--confidence`. */
   confidence?: number;
   /** `--slo`, as SLO fields (`{ ttftMs: 200 }`). */
@@ -543,6 +550,12 @@ export function applyOverrides(
   if (f.temperature !== undefined) sampling.temperature = f.temperature;
   if (f.topP !== undefined) sampling.topP = f.topP;
   if (f.ignoreEos) sampling.ignoreEos = true;
+  if (f.extraBody !== undefined) {
+    const extra = typeof f.extraBody === "string"
+      ? parseExtraBody(f.extraBody, "--extra-body")
+      : f.extraBody;
+    sampling.extra = { ...(isObject(sampling.extra) ? sampling.extra : {}), ...extra };
+  }
   if (Object.keys(sampling).length > 0) spec.sampling = sampling;
 
   if (f.find !== undefined) {
@@ -630,4 +643,50 @@ export function parseTags(values: readonly string[], flag: string): Record<strin
     out[v.slice(0, at).trim()] = v.slice(at + 1).trim();
   }
   return out;
+}
+
+/**
+ * Parses a flag holding request fields (`--extra-body`): a JSON object, or a
+ * YAML mapping (`{top_k: 20, seed: 1}`, or block style).
+ *
+ * @param value The flag's value.
+ * @param flag The flag's name, for errors.
+ * @returns The fields.
+ * @throws {ConfigError} When the value is neither JSON nor YAML, or not an object.
+ *
+ * @example
+ * ```ts
+ * import { parseExtraBody } from "./overrides.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseExtraBody('{"top_k": 20, "chat_template_kwargs": {"enable_thinking": false}}', "--extra-body"), {
+ *   top_k: 20,
+ *   chat_template_kwargs: { enable_thinking: false },
+ * });
+ * assert.deepEqual(parseExtraBody("{top_k: 20, min_tokens: 64}", "--extra-body"), { top_k: 20, min_tokens: 64 });
+ * assert.throws(() => parseExtraBody("[20]", "--extra-body"), /'--extra-body' must be a JSON object/);
+ * ```
+ */
+export function parseExtraBody(value: string, flag: string): Record<string, unknown> {
+  const expected = "a JSON object or a YAML mapping of request fields, such as " +
+    `'{"top_k": 20, "chat_template_kwargs": {"enable_thinking": false}}'`;
+  let v: unknown;
+  try {
+    v = JSON.parse(value);
+  } catch {
+    try {
+      v = parseYaml(value);
+    } catch (err) {
+      const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+      throw new ConfigError("benchmark", [{
+        path: flag,
+        expected,
+        received: `${renderValue(value)} (${why})`,
+      }]);
+    }
+  }
+  if (!isObject(v)) {
+    throw new ConfigError("benchmark", [{ path: flag, expected, received: renderValue(value) }]);
+  }
+  return v;
 }
