@@ -468,3 +468,81 @@ Deno.test("--metrics and --all-metrics replace the file's table rows; both at on
     /'--all-metrics' must be absent when '--metrics' is given/,
   );
 });
+
+// ---- sampling.extra and --extra-body (issue 18) ----
+
+Deno.test("YAML config: sampling.extra is kept as written through parsing", () => {
+  const file = parseConfigText(
+    [
+      "backend: { type: simulator, ttftMs: 1, itlMs: 1 }",
+      "prompts: [hi]",
+      "sampling:",
+      "  maxTokens: 8",
+      "  extra: { top_k: 20, chat_template_kwargs: { enable_thinking: false } }",
+    ].join("\n"),
+    join(CWD, "bench.yaml"),
+  );
+  const spec = parseBenchmarkSpec(applyOverrides(file, {}, { cwd: CWD }));
+  assert.deepEqual(spec.sampling, {
+    maxTokens: 8,
+    temperature: 0,
+    topP: 1,
+    ignoreEos: false,
+    extra: { top_k: 20, chat_template_kwargs: { enable_thinking: false } },
+  });
+});
+
+Deno.test("--extra-body: JSON or a YAML flow mapping, merged over the file's sampling.extra", () => {
+  const file = {
+    backend: SIM,
+    prompts: ["hi"],
+    sampling: { maxTokens: 8, extra: { top_k: 20, seed: 1 } },
+  };
+  const json = applyOverrides(structuredClone(file), {
+    extraBody: '{"top_k": 40, "chat_template_kwargs": {"enable_thinking": false}}',
+  }, { cwd: CWD });
+  assert.deepEqual(json.sampling, {
+    maxTokens: 8,
+    extra: { top_k: 40, seed: 1, chat_template_kwargs: { enable_thinking: false } },
+  });
+  const yaml = applyOverrides(undefined, {
+    backend: "simulator",
+    extraBody: "{top_k: 20, min_tokens: 64}",
+  }, { cwd: CWD });
+  assert.deepEqual(yaml.sampling, { extra: { top_k: 20, min_tokens: 64 } });
+  // The file is left as it was.
+  assert.deepEqual(file.sampling.extra, { top_k: 20, seed: 1 });
+});
+
+Deno.test("--extra-body that is not an object is a ConfigError naming the flag", () => {
+  for (const bad of ["[20]", "20", "top_k=20", '{"top_k": 20', "null"]) {
+    let err: unknown;
+    try {
+      applyOverrides(undefined, { backend: "simulator", extraBody: bad }, { cwd: CWD });
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof ConfigError, `${bad}: ${err}`);
+    assert.match(
+      err.message,
+      /'--extra-body' must be a JSON object or a YAML mapping of request fields/,
+      bad,
+    );
+  }
+});
+
+Deno.test("sampling.extra with a value that is not JSON is refused where it is", () => {
+  assert.throws(
+    () =>
+      parseBenchmarkSpec({
+        backend: SIM,
+        prompts: ["hi"],
+        sampling: { extra: { kwargs: { n: [1, Infinity] } } },
+      }),
+    /'sampling\.extra\.kwargs\.n\[1\]' must be a JSON value .*, got Infinity/,
+  );
+  assert.throws(
+    () => parseBenchmarkSpec({ backend: SIM, prompts: ["hi"], sampling: { extra: [1] } }),
+    /'sampling\.extra' must be a JSON object of request fields, got \[1\]/,
+  );
+});
