@@ -204,6 +204,27 @@ function levelNoteTexts(
         "output tokens with content streamed; their tokens were counted from chunks",
     );
   }
+  const checked = total("structured_checked");
+  const ratios = l.summary.structured_valid_ratio?.trials ?? [];
+  const invalid = (l.summary.structured_checked?.trials ?? []).reduce<number>(
+    (a, n, i) => {
+      const r = ratios[i];
+      return a + (n !== null && r !== null && r !== undefined ? Math.round(n * (1 - r)) : 0);
+    },
+    0,
+  );
+  if (checked > 0 && invalid > 0) {
+    const m = l.errorMessages?.structured_invalid;
+    const first = m === undefined || m === ""
+      ? ""
+      : `; first: ${
+        JSON.stringify(m.length > MESSAGE_CHARS ? `${m.slice(0, MESSAGE_CHARS - 1)}…` : m)
+      }`;
+    out.push(
+      `${invalid} of ${checked} structured outputs ${invalid === 1 ? "was" : "were"} not valid ` +
+        `(structured_valid_ratio; a response cut by max_tokens is never complete JSON)${first}`,
+    );
+  }
   // The between-trial spread of the headline medians: drift between trials shows here, beside
   // the pooled value and its interval (every per-trial value is in the results).
   const spreads = SPREAD_IDS.flatMap((id) => {

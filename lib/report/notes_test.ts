@@ -145,3 +145,32 @@ Deno.test("tableNotes: telemetry asked for but missing says why, once for the ru
     "GPU metrics not collected: NVML could not be loaded: tried libnvidia-ml.so.1",
   ]);
 });
+
+Deno.test("notes: structured outputs that were not valid, counted over trials, with the first problem", () => {
+  const d = doc({
+    structured_checked: { value: 5, ci: null, trials: [4, 6] },
+    structured_valid_ratio: { value: 0.625, ci: null, trials: [0.75, 0.5] },
+  });
+  d.levels[0].errorMessages = {
+    structured_invalid: 'not JSON (Unexpected end of JSON input): "{"',
+  };
+  const lines = tableNotes(d);
+  assert.equal(lines.length, 1, lines.join("\n"));
+  assert.match(
+    lines[0],
+    /^c=4: 4 of 10 structured outputs were not valid \(structured_valid_ratio/,
+  );
+  assert.match(lines[0], /first: "not JSON \(Unexpected end of JSON input\): \\"\{\\""$/);
+  // All valid, or none checked: nothing to say.
+  assert.deepEqual(
+    tableNotes(doc({
+      structured_checked: { value: 3, ci: null, trials: [3] },
+      structured_valid_ratio: { value: 1, ci: null, trials: [1] },
+    })),
+    [],
+  );
+  assert.deepEqual(
+    tableNotes(doc({ structured_checked: { value: 0, ci: null, trials: [0, 0] } })),
+    [],
+  );
+});
