@@ -3,7 +3,8 @@
  * for? A request asks through `response_format` (OpenAI's
  * `{ type: "json_object" }`, llama.cpp's `{ type: "json_object", schema }`,
  * `{ type: "json_schema", json_schema: { schema } }`) or, on vLLM, through
- * `guided_json` or `structured_outputs.json` in its extra fields.
+ * `guided_json` or `structured_outputs.json` in its extra fields, and on TGI
+ * through `grammar: { type: "json", value }`.
  *
  * Schemas are checked with Ajv (`npm:ajv@^8`): JSON Schema 2020-12 when the
  * schema names no `$schema`, else draft-07 or 2019-09 as it names. Ajv is
@@ -223,6 +224,7 @@ function schemaCheck(schema: Record<string, unknown> | boolean): StructuredCheck
  *    any other type (`text`, `regex`, ...) → no check.
  * 2. `guided_json` (vLLM; an object or its JSON text) → valid against it.
  * 3. `structured_outputs.json` (vLLM ≥ 0.10) → valid against it.
+ * 4. `grammar` of type `json` (TGI: `{ type: "json", value: schema }`) → valid against its value.
  *
  * The text checked is the response's content (`delta.content`, or `text`
  * for completions), never its reasoning. Surrounding whitespace is allowed.
@@ -289,6 +291,10 @@ export function structuredCheck(
   const so = merged.structured_outputs;
   if (isObject(so) && so.json !== undefined && so.json !== null) {
     return schemaCheck(schemaValue(so.json, "'structured_outputs.json'"));
+  }
+  const g = merged.grammar;
+  if (isObject(g) && g.type === "json" && g.value !== undefined && g.value !== null) {
+    return schemaCheck(schemaValue(g.value, "'grammar.value'"));
   }
   return undefined;
 }
