@@ -39,6 +39,8 @@ export class ExtraFields {
   #byItem = new Set<string>();
 
   /**
+   * Starts with the run's extra fields and nothing replaced yet.
+   *
    * @param run `sampling.extra`.
    * @param prefix Put before field names in warnings (`"parameters."` for TGI's native body). @default ""
    */
