@@ -30,12 +30,18 @@
  *   provably never reached the server: `attempts`, flag `retried`, and
  *   `sentMs` is the last attempt's send.
  *
+ * What the response says besides its timings: the tool-call chunks a reader
+ * counted (`toolCalls`), and, for a request that asked for structured output
+ * (a `check`) and completed, whether the text the reader kept is valid
+ * (`structured`; see `_structured.ts`).
+ *
  * @module
  */
 
 import type { HttpTransport } from "../http/transport.ts";
 import { addFlag, failRecord, type RequestRecord } from "../record/record.ts";
 import { classifyTransportError, summarizeErrorBody } from "./_errors.ts";
+import { type StructuredCheck, validatorLoading } from "./_structured.ts";
 
 /**
  * A reader that turns one streamed response into a record. Subclasses parse
@@ -57,6 +63,14 @@ export abstract class StreamRecorder {
   protected reportedReasoning: number | null = null;
   /** Whether any reasoning output was streamed. */
   protected streamedReasoning = false;
+  /** Chunks that carried a tool call (set on the record when any). */
+  protected toolCalls = 0;
+  /** The check of the request's structured output; undefined: no text is kept. */
+  protected readonly check: StructuredCheck | undefined;
+  /** The response's text so far (kept by the reader only when there is a check). */
+  protected text = "";
+  /** The stream ended while the validator was loading: checked in {@linkcode StreamRecorder.settled}. */
+  #pendingCheck = false;
   #status = 0;
   /** The response's content type, when the head had one. */
   #contentType: string | null = null;
@@ -69,9 +83,13 @@ export abstract class StreamRecorder {
   #errorBody = "";
   #errorDecoder: TextDecoder | undefined;
 
-  /** @param rec The record to fill. */
-  constructor(rec: RequestRecord) {
+  /**
+   * @param rec The record to fill.
+   * @param check The check of the request's structured output (`PreparedRequest.check`), if it asked for one.
+   */
+  constructor(rec: RequestRecord, check?: StructuredCheck) {
     this.rec = rec;
+    this.check = check;
   }
 
   /** Parses body bytes of a 200 response (`this.t` is their read time). */
@@ -137,11 +155,37 @@ export abstract class StreamRecorder {
   }
 
   /**
-   * The response ended normally; decides the outcome.
+   * The response ended normally; decides the outcome, then sets `toolCalls`
+   * and, for a completed request with a check, `structured`.
    *
    * @param endMs Time of the last read.
    */
   finish(endMs: number): void {
+    this.#outcome(endMs);
+    const rec = this.rec;
+    if (this.toolCalls > 0) rec.toolCalls = this.toolCalls;
+    if (this.check !== undefined && rec.ok) {
+      if (validatorLoading() === null) rec.structured = this.check(this.text);
+      else this.#pendingCheck = true;
+    }
+  }
+
+  /**
+   * Resolves when the record is complete: at once, unless the stream ended
+   * while the schema validator was still loading (the first responses of a
+   * run, at most), when it waits for the load and then checks.
+   *
+   * @returns A promise that settles once `structured` is set, or undefined when nothing is pending.
+   */
+  settled(): Promise<void> | undefined {
+    if (!this.#pendingCheck) return undefined;
+    this.#pendingCheck = false;
+    return (validatorLoading() ?? Promise.resolve()).then(() => {
+      this.rec.structured = this.check!(this.text);
+    });
+  }
+
+  #outcome(endMs: number): void {
     const rec = this.rec;
     rec.endMs = endMs;
     if (this.#status !== 200) {
@@ -199,6 +243,7 @@ export abstract class StreamRecorder {
   fail(err: unknown, endMs: number): void {
     const { reason, message } = classifyTransportError(err, this.#status, this.#errorBody);
     if (this.rec.chunkMs.length > 0) this.#setTokens();
+    if (this.toolCalls > 0) this.rec.toolCalls = this.toolCalls;
     failRecord(this.rec, reason, message, endMs);
   }
 
@@ -240,7 +285,8 @@ export abstract class StreamRecorder {
 /**
  * Sends one streaming POST and lets a recorder fill the request's record:
  * `sentMs` just before sending, then the head, every read and the end (or
- * the failure). Never throws.
+ * the failure); with a check, until the record's `structured` is set
+ * ({@linkcode StreamRecorder.settled}). Never throws.
  *
  * @param transport The HTTP client.
  * @param url Request URL.
@@ -277,4 +323,6 @@ export async function sendStreaming(
   } catch (err) {
     recorder.fail(err, performance.now());
   }
+  const pending = recorder.settled();
+  if (pending !== undefined) await pending;
 }

@@ -27,7 +27,7 @@ import {
 import { SseParser } from "./_sse.ts";
 import { sendStreaming, StreamRecorder } from "./_stream_record.ts";
 import { ExtraFields } from "./_extra.ts";
-import { type StructuredCheck, structuredCheck, validatorLoading } from "./_structured.ts";
+import { structuredCheck } from "./_structured.ts";
 
 const encoder = new TextEncoder();
 
@@ -154,9 +154,9 @@ function ownBody(
  * output, see `_structured.ts`), the reader also decodes and parses every
  * token chunk, accumulates its `delta.content` (or `text`), and when the
  * request completed sets the record's `structured` from the check; without
- * one, no text is decoded or kept. Call {@linkcode StreamReader.settled}
- * after the stream ended: it checks a response that ended while the schema
- * validator was still loading.
+ * one, no text is decoded or kept (`sendStreaming` awaits `settled()`,
+ * which checks a response that ended while the schema validator was still
+ * loading).
  *
  * @example
  * ```ts
@@ -185,63 +185,6 @@ export class StreamReader extends StreamRecorder {
   #classifier = new ChunkClassifier();
   #done = false;
   #finishReason = false;
-  #toolCalls = 0;
-  /** The check of the request's structured output; undefined: no text is kept. */
-  readonly #check: StructuredCheck | undefined;
-  /** The response's content so far (only with a check). */
-  #text = "";
-  /** The stream ended while the validator was loading: check in {@linkcode StreamReader.settled}. */
-  #pending = false;
-
-  /**
-   * @param rec The record to fill.
-   * @param check The check of the request's structured output (`PreparedRequest.check`), if it asked for one.
-   */
-  constructor(rec: RequestRecord, check?: StructuredCheck) {
-    super(rec);
-    this.#check = check;
-  }
-
-  /**
-   * The stream ended: decides the outcome, then sets `toolCalls` and, for a
-   * completed request with a check, `structured`.
-   *
-   * @param endMs Time of the last read.
-   */
-  override finish(endMs: number): void {
-    super.finish(endMs);
-    if (this.#toolCalls > 0) this.rec.toolCalls = this.#toolCalls;
-    if (this.#check !== undefined && this.rec.ok) {
-      if (validatorLoading() === null) this.rec.structured = this.#check(this.#text);
-      else this.#pending = true;
-    }
-  }
-
-  /**
-   * The transport failed: records why, and the tool-call chunks seen before.
-   *
-   * @param err The error.
-   * @param endMs When it was seen.
-   */
-  override fail(err: unknown, endMs: number): void {
-    super.fail(err, endMs);
-    if (this.#toolCalls > 0) this.rec.toolCalls = this.#toolCalls;
-  }
-
-  /**
-   * Resolves when the record is complete: at once, unless the stream ended
-   * while the schema validator was still loading (the first responses of a
-   * run, at most), when it waits for the load and then checks.
-   *
-   * @returns When `structured` is set (if it is to be).
-   */
-  async settled(): Promise<void> {
-    if (!this.#pending) return;
-    this.#pending = false;
-    await validatorLoading();
-    this.rec.structured = this.#check!(this.#text);
-  }
-
   /** Frames and classifies the bytes of a 200 response. */
   protected feed(bytes: Uint8Array): void {
     this.#parser.feed(bytes);
@@ -263,7 +206,7 @@ export class StreamReader extends StreamRecorder {
     const flags = this.#classifier.classify(b, s, e);
     if (
       (flags & (NEEDS_PARSE | LINE_BREAK)) === 0 &&
-      (this.#check === undefined || (flags & TOKEN) === 0)
+      (this.check === undefined || (flags & TOKEN) === 0)
     ) {
       this.#apply(flags);
     } else this.#parse(b, s, e);
@@ -280,7 +223,7 @@ export class StreamReader extends StreamRecorder {
     if (flags & NEEDS_PARSE) {
       for (let i = s; i < e; i++) if (b[i] === 10 || b[i] === 13) return false;
       this.#parse(b, s, e);
-    } else if (this.#check !== undefined && (flags & TOKEN) !== 0) {
+    } else if (this.check !== undefined && (flags & TOKEN) !== 0) {
       this.#parse(b, s, e); // the text is wanted
     } else {
       this.#apply(flags);
@@ -290,7 +233,7 @@ export class StreamReader extends StreamRecorder {
 
   #apply(flags: number): void {
     if (flags & TOKEN) this.token();
-    if (flags & TOOL_CALL) this.#toolCalls++;
+    if (flags & TOOL_CALL) this.toolCalls++;
     if (flags & REASONING) this.streamedReasoning = true;
     if (flags & FINISH) this.#finishReason = true;
   }
@@ -337,9 +280,9 @@ export class StreamReader extends StreamRecorder {
         if (nonEmpty(c.text) || (hasDelta && (nonEmpty(d.content) || nonEmpty(d.refusal)))) {
           token = true;
         }
-        if (this.#check !== undefined) {
-          if (typeof c.text === "string") this.#text += c.text;
-          if (hasDelta && typeof d.content === "string") this.#text += d.content;
+        if (this.check !== undefined) {
+          if (typeof c.text === "string") this.text += c.text;
+          if (hasDelta && typeof d.content === "string") this.text += d.content;
         }
         // TGI sends "" until the last chunk.
         if (typeof c.finish_reason === "string" && c.finish_reason !== "") {
@@ -347,7 +290,7 @@ export class StreamReader extends StreamRecorder {
         }
       }
       if (token) this.token();
-      if (toolCall) this.#toolCalls++;
+      if (toolCall) this.toolCalls++;
     }
     const u = obj.usage;
     if (u !== undefined && u !== null) {
@@ -436,12 +379,8 @@ export function createOpenAICompatClient(options: OpenAICompatClientOptions): Ba
       return check === undefined ? { body: encoded } : { body: encoded, check };
     },
     send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void> {
-      if (request.check === undefined) {
-        return sendStreaming(transport, url, headers, request.body, signal, new StreamReader(rec));
-      }
       const reader = new StreamReader(rec, request.check);
-      return sendStreaming(transport, url, headers, request.body, signal, reader)
-        .then(() => reader.settled());
+      return sendStreaming(transport, url, headers, request.body, signal, reader);
     },
   };
 }

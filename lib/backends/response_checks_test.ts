@@ -3,12 +3,13 @@
  * tool calls (a vLLM tool-call stream, `testdata/vllm_chat_tools.sse`) and
  * structured output (llama.cpp streams constrained by a JSON schema,
  * `testdata/llamacpp_chat_json*.sse`, captured from the real server), read
- * whole, one event a read and byte by byte.
+ * whole, one event a read and byte by byte; and TGI's native stream with a check.
  */
 
 import assert from "node:assert/strict";
 import { newRecord, type RequestRecord } from "../record/record.ts";
 import { StreamReader } from "./openai_compat.ts";
+import { TgiStreamReader } from "./tgi.ts";
 import { type StructuredCheck, structuredCheck, validatorLoading } from "./_structured.ts";
 
 const enc = new TextEncoder();
@@ -160,4 +161,44 @@ Deno.test("StreamReader: failed requests are not checked", () => {
   r.finish(3);
   assert.equal(rec404.ok, false);
   assert.equal(rec404.structured, undefined);
+});
+
+Deno.test("TgiStreamReader: with a check, the final generated_text (else the tokens' text) is what is checked", () => {
+  const check = structuredCheck(undefined, {
+    grammar: { type: "json", value: { type: "object" } },
+  })!;
+  const ev = (o: unknown) => `data:${JSON.stringify(o)}\n\n`;
+  const tokens = ['{"a"', ": ", "1}"].map((t, i) =>
+    ev({
+      index: i + 1,
+      token: { id: i, text: t, special: false },
+      generated_text: null,
+      details: null,
+    })
+  ).join("");
+  const final = (generated: string | null) =>
+    ev({
+      index: 4,
+      token: { id: 2, text: "</s>", special: true },
+      generated_text: generated,
+      details: { finish_reason: "eos_token", generated_tokens: 4 },
+    });
+  const run = (body: string) => {
+    const rec = newRecord(0, "measure", 0, 0, 0, 0);
+    const r = new TgiStreamReader(rec, check);
+    r.head(200, 0.5, "text/event-stream");
+    r.body(enc.encode(body), 1);
+    r.finish(2);
+    return rec;
+  };
+  assert.deepEqual(run(tokens + final(null)).structured, { valid: true }, "from the tokens");
+  assert.deepEqual(run(tokens + final('{"a": 1}')).structured, { valid: true });
+  assert.equal(run(tokens + final("[]")).structured?.valid, false, "generated_text wins");
+  const plain = newRecord(0, "measure", 0, 0, 0, 0);
+  const r = new TgiStreamReader(plain);
+  r.head(200, 0.5);
+  r.body(enc.encode(tokens + final("x")), 1);
+  r.finish(2);
+  assert.equal(plain.ok, true);
+  assert.equal(plain.structured, undefined, "no check, nothing kept");
 });

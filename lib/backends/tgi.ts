@@ -120,7 +120,9 @@ interface TgiEvent {
  * one token; a token chunk is an event whose token is not special (the
  * end-of-sequence token is). The output token count comes from the final
  * event's `details.generated_tokens` (source `usage`), the prompt's from its
- * `details.input_length` when the server sends it.
+ * `details.input_length` when the server sends it. With a check (a request
+ * that asked for structured output), the text checked is the final event's
+ * `generated_text`, else the non-special tokens' text.
  *
  * @example
  * ```ts
@@ -174,7 +176,14 @@ export class TgiStreamReader extends StreamRecorder {
       return;
     }
     const tok = ev.token;
-    if (tok && tok.special !== true) this.token();
+    if (tok && tok.special !== true) {
+      this.token();
+      if (this.check !== undefined && typeof tok.text === "string") this.text += tok.text;
+    }
+    // The final event's whole text, when sent, is what the check reads.
+    if (this.check !== undefined && typeof ev.generated_text === "string") {
+      this.text = ev.generated_text;
+    }
     const d = ev.details;
     if (d) {
       this.#final = true;
@@ -235,7 +244,8 @@ export function createTgiGenerateClient(options: {
       return check === undefined ? { body } : { body, check };
     },
     send(request: PreparedRequest, rec: RequestRecord, signal: AbortSignal): Promise<void> {
-      return sendStreaming(transport, url, headers, request.body, signal, new TgiStreamReader(rec));
+      const reader = new TgiStreamReader(rec, request.check);
+      return sendStreaming(transport, url, headers, request.body, signal, reader);
     },
   };
 }
