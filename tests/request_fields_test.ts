@@ -7,6 +7,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { benchmark } from "../lib/runner/benchmark.ts";
+import type { RequestFields } from "../lib/backends/backend.ts";
+import type { ItemRequest } from "../lib/workload/types.ts";
+import type { Assert, Equal } from "../lib/util/type_equal.ts";
+
+/** A workload item's request fields and what a backend reads are one shape (declared twice: backends import nothing from workload/). */
+export type SameRequestShape = Assert<Equal<ItemRequest, RequestFields>>;
 
 /** A key-shaped value (redacted by its shape too) and a plain one (redacted only because its field name looks secret). */
 const KEY = "sk-splleed-Extra9Kq2Lm5Vn7Tz";
