@@ -204,7 +204,7 @@ export { renderFingerprint } from "./lib/report/fingerprint.ts";
 export type { WorkloadFingerprint } from "./lib/workload/fingerprint.ts";
 export { hubFetcher } from "./lib/workload/hub.ts";
 export type { HubFetcher } from "./lib/workload/hub.ts";
-export type { ChatMessage, Workload, WorkloadItem } from "./lib/workload/types.ts";
+export type { ChatMessage, ItemRequest, Workload, WorkloadItem } from "./lib/workload/types.ts";
 export { parseDistribution } from "./lib/config/workload.ts";
 export type {
   ConversationalOptions,
@@ -232,7 +232,7 @@ export type { HttpTransport } from "./lib/http/transport.ts";
 
 // Types that the exported functions, classes and interfaces above refer to (so users can name
 // them and the documentation links resolve).
-export type { RequestInput } from "./lib/backends/backend.ts";
+export type { RequestFields, RequestInput } from "./lib/backends/backend.ts";
 export type {
   CdfCurve,
   ChartRule,

@@ -216,24 +216,6 @@ const conversational = {
 };
 
 /** One inline request: a prompt, or a chat history. */
-const inlineItemSchema = z.union([
-  z.string().min(1),
-  z.strictObject({
-    /** The prompt (or the last user message when `messages` is given). */
-    prompt: z.string().min(1).optional(),
-    /** An OpenAI-style chat history ending with a user turn. */
-    messages: z.array(z.strictObject({
-      role: z.enum(["system", "user", "assistant"]),
-      content: z.string(),
-    })).min(1).optional(),
-    /** Output tokens to ask for. */
-    outputLen: positiveInt.optional(),
-  }).refine((o) => o.prompt !== undefined || o.messages !== undefined, {
-    message: "an object with 'prompt' or 'messages'",
-  }),
-], { error: "a prompt string or { prompt | messages, outputLen? }" });
-
-/** One inline request: a prompt, or a chat history. */
 export type InlineItem = string | {
   /** The prompt (or the last user message when `messages` is given). */
   prompt?: string;
@@ -241,6 +223,19 @@ export type InlineItem = string | {
   messages?: { role: "system" | "user" | "assistant"; content: string }[];
   /** Output tokens to ask for. */
   outputLen?: number;
+  /** Request fields of this item: `response_format`, `tools`, `tool_choice`, `temperature`, and any other fields (`extra`). */
+  request?: {
+    /** `response_format`: `{ type: "json_object" }` or `{ type: "json_schema", json_schema: { name, schema } }`. */
+    responseFormat?: Record<string, unknown>;
+    /** `tools` (chat). */
+    tools?: Record<string, unknown>[];
+    /** `tool_choice` (chat). */
+    toolChoice?: string | Record<string, unknown>;
+    /** `temperature` for this item. */
+    temperature?: number;
+    /** Other fields, merged into this item's body last. */
+    extra?: Record<string, unknown>;
+  };
 };
 
 /** Options every source takes; `D` is the form of a distribution (as written, or parsed). */
@@ -394,6 +389,32 @@ const responseFormatSchema: z.ZodType<Record<string, unknown>, Record<string, un
     error: 'a response format: { type: "json_object" } or ' +
       '{ type: "json_schema", json_schema: { name, schema } }',
   });
+
+/** One inline request: a prompt, or a chat history. */
+const inlineItemSchema = z.union([
+  z.string().min(1),
+  z.strictObject({
+    /** The prompt (or the last user message when `messages` is given). */
+    prompt: z.string().min(1).optional(),
+    /** An OpenAI-style chat history ending with a user turn. */
+    messages: z.array(z.strictObject({
+      role: z.enum(["system", "user", "assistant"]),
+      content: z.string(),
+    })).min(1).optional(),
+    /** Output tokens to ask for. */
+    outputLen: positiveInt.optional(),
+    /** Request fields of this item (as in a JSONL file's `response_format`, `tools`, ...). */
+    request: z.strictObject({
+      responseFormat: responseFormatSchema.optional(),
+      tools: z.array(jsonObjectSchema).min(1).optional(),
+      toolChoice: z.union([z.string().min(1), jsonObjectSchema]).optional(),
+      temperature: z.number().min(0).optional(),
+      extra: jsonObjectSchema.optional(),
+    }).optional(),
+  }).refine((o) => o.prompt !== undefined || o.messages !== undefined, {
+    message: "an object with 'prompt' or 'messages'",
+  }),
+], { error: "a prompt string or { prompt | messages, outputLen?, request? }" });
 
 const workloadSourceUnion = z.discriminatedUnion("source", [
   z.strictObject({

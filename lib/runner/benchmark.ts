@@ -270,7 +270,6 @@ export async function startRun(
     const run = observe(session, plan, spec, options, first, warnings);
     observers = run.observers;
     warn = run.warn;
-    for (const w of session.client.warnings ?? []) run.warn(w);
     const anchor = clockAnchor();
     clock = { originMs: anchor.monoMs, originEpochMs: anchor.epochMs };
     await observers.emit("onRunStart", {
@@ -292,6 +291,9 @@ export async function startRun(
       },
       signal: session.signal,
     });
+    // After the requests are prepared: preparing an item can add warnings
+    // (its own `extra` replacing one of splleed's fields).
+    for (const w of session.client.warnings ?? []) run.warn(w);
     run.live.inFlight = (now) => issuer.inFlight(now);
     context = {
       spec,

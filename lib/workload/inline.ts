@@ -39,6 +39,7 @@ export const inlineSource: SourceLoader<"inline"> = (w, ctx) => {
     const item: WorkloadItem = { prompt: p.prompt ?? lastUser };
     if (p.messages) item.messages = p.messages.map((m) => ({ ...m }));
     if (p.outputLen !== undefined) item.outputLen = p.outputLen;
+    if (p.request !== undefined) item.request = structuredClone(p.request);
     return { item };
   });
   return requestsWorkload({ drafts }, w, ctx);
