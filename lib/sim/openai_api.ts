@@ -9,6 +9,11 @@
  * token's chunk, a usage chunk with empty `choices` when
  * `stream_options.include_usage` is set, then `data: [DONE]`.
  *
+ * A chat request that offers `tools` (and a `tool_choice` other than
+ * `"none"`) is answered with a call of the first tool, as vLLM streams one:
+ * the first token's chunk carries `tool_calls` with the tool's name, each
+ * later one a piece of its `arguments` (the simulator's words, not JSON).
+ *
  * @module
  */
 
@@ -208,6 +213,7 @@ export function createSimApi(options: SimApiOptions, counters: SimCounters): Sim
     const usageNull = usage ? `,"usage":null` : "";
     const dropAt = fault.kind === "drop" ? fault.afterTokens : -1;
     const texts: string[] = [];
+    const tool = chat ? toolToCall(body) : null;
 
     if (stream) {
       res.startStream(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
@@ -240,7 +246,13 @@ export function createSimApi(options: SimApiOptions, counters: SimCounters): Sim
         }
         const last = i === maxTokens - 1;
         const fin = last ? `"length"` : "null";
-        let out = chat
+        let out = tool !== null
+          ? `data: ${head}"delta":{"tool_calls":[${
+            i === 0
+              ? `{"index":0,"id":"call-${no}","type":"function","function":{"name":${tool},"arguments":""}}`
+              : `{"index":0,"function":{"arguments":"${text}"}}`
+          }]},"logprobs":null,"finish_reason":${fin}}]${usageNull}}\n\n`
+          : chat
           ? `data: ${head}"delta":{"content":"${text}"},"logprobs":null,"finish_reason":${fin}}]${usageNull}}\n\n`
           : `data: ${head}"text":"${text}","logprobs":null,"finish_reason":${fin},"stop_reason":null}]${usageNull}}\n\n`;
         if (last) {
@@ -286,7 +298,15 @@ export function createSimApi(options: SimApiOptions, counters: SimCounters): Sim
                 model,
                 choices: [{
                   index: 0,
-                  message: { role: "assistant", content: text },
+                  message: tool === null ? { role: "assistant", content: text } : {
+                    role: "assistant",
+                    content: null,
+                    tool_calls: [{
+                      id: `call-${no}`,
+                      type: "function",
+                      function: { name: JSON.parse(tool), arguments: text },
+                    }],
+                  },
                   finish_reason: "length",
                 }],
                 usage: u,
@@ -308,4 +328,15 @@ export function createSimApi(options: SimApiOptions, counters: SimCounters): Sim
       handle.cancel();
     };
   };
+}
+
+/**
+ * The name (as JSON text) of the tool a chat request's answer calls: the
+ * first of its `tools`, unless it offers none or `tool_choice` is `"none"`.
+ */
+function toolToCall(body: Record<string, unknown>): string | null {
+  const tools = body.tools;
+  if (!Array.isArray(tools) || tools.length === 0 || body.tool_choice === "none") return null;
+  const name = (tools[0] as { function?: { name?: unknown } } | null)?.function?.name;
+  return JSON.stringify(typeof name === "string" && name !== "" ? name : "tool");
 }

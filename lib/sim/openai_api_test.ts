@@ -207,3 +207,56 @@ Deno.test("fault header: 500, 429, a stall before the first token, and a drop af
     await sim.close();
   }
 });
+
+Deno.test("chat with tools: the first tool is called, its name first and its arguments after, as vLLM streams it", async () => {
+  const sim = serveSimulator({ ttftMs: 1, itlMs: 0 });
+  try {
+    const tools = [{ type: "function", function: { name: "get_weather", parameters: {} } }];
+    const messages = [{ role: "user", content: "weather?" }];
+    const evs = await sse(`${sim.url}/v1/chat/completions`, {
+      messages,
+      tools,
+      max_tokens: 3,
+      stream: true,
+    });
+    type Choice = {
+      delta: { content?: string; tool_calls?: Record<string, unknown>[] };
+      finish_reason: string | null;
+    };
+    const choices = evs.filter((e) => e.json).map((e) => (e.json!.choices as Choice[])[0]);
+    assert.deepEqual(choices[0].delta, { role: "assistant", content: "" });
+    const calls = choices.slice(1).map((c) => c.delta.tool_calls);
+    assert.equal(calls.length, 3);
+    assert.deepEqual(calls[0], [{
+      index: 0,
+      id: calls[0]![0].id,
+      type: "function",
+      function: { name: "get_weather", arguments: "" },
+    }]);
+    for (const c of calls.slice(1)) {
+      assert.match((c![0].function as { arguments: string }).arguments, /^ [a-z]+$/);
+    }
+    assert.equal(choices.at(-1)!.finish_reason, "length");
+    assert.ok(choices.slice(1).every((c) => c.delta.content === undefined), "no content");
+    // tool_choice "none", or no tools: plain content.
+    const none = await sse(`${sim.url}/v1/chat/completions`, {
+      messages,
+      tools,
+      tool_choice: "none",
+      max_tokens: 2,
+      stream: true,
+    });
+    assert.ok(none.every((e) => !e.data.includes("tool_calls")));
+    // Not streamed: one call with the whole arguments.
+    const whole = await (await fetch(`${sim.url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ messages, tools, max_tokens: 3 }),
+    })).json();
+    const m = whole.choices[0].message;
+    assert.equal(m.content, null);
+    assert.equal(m.tool_calls[0].function.name, "get_weather");
+    assert.equal(m.tool_calls[0].function.arguments.split(" ").length - 1, 3);
+  } finally {
+    await sim.close();
+  }
+});
