@@ -100,6 +100,8 @@ function promptOf(v: unknown): string | undefined {
   if (typeof v === "string") return v === "" ? undefined : v;
   if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
   const o = v as Record<string, unknown>;
+  // Request fields are read by a file workload only: never dropped in silence here.
+  if (REQUEST_FIELDS.some((k) => k in o)) return undefined;
   for (const k of ["prompt", "text"]) {
     if (typeof o[k] === "string" && o[k] !== "") return o[k] as string;
   }
@@ -111,8 +113,26 @@ function brief(s: string): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
+/** Per-item request fields a file workload reads (`file_source.ts`), and this older format does not. */
+const REQUEST_FIELDS = [
+  "response_format",
+  "tools",
+  "tool_choice",
+  "max_tokens",
+  "output_len",
+  "temperature",
+  "extra",
+];
+
 /** What a JSON item that is not a prompt may be instead, as a hint. */
 function hintFor(v: unknown): string {
+  if (typeof v === "object" && v !== null) {
+    const fields = REQUEST_FIELDS.filter((k) => k in v);
+    if (fields.length > 0) {
+      return ` and no request fields (${fields.join(", ")}: read by a file workload: ` +
+        "workload: { source: file, path: ... } in a config, or --prompts with --num-prompts)";
+    }
+  }
   if (typeof v === "object" && v !== null && "conversations" in v) {
     return " (this looks like a ShareGPT file: give it with --dataset or workload source sharegpt)";
   }

@@ -69,7 +69,7 @@ Deno.test("prompts: { file } reads a JSONL file's prompt fields, skipping blank 
     "",
     JSON.stringify({ prompt: 'second, with "quotes"\nand a newline' }),
     "  ",
-    JSON.stringify({ prompt: "third", extra: { x: 1 } }),
+    JSON.stringify({ prompt: "third", meta: { x: 1 } }),
     "",
   ].join("\n");
   for (const name of ["p.jsonl", "p.ndjson", "P.JSONL"]) {
@@ -246,4 +246,14 @@ Deno.test("decodeTextFile() checks only the first bytes; valid UTF-8 (any script
   const late = new Uint8Array(TEXT_SNIFF_BYTES + 2).fill(0x61);
   late[TEXT_SNIFF_BYTES + 1] = 0;
   assert.equal(decodeTextFile(late, "p.txt").length, TEXT_SNIFF_BYTES + 2);
+});
+
+Deno.test("prompts: { file } refuses JSONL request fields it would not send, naming them and where they are read", async () => {
+  const text = JSON.stringify({ prompt: "as JSON", response_format: { type: "json_object" } });
+  await withFile("p.jsonl", text, async (path) => {
+    await assert.rejects(
+      loadPrompts({ file: path }),
+      /line 1\)' must be .*no request fields \(response_format are read by a file workload: workload: \{ source: file/,
+    );
+  });
 });
