@@ -253,7 +253,7 @@ Deno.test("prompts: { file } refuses JSONL request fields it would not send, nam
   await withFile("p.jsonl", text, async (path) => {
     await assert.rejects(
       loadPrompts({ file: path }),
-      /line 1\)' must be .*no request fields \(response_format are read by a file workload: workload: \{ source: file/,
+      /line 1\)' must be .*no request fields \(response_format: read by a file workload: workload: \{ source: file/,
     );
   });
 });
