@@ -17,6 +17,8 @@
  * @module
  */
 
+import { redact } from "../util/redact.ts";
+
 /** The outcome of checking one response's text. */
 export interface StructuredResult {
   /** Whether the text is the JSON the request asked for. */
@@ -154,7 +156,8 @@ function parse(text: string): { ok: true; value: unknown } | { ok: false; error:
     const shown = text.length > 60 ? `${text.slice(0, 30)}…${text.slice(-30)}` : text;
     return {
       ok: false,
-      error: `not JSON (${m}): ${JSON.stringify(shown)} (${text.length} characters)`,
+      // The excerpt goes to the records and the results: redacted like any message there.
+      error: redact(`not JSON (${m}): ${JSON.stringify(shown)} (${text.length} characters)`),
     };
   }
 }

@@ -200,3 +200,10 @@ Deno.test("structuredCheck: malformed requests are refused with what was expecte
     message: /'response_format.json_schema.schema' must be a JSON schema \(an object\), got \[1\]/,
   });
 });
+
+Deno.test("structuredCheck: the excerpt of a response that is not JSON is redacted like any message in the results", () => {
+  const check = structuredCheck({ responseFormat: { type: "json_object" } })!;
+  const e = check('{"api_key": "sk-splleed-Abc9Kq2Lm5Vn7Tz').error!;
+  assert.match(e, /^not JSON/);
+  assert.doesNotMatch(e, /Abc9Kq2Lm5Vn7Tz/);
+});
