@@ -9,6 +9,7 @@ import {
   EMBEDDINGS_ONLY_METRICS,
   METRIC_IDS,
   OPEN_LOOP_ONLY_METRICS,
+  STRUCTURED_ONLY_METRICS,
   TELEMETRY_METRICS,
 } from "../lib/metrics/ids.ts";
 import { firstLine, readRecords, runCli, spawnCli } from "./_helpers.ts";
@@ -232,6 +233,7 @@ Deno.test("demo writes results.json, results.csv, records.jsonl and report.html 
     const modeSpecific: readonly string[] = [
       ...EMBEDDINGS_ONLY_METRICS,
       ...OPEN_LOOP_ONLY_METRICS,
+      ...STRUCTURED_ONLY_METRICS,
       ...TELEMETRY_METRICS,
     ];
     for (const id of METRIC_IDS.filter((m) => !modeSpecific.includes(m))) {

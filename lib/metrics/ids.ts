@@ -49,6 +49,9 @@ export const SCALAR_METRICS = [
 /** Metrics only embedding runs have (`api: "embeddings"`). */
 export const EMBEDDINGS_ONLY_METRICS: readonly string[] = ["inputs_per_sec"];
 
+/** Metrics only runs with requests that asked for structured output have (`response_format`, `guided_json`). */
+export const STRUCTURED_ONLY_METRICS: readonly string[] = ["structured_valid_ratio"];
+
 /** Metrics only open-loop (`serve`) runs have. */
 export const OPEN_LOOP_ONLY_METRICS: readonly string[] = ["achieved_request_rate_per_sec"];
 

@@ -7,7 +7,9 @@
  * - by default, the rows a performance engineer reads first
  *   ({@linkcode HEADLINE_METRICS}: TTFT p50/p99, ITL p50/p99, TPOT mean,
  *   E2E p50/p99, request and token throughput, goodput when the run had
- *   objectives, and, when telemetry was sampled, GPU utilisation, memory
+ *   objectives, the share of valid structured outputs when some request
+ *   asked for one, the share of requests with a tool call when there were
+ *   any, and, when telemetry was sampled, GPU utilisation, memory
  *   peak, power and energy per token, engine queue depth, KV-cache usage and
  *   preemptions), human labels with units (`TTFT p50 (ms)`,
  *   `Throughput (tok/s)`); the schedule lag p99 when it matters (an open
@@ -89,6 +91,8 @@ export const HEADLINE_METRICS: readonly string[] = [
   "throughput_tokens_per_sec",
   "inputs_per_sec",
   "goodput_requests_per_sec",
+  // Present only when some request asked for structured output.
+  "structured_valid_ratio",
   // Telemetry, when it was sampled (gpuMetrics, engineMetrics): was the GPU busy, was the engine queueing?
   "gpu_util_mean_pct",
   "gpu_memory_peak_mib",
@@ -110,6 +114,8 @@ export const SCHEDULE_LAG_TTFT_SHARE = 0.01;
 const LABEL_OVERRIDE: Record<string, string> = {
   inputs_per_sec: "Throughput (inputs/s)",
   goodput_ratio: "SLO attainment (ratio)",
+  structured_valid_ratio: "Valid structured output (ratio)",
+  tool_call_ratio: "Requests with a tool call (ratio)",
 };
 
 /**
@@ -249,6 +255,10 @@ export function resultsTable(
   } else {
     ids = HEADLINE_METRICS.filter((id) => present.has(id));
     if (lagMatters(doc)) ids.push("schedule_lag_p99_ms");
+    // Tool calls are counted in every text run; the row shows when there were some.
+    if (doc.levels.some((l) => (l.summary.tool_call_requests?.value ?? 0) > 0)) {
+      ids.push("tool_call_ratio");
+    }
   }
   const kinds = { mean: false, pooled: false };
   const rows = ids.map((id) => [

@@ -400,3 +400,22 @@ Deno.test("load delivered: one line per open-loop level, ranges over its trials"
   );
   assert.deepEqual(loadDeliveredLines(doc([level(4, 1)])), []);
 });
+
+Deno.test("structured-output validity shows when measured; tool calls only when there were some", () => {
+  const a = level(1, 1);
+  a.summary.tool_call_requests = { value: 0, ci: null, trials: [0] } as never;
+  a.summary.tool_call_ratio = { value: 0, ci: null, trials: [0] } as never;
+  const plain = resultsTable(doc([a]));
+  assert.equal(plain.ids.includes("structured_valid_ratio"), false);
+  assert.equal(plain.ids.includes("tool_call_ratio"), false);
+  const b = level(1, 1);
+  b.summary.structured_valid_ratio = { value: 0.75, ci: null, trials: [0.75] } as never;
+  b.summary.tool_call_requests = { value: 3, ci: null, trials: [3] } as never;
+  b.summary.tool_call_ratio = { value: 0.5, ci: null, trials: [0.5] } as never;
+  const t = resultsTable(doc([b]));
+  assert.ok(t.ids.includes("structured_valid_ratio"));
+  assert.ok(t.ids.includes("tool_call_ratio"));
+  const text = renderTable(doc([b]));
+  assert.match(text, /│ Valid structured output \(ratio\) +│/);
+  assert.match(text, /│ Requests with a tool call \(ratio\) +│/);
+});
