@@ -71,11 +71,35 @@ function importAjv(draft: Draft): Promise<AjvClass> {
   }
 }
 
+/** Schemas asked for, by key, compiled as soon as their dialect's validator is loaded. */
+const wanted = new Map<string, { draft: Draft; schema: Record<string, unknown> | boolean }>();
+
+/**
+ * Compiles a schema now if its validator is loaded (once per key): at
+ * `prepare()` time, or when the load ends, so that no compilation happens
+ * among measured requests.
+ */
+function compileNow(key: string): void {
+  const w = wanted.get(key);
+  if (w === undefined || compiled.has(key)) return;
+  const ajv = instances.get(w.draft);
+  if (ajv === undefined) return;
+  try {
+    compiled.set(key, ajv.compile(w.schema));
+  } catch (err) {
+    compiled.set(
+      key,
+      `the JSON schema does not compile (Ajv): ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
 function load(draft: Draft): void {
   if (instances.has(draft) || loadErrors.has(draft) || loads.has(draft)) return;
   const p = importAjv(draft).then(
     (Ajv) => {
       instances.set(draft, new Ajv(AJV_OPTIONS));
+      for (const [key, w] of wanted) if (w.draft === draft) compileNow(key);
     },
     (err) => {
       loadErrors.set(draft, err instanceof Error ? err.message : String(err));
@@ -175,7 +199,9 @@ function jsonObjectCheck(text: string): StructuredResult {
 function schemaCheck(schema: Record<string, unknown> | boolean): StructuredCheck {
   const draft = typeof schema === "boolean" ? "2020-12" : draftOf(schema);
   const key = `${draft} ${JSON.stringify(schema)}`;
+  if (!wanted.has(key)) wanted.set(key, { draft, schema });
   load(draft);
+  compileNow(key);
   let validate: ValidateLike | string | undefined = compiled.get(key);
   return (text) => {
     const p = parse(text);

@@ -11,6 +11,7 @@ import type { Sampling } from "../config/benchmark.ts";
 import type { LaunchSpec } from "../config/launch.ts";
 import type { HttpTransport } from "../http/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
+import { validatorLoading } from "./_structured.ts";
 
 /** What a backend needs to connect to a running server. */
 export interface ConnectOptions {
@@ -110,4 +111,24 @@ export interface Backend {
    * @throws {Error} With the endpoint and what to check when the server cannot be reached.
    */
   connect(options: ConnectOptions): Promise<BackendClient>;
+}
+
+/**
+ * Resolves when the checks of structured output that `prepare()` asked for
+ * are ready: the JSON Schema validator loaded and every schema compiled.
+ * The runner awaits it before the first request, so that loading and
+ * compiling never stall the reading of measured streams. At once when no
+ * request asked for a schema.
+ *
+ * @returns A promise that settles (never rejects) when the checks are ready.
+ *
+ * @example
+ * ```ts
+ * import { structuredChecksReady } from "./backend.ts";
+ *
+ * await structuredChecksReady();
+ * ```
+ */
+export function structuredChecksReady(): Promise<void> {
+  return validatorLoading() ?? Promise.resolve();
 }

@@ -55,16 +55,33 @@ Deno.test("every option with an engine argument appears in that engine's managed
       }
     }
   }
-  // vllm 10 (+2 off forms), tgi 5, sglang 10 (radix only off), llamacpp 6 (metrics included)
-  assert.equal(checked, 33);
+  // vllm 10 (+2 off forms), tgi 5, sglang 10 (radix only off), llamacpp 7 (metrics, threadsHttp included)
+  assert.equal(checked, 34);
 });
 
 Deno.test("an absent option writes nothing; false without an off form writes nothing", () => {
-  assert.deepEqual(managedArgv("llamacpp", {}), ["llama-server", "--model", "m"]);
+  // llama.cpp's HTTP threads are the one default splleed sets (see llamacpp()).
+  const threads = ["--threads-http", "64"];
+  assert.deepEqual(managedArgv("llamacpp", {}), ["llama-server", "--model", "m", ...threads]);
   assert.deepEqual(managedArgv("llamacpp", { embeddings: false }), [
     "llama-server",
     "--model",
     "m",
+    ...threads,
+  ]);
+  // Given, by the field or in extraArgs, it is not added again.
+  assert.deepEqual(managedArgv("llamacpp", { threadsHttp: 8 }), [
+    "llama-server",
+    "--model",
+    "m",
+    "--threads-http",
+    "8",
+  ]);
+  assert.deepEqual(managedArgv("llamacpp", { extraArgs: ["--threads-http=16"] }), [
+    "llama-server",
+    "--model",
+    "m",
+    "--threads-http=16",
   ]);
   assert.deepEqual(managedArgv("sglang", { isEmbedding: false, enableRadixCache: true }), [
     "python3",

@@ -444,6 +444,8 @@ Deno.test("llamacpp managed: binary is argv[0], GGUF path and typed flags, key i
     "--n-gpu-layers",
     "0", // CPU only: 0 is a value, not an absent field
     "--embeddings",
+    "--threads-http",
+    "64",
     "--host",
     "127.0.0.1",
     "--port",
@@ -457,6 +459,8 @@ Deno.test("llamacpp managed: binary is argv[0], GGUF path and typed flags, key i
     "llama-server",
     "--model",
     "/m.gguf",
+    "--threads-http",
+    "64",
   ]);
 });
 

@@ -43,13 +43,19 @@ export function propsFacts(j: unknown): Record<string, unknown> {
   return out;
 }
 
+/** HTTP threads of a managed llama-server unless `threadsHttp` or `extraArgs` say otherwise. */
+const MANAGED_HTTP_THREADS = 64;
+
 /**
  * A llama.cpp server. The API defaults to `completions`; `/props` (build,
  * model path, slots) is recorded in the results.
  *
  * Without `endpoint`, it runs `llama-server --model MODEL` (a GGUF path),
  * with `--parallel`, `--ctx-size`, `--threads`, `--n-gpu-layers` and
- * `--embeddings` from the typed fields (declared in `config/backends.ts`), then `extraArgs`; `binary` (or
+ * `--embeddings`, `--threads-http` (64 unless given: llama-server closes an
+ * idle keep-alive connection when its HTTP threads are all held, and a
+ * request sent on it then is lost) from the typed fields (declared in
+ * `config/backends.ts`), then `extraArgs`; `binary` (or
  * `command`) is the path of `llama-server`, `docker` runs an image such as
  * `ghcr.io/ggml-org/llama.cpp:server` instead. Requests name the model the
  * server lists. Readiness waits through the 503s llama.cpp answers while
@@ -66,17 +72,25 @@ export function propsFacts(j: unknown): Record<string, unknown> {
  *
  * const b = llamacpp({ binary: "/opt/llama-server", model: "/models/tiny.gguf", parallel: 4 });
  * assert.deepEqual(b.launch?.kind === "process" && b.launch.argv, [
- *   "/opt/llama-server", "--model", "/models/tiny.gguf", "--parallel", "4",
+ *   "/opt/llama-server", "--model", "/models/tiny.gguf", "--parallel", "4", "--threads-http", "64",
  * ]);
  * ```
  */
 export function llamacpp(options: LlamacppOptions): Backend {
   const o = validate(llamacppOptionsSchema, options, "llamacpp backend");
   const key = resolveApiKey(o, "llamacpp backend");
+  // llama-server serves each keep-alive connection on one of its HTTP threads
+  // (default max(parallel + 2, cores - 1)); when all are held, it closes an
+  // idle connection to take a new one, and a request written to it at that
+  // moment is lost (`connection_closed`). splleed keeps one connection per
+  // request in flight, plus its checks: a managed server gets threads enough.
+  const httpThreadsGiven = o.threadsHttp !== undefined ||
+    (o.extraArgs ?? []).some((a) => a === "--threads-http" || a.startsWith("--threads-http="));
   const args = [
     "--model",
     o.model!,
     ...engineArgs(llamacppOptionsSchema, o),
+    ...(httpThreadsGiven ? [] : ["--threads-http", String(MANAGED_HTTP_THREADS)]),
   ];
   const command = o.command ?? o.binary;
   const launch = o.endpoint === undefined

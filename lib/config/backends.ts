@@ -525,6 +525,15 @@ const llamacppOnly = {
     help: "serve /v1/embeddings",
     arg: "--embeddings",
   }),
+  /**
+   * `--threads-http`: the server's HTTP threads. @default 64 in managed mode
+   * (splleed's keep-alive connections must never exhaust them: see `llamacpp()`)
+   */
+  threadsHttp: option(positiveInt.optional(), {
+    flag: "--threads-http <n>",
+    help: "llama-server HTTP threads (managed default 64: at least the requests in flight + 4)",
+    arg: "--threads-http",
+  }),
   /** `--metrics`: serve Prometheus metrics at `/metrics` (for `engineMetrics`). */
   metrics: option(z.boolean().optional(), {
     flag: "--server-metrics",
@@ -701,6 +710,8 @@ export type LlamacppOptions = HttpFields & ManagedOptions & {
   gpuLayers?: number;
   /** `--embeddings` (serve `/v1/embeddings`). */
   embeddings?: boolean;
+  /** `--threads-http`: the server's HTTP threads. @default 64 in managed mode */
+  threadsHttp?: number;
   /** `--metrics`: serve Prometheus metrics at `/metrics` (for `engineMetrics`). */
   metrics?: boolean;
 };

@@ -261,6 +261,22 @@ export class GpuSampler {
     return s;
   }
 
+  /**
+   * Keeps `unsupported` in a fixed order (by device, then field as the
+   * queries list them): the queries of a sample run together and may fail
+   * in any order.
+   */
+  #sortUnsupported(): void {
+    const order = (e: string) => {
+      const m = /^GPU (\d+): (.*)$/.exec(e)!;
+      const field = QUERIES.flatMap((q) => q.fields as string[]).indexOf(m[2]);
+      return Number(m[1]) * 1000 + field;
+    };
+    const sorted = [...this.unsupported].sort((a, b) => order(a) - order(b));
+    this.unsupported.clear();
+    for (const e of sorted) this.unsupported.add(e);
+  }
+
   async #read(h: NvmlDevice, i: number): Promise<GpuReading> {
     const off = this.#off[i];
     const parts = await Promise.all(QUERIES.map(async (q): Promise<GpuReading> => {
@@ -272,6 +288,7 @@ export class GpuSampler {
         if (err.notSupported) {
           off.add(q.fn);
           for (const f of q.fields) this.unsupported.add(`GPU ${h.index}: ${f}`);
+          this.#sortUnsupported();
         } else {
           const f = this.failures.get(q.fn);
           if (f === undefined) this.failures.set(q.fn, { count: 1, message: err.message });

@@ -11,7 +11,7 @@
 
 import { ConfigError } from "../config/errors.ts";
 import { dirname } from "node:path";
-import type { Backend } from "../backends/backend.ts";
+import { type Backend, structuredChecksReady } from "../backends/backend.ts";
 import type { BackendConfig } from "../config/backends.ts";
 import type { BenchmarkSpec, BenchmarkSpecInput } from "../config/benchmark.ts";
 import type { SaturationSearch } from "../load/search.ts";
@@ -291,6 +291,8 @@ export async function startRun(
       },
       signal: session.signal,
     });
+    // The checks of structured output are loaded and compiled now, not among measured requests.
+    await structuredChecksReady();
     // After the requests are prepared: preparing an item can add warnings
     // (its own `extra` replacing one of splleed's fields).
     for (const w of session.client.warnings ?? []) run.warn(w);
