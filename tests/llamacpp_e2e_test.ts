@@ -92,7 +92,7 @@ Deno.test({
     assert.equal(server.engine, "llama.cpp");
     assert.match(
       String(server.commandLine),
-      /llama-server --model \S+\.gguf --parallel 2 --ctx-size 1024 --threads 1 --host 127\.0\.0\.1 --port \d+/,
+      /llama-server --model \S+\.gguf --parallel 2 --ctx-size 1024 --threads 1 --threads-http 64 --host 127\.0\.0\.1 --port \d+/,
     );
     const info = doc.backend.info as Record<string, unknown>;
     assert.match(String(info.serverVersion), /\S/);
@@ -213,7 +213,7 @@ Deno.test({
     assert.match(r.stderr, /llama\.cpp exited before it was ready \(exit code \d+\)/);
     assert.match(
       r.stderr,
-      /command: \S*llama-server --model \/nonexistent\/model\.gguf --host 127\.0\.0\.1 --port \d+/,
+      /command: \S*llama-server --model \/nonexistent\/model\.gguf --threads-http 64 --host 127\.0\.0\.1 --port \d+/,
     );
     assert.match(r.stderr, /last lines of the log:/);
     assert.match(r.stderr, /nonexistent\/model\.gguf/, "llama.cpp's own complaint is shown");
