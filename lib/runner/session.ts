@@ -150,7 +150,21 @@ export async function openSession(spec: BenchmarkSpec, backend: Backend): Promis
   const transport = makeTransport(spec.transport);
   let engine: Engine | undefined;
   let closed = false;
+  /** The managed engine's exit during the run, once seen. */
+  let death: Error | null = null;
   const close = async () => {
+    if (closed) return;
+    // The run ended because the server stopped answering: when the managed
+    // engine has exited, its exit (code, log tail) says why better than a
+    // refused connection does. Its exit status may be a moment behind.
+    if (cause === "server_exit" && death === null && engine?.died !== undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        engine.died,
+        new Promise<void>((r) => timer = setTimeout(r, EXIT_STATUS_WAIT_MS)),
+      ]);
+      clearTimeout(timer);
+    }
     if (closed) return;
     closed = true;
     spec.signal?.removeEventListener("abort", onAbort);
@@ -169,7 +183,9 @@ export async function openSession(spec: BenchmarkSpec, backend: Backend): Promis
       });
       engine.died?.then((err) => {
         // Stopped by close(): not a death during the run.
-        if (closed || run.signal.aborted) return;
+        if (closed) return;
+        death = err;
+        if (run.signal.aborted) return;
         cause ??= "server_exit";
         run.abort(err);
       });
@@ -186,11 +202,13 @@ export async function openSession(spec: BenchmarkSpec, backend: Backend): Promis
         return run.signal.aborted ? cause ?? "abort" : null;
       },
       interruption: () =>
-        run.signal.aborted
-          ? abortMessage(
+        !run.signal.aborted
+          ? null
+          : cause === "server_exit" && death !== null
+          ? death.message
+          : abortMessage(
             cause === "abort" || cause === null ? spec.signal?.reason : run.signal.reason,
-          )
-          : null,
+          ),
       end(c: InterruptionCause, why: Error) {
         if (run.signal.aborted) return;
         cause = c;
@@ -203,6 +221,9 @@ export async function openSession(spec: BenchmarkSpec, backend: Backend): Promis
     throw err;
   }
 }
+
+/** How long closing a run ended by `server_exit` waits for a managed engine's exit status. */
+const EXIT_STATUS_WAIT_MS = 2000;
 
 function abortMessage(reason: unknown): string {
   if (reason instanceof Error) return reason.message;
