@@ -17,8 +17,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "npm:playwright-core@^1.65.1";
-import { BROWSER, SKIP } from "./_browser.ts";
+import { BROWSER, openReport, type PageCheck, SKIP } from "./_browser.ts";
 import { compareDocuments, type Verdict } from "../lib/analysis/compare.ts";
 import { simulator } from "../lib/backends/simulator.ts";
 import { benchmark } from "../lib/runner/benchmark.ts";
@@ -26,89 +25,6 @@ import { HTML_SECTIONS, renderHtmlReport } from "../lib/report/html/render.ts";
 import type { HtmlSection } from "../lib/report/html/types.ts";
 import { fixtureDocument } from "../lib/results/fixtures.ts";
 import { htmlReport } from "../lib/runner/html.ts";
-
-/** What the page did and showed. */
-interface PageCheck {
-  /** Console errors and uncaught exceptions. */
-  errors: string[];
-  /** Every URL the page requested. */
-  requests: string[];
-  /** Per chart container: its id, canvas size and whether the canvas has pixels drawn. */
-  charts: { id: string; width: number; height: number; drawn: boolean; legend: string[] }[];
-  /** The section ids present, in order. */
-  sections: string[];
-  /** Rows of the full metric tables. */
-  metricRows: number;
-  /** Every table: its section, class and the text of each cell of each body row. */
-  tables: { section: string; cls: string; rows: string[][] }[];
-  /** The page's visible text. */
-  text: string;
-  /** Whether an injected script ran. */
-  pwned: boolean;
-}
-
-/**
- * Runs in the page (a string: the page's DOM is not Deno's): each chart
- * container's canvas size, whether anything is drawn on it and its legend;
- * the sections; the rows of the full metric tables; the visible text;
- * whether an injected script ran.
- */
-const PAGE_PROBE = `(() => {
-  const charts = [...document.querySelectorAll("figure.chart")].map((fig) => {
-    const canvas = fig.querySelector("canvas");
-    let drawn = false;
-    if (canvas && canvas.width > 0 && canvas.height > 0) {
-      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-      for (let i = 3; i < data.length; i += 4) {
-        if (data[i] !== 0) { drawn = true; break; }
-      }
-    }
-    const rect = canvas ? canvas.getBoundingClientRect() : null;
-    return {
-      id: fig.id,
-      width: rect ? rect.width : 0,
-      height: rect ? rect.height : 0,
-      drawn,
-      legend: [...fig.querySelectorAll(".u-legend .u-label")].map((e) => e.textContent || ""),
-    };
-  });
-  return {
-    charts,
-    sections: [...document.querySelectorAll("main > section")].map((s) => s.id),
-    metricRows: document.querySelectorAll("details.metric-table table tbody tr").length,
-    tables: [...document.querySelectorAll("main table:not(.u-legend)")].map((t) => ({
-      section: t.closest("section").id,
-      cls: t.className,
-      rows: [...t.tBodies[0].rows].map((r) => [...r.cells].map((c) => c.textContent.trim())),
-    })),
-    text: document.body.innerText,
-    pwned: globalThis.__pwned === true,
-  };
-})()`;
-
-/** Opens a report file in the browser, checks it and takes a full-page screenshot. */
-async function openReport(path: string, screenshot: string): Promise<PageCheck> {
-  const browser = await chromium.launch({ executablePath: BROWSER! });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(`console: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => errors.push(`uncaught: ${e.message}`));
-    page.on("request", (r) => requests.push(r.url()));
-    await page.goto(pathToFileURL(path).href);
-    await page.waitForFunction("document.documentElement.dataset.chartsDrawn !== undefined", {
-      timeout: 20_000,
-    });
-    const result = await page.evaluate(PAGE_PROBE) as Omit<PageCheck, "errors" | "requests">;
-    await page.screenshot({ path: screenshot, fullPage: true });
-    return { errors, requests, ...result };
-  } finally {
-    await browser.close();
-  }
-}
 
 /** The checks every report passes: clean console, no request, every chart drawn. */
 function assertClean(check: PageCheck, fileUrl: string, charts: number): void {

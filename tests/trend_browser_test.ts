@@ -15,36 +15,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "npm:playwright-core@^1.65.1";
-import { BROWSER, SKIP } from "./_browser.ts";
+import { BROWSER, openReport, SKIP } from "./_browser.ts";
 import { buildTrend, type TrendPoint } from "../lib/analysis/trend.ts";
 import { renderTrendHtml } from "../lib/report/html/trend.ts";
-
-/** Runs in the page: each chart's canvas size, whether it has pixels, its legend; the text. */
-const PAGE_PROBE = `(() => ({
-  charts: [...document.querySelectorAll("figure.chart")].map((fig) => {
-    const canvas = fig.querySelector("canvas");
-    let drawn = false;
-    if (canvas && canvas.width > 0 && canvas.height > 0) {
-      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-      for (let i = 3; i < data.length; i += 4) {
-        if (data[i] !== 0) { drawn = true; break; }
-      }
-    }
-    const rect = canvas ? canvas.getBoundingClientRect() : null;
-    return {
-      id: fig.id,
-      width: rect ? rect.width : 0,
-      height: rect ? rect.height : 0,
-      drawn,
-      legend: [...fig.querySelectorAll(".u-legend .u-label")].map((e) => e.textContent || ""),
-    };
-  }),
-  sections: [...document.querySelectorAll("main > section")].map((s) => s.id),
-  changeCells: [...document.querySelectorAll("main table td.bad")].map((td) => td.textContent),
-  text: document.body.innerText,
-  pwned: globalThis.__pwned === true,
-}))()`;
 
 const HOSTILE = `<img src=x onerror="globalThis.__pwned=true">`;
 
@@ -78,57 +51,34 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "splleed-trend-" });
     const path = join(dir, "trend.html");
     await Deno.writeTextFile(path, html);
-    const browser = await chromium.launch({ executablePath: BROWSER! });
+    const shot = join(dir, "trend.png");
+    const check = await openReport(path, shot);
+    const { errors, requests } = check;
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const errors: string[] = [];
-      const requests: string[] = [];
-      page.on("console", (m) => {
-        if (m.type() === "error") errors.push(`console: ${m.text()}`);
-      });
-      page.on("pageerror", (e) => errors.push(`uncaught: ${e.message}`));
-      page.on("request", (r) => requests.push(r.url()));
-      await page.goto(pathToFileURL(path).href);
-      await page.waitForFunction("document.documentElement.dataset.chartsDrawn !== undefined", {
-        timeout: 20_000,
-      });
-      const check = await page.evaluate(PAGE_PROBE) as {
-        charts: { id: string; width: number; height: number; drawn: boolean; legend: string[] }[];
-        sections: string[];
-        changeCells: string[];
-        text: string;
-        pwned: boolean;
-      };
-      const shot = join(dir, "trend.png");
-      await page.screenshot({ path: shot, fullPage: true });
-      try {
-        await Deno.copyFile(shot, "/tmp/splleed_trend.png");
-      } catch {
-        // /tmp not writable: the screenshot stays in the test's folder
-      }
-      assert.deepEqual(errors, [], "console errors");
-      assert.deepEqual(
-        requests,
-        [pathToFileURL(path).href],
-        "the page requested only its own file",
-      );
-      assert.deepEqual(check.sections, ["trend-1", "trend-2"]);
-      assert.equal(check.charts.length, 2);
-      for (const c of check.charts) {
-        assert.ok(c.width > 100 && c.height > 100, `chart ${c.id}: canvas ${c.width}×${c.height}`);
-        assert.ok(c.drawn, `chart ${c.id}: nothing drawn on its canvas`);
-      }
-      assert.ok(
-        check.charts[0].legend.includes("segment mean"),
-        JSON.stringify(check.charts[0].legend),
-      );
-      assert.deepEqual(check.changeCells, ["change"]);
-      assert.match(check.text, /change at run 8 \(2026-11-08, branch=main, commit=c8/);
-      assert.match(check.text, /No change point/);
-      assert.ok(check.text.includes(HOSTILE), "the hostile tag is shown as text");
-      assert.equal(check.pwned, false);
-    } finally {
-      await browser.close();
+      await Deno.copyFile(shot, "/tmp/splleed_trend.png");
+    } catch {
+      // /tmp not writable: the screenshot stays in the test's folder
     }
+    assert.deepEqual(errors, [], "console errors");
+    assert.deepEqual(
+      requests,
+      [pathToFileURL(path).href],
+      "the page requested only its own file",
+    );
+    assert.deepEqual(check.sections, ["trend-1", "trend-2"]);
+    assert.equal(check.charts.length, 2);
+    for (const c of check.charts) {
+      assert.ok(c.width > 100 && c.height > 100, `chart ${c.id}: canvas ${c.width}×${c.height}`);
+      assert.ok(c.drawn, `chart ${c.id}: nothing drawn on its canvas`);
+    }
+    assert.ok(
+      check.charts[0].legend.includes("segment mean"),
+      JSON.stringify(check.charts[0].legend),
+    );
+    assert.deepEqual(check.changeCells, ["change"]);
+    assert.match(check.text, /change at run 8 \(2026-11-08, branch=main, commit=c8/);
+    assert.match(check.text, /No change point/);
+    assert.ok(check.text.includes(HOSTILE), "the hostile tag is shown as text");
+    assert.equal(check.pwned, false);
   },
 });
