@@ -733,61 +733,40 @@ async function alternate(
 }
 
 if (want("6")) {
-  const [off, on] = await alternate(accuracySetup, { ...accuracySetup, progress: true });
-  raw["6-progress-off"] = off;
-  raw["6-progress-on"] = on;
-  for (const [label, res] of [["off", off], ["on", on]] as const) {
-    const setup = `scenario 4, progress display ${label}`;
-    row({
-      scenario: "6",
-      setup,
-      figure: "ITL error p99",
-      unit: "ms",
-      spread: fig(res, (r) => r.accuracy!.itlErrorMs.p99),
-    });
-    row({
-      scenario: "6",
-      setup,
-      figure: "token timestamp error p50",
-      unit: "ms",
-      spread: fig(res, (r) => r.accuracy!.readDelayMs.p50),
-    });
-    row({
-      scenario: "6",
-      setup,
-      figure: "client CPU per token",
-      unit: "µs",
-      spread: fig(res, (r) => r.cpuUsPerToken),
-    });
-  }
+  // An observer off and on, alternating on one server: what it costs the
+  // timestamps' accuracy and the client's CPU.
+  const offOn = async (name: string, what: string, on: Omit<ClientConfig, "endpoint">) => {
+    const [off, onRes] = await alternate(accuracySetup, on);
+    raw[`6-${name}-off`] = off;
+    raw[`6-${name}-on`] = onRes;
+    for (const [label, res] of [["off", off], ["on", onRes]] as const) {
+      const setup = `scenario 4, ${what} ${label}`;
+      row({
+        scenario: "6",
+        setup,
+        figure: "ITL error p99",
+        unit: "ms",
+        spread: fig(res, (r) => r.accuracy!.itlErrorMs.p99),
+      });
+      row({
+        scenario: "6",
+        setup,
+        figure: "token timestamp error p50",
+        unit: "ms",
+        spread: fig(res, (r) => r.accuracy!.readDelayMs.p50),
+      });
+      row({
+        scenario: "6",
+        setup,
+        figure: "client CPU per token",
+        unit: "µs",
+        spread: fig(res, (r) => r.cpuUsPerToken),
+      });
+    }
+  };
+  await offOn("progress", "progress display", { ...accuracySetup, progress: true });
   // The live Prometheus exporter (`--metrics-port`), scraped every second.
-  const [promOff, promOn] = await alternate(accuracySetup, { ...accuracySetup, prometheus: true });
-  raw["6-prometheus-off"] = promOff;
-  raw["6-prometheus-on"] = promOn;
-  for (const [label, res] of [["off", promOff], ["on", promOn]] as const) {
-    const setup = `scenario 4, prometheus exporter ${label}`;
-    row({
-      scenario: "6",
-      setup,
-      figure: "ITL error p99",
-      unit: "ms",
-      spread: fig(res, (r) => r.accuracy!.itlErrorMs.p99),
-    });
-    row({
-      scenario: "6",
-      setup,
-      figure: "token timestamp error p50",
-      unit: "ms",
-      spread: fig(res, (r) => r.accuracy!.readDelayMs.p50),
-    });
-    row({
-      scenario: "6",
-      setup,
-      figure: "client CPU per token",
-      unit: "µs",
-      spread: fig(res, (r) => r.cpuUsPerToken),
-    });
-  }
+  await offOn("prometheus", "prometheus exporter", { ...accuracySetup, prometheus: true });
   // The records file is on by default; what it costs (CPU only: the
   // accuracy join needs the records).
   const plain = { ...accuracySetup, accuracy: false };
