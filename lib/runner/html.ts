@@ -19,6 +19,7 @@ import { readRecords } from "../results/records.ts";
 import { BlockedSample } from "../stats/blocked_sample.ts";
 import { type RankedSample, sortedSample } from "../stats/quantile_interval.ts";
 import type { BenchmarkResults } from "./results.ts";
+import { isFile } from "./_files.ts";
 
 /** One run for the report: its results, and a display name (file name without extension). */
 export interface HtmlReportRun {
@@ -140,15 +141,6 @@ export async function levelDistributions(
   });
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
-}
-
 async function toRun(run: HtmlReportRun, records: boolean): Promise<HtmlRun> {
   if (run === null || typeof run !== "object" || typeof run.name !== "string") {
     throw new TypeError(
@@ -175,7 +167,7 @@ async function toRun(run: HtmlReportRun, records: boolean): Promise<HtmlRun> {
     out.distributionsNote = "records were not read (records: false)";
   } else if (doc.recordsFile === null) {
     out.distributionsNote = "the run kept no records file";
-  } else if (!(await exists(doc.recordsFile))) {
+  } else if (!(await isFile(doc.recordsFile))) {
     out.distributionsNote = `its records file ${doc.recordsFile} was not found`;
   } else {
     out.distributions = await levelDistributions(doc, doc.recordsFile);

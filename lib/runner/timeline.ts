@@ -13,6 +13,7 @@ import { ConfigError } from "../config/errors.ts";
 import type { ResultsDocument } from "../results/document.ts";
 import { readRecords, readRecordsHeader, type RequestRecord } from "../results/records.ts";
 import { exportTimeline, TIMELINE_FORMATS, type TimelineFormat } from "../trace/timeline.ts";
+import { isFile } from "./_files.ts";
 
 export { TIMELINE_FORMATS, type TimelineFormat } from "../trace/timeline.ts";
 
@@ -30,15 +31,6 @@ export interface TimelineExportOptions {
   onWarning?: (message: string) => void;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
-}
-
 /** The records file of a document: as written, else beside the results file. */
 async function recordsPath(doc: ResultsDocument, resultsPath: string | undefined): Promise<string> {
   const written = doc.recordsFile;
@@ -50,11 +42,11 @@ async function recordsPath(doc: ResultsDocument, resultsPath: string | undefined
     }]);
   }
   const tried = [written];
-  if (await exists(written)) return written;
+  if (await isFile(written)) return written;
   if (resultsPath !== undefined) {
     const beside = join(dirname(resolve(resultsPath)), basename(written));
     tried.push(beside);
-    if (await exists(beside)) return beside;
+    if (await isFile(beside)) return beside;
   }
   throw new ConfigError("timeline export", [{
     path: "recordsFile",
