@@ -5,7 +5,6 @@
  * @module
  */
 
-import type { LevelResult } from "../../results/document.ts";
 import { escapeHtml } from "./escape.ts";
 
 /**
@@ -38,15 +37,6 @@ export function fmtNum(v: number | null | undefined): string {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   });
-}
-
-/** A level's short label: `c=4`, `r=8/s`, `burst 100`. */
-export function levelName(l: Pick<LevelResult, "mode" | "concurrency" | "requestRate">): string {
-  return l.mode === "throughput"
-    ? `burst ${l.concurrency}`
-    : l.mode === "serve"
-    ? `r=${l.requestRate === "inf" ? "inf" : `${l.requestRate}/s`}`
-    : `c=${l.concurrency}`;
 }
 
 /** One cell: HTML content (already escaped) and whether it holds a number (right-aligned). */

@@ -11,7 +11,8 @@
  */
 
 import type { LevelResult, ResultsDocument } from "../../results/document.ts";
-import { fmtNum, htmlTable, levelName, note } from "./_util.ts";
+import { fmtNum, htmlTable, note } from "./_util.ts";
+import { levelLabel } from "../../results/level_label.ts";
 import { escapeHtml } from "./escape.ts";
 import type { ChartRule, ChartSeries, HtmlSection, SectionContext } from "./types.ts";
 
@@ -49,7 +50,7 @@ function load(l: LevelResult): number {
 /** A level's label on the plot, with a saturation search's verdict. */
 function pointLabel(doc: ResultsDocument, li: number): string {
   const probe = doc.sweep?.probes[li];
-  const label = levelName(doc.levels[li]);
+  const label = levelLabel(doc.levels[li]);
   return probe === undefined ? label : `${label} ${probe.pass ? "✓" : "✗"}`;
 }
 

@@ -8,7 +8,8 @@
  * @module
  */
 
-import { fmtNum, levelName, note } from "./_util.ts";
+import { fmtNum, note } from "./_util.ts";
+import { levelLabel } from "../../results/level_label.ts";
 import type { CdfCurve, ChartSeries, HtmlSection, LevelDistributions } from "./types.ts";
 
 /** The distributions plotted, in order. */
@@ -77,7 +78,7 @@ export const distributionsSection: HtmlSection = {
           samples += c.n;
           const dash = ctx.runDash(ri);
           series.push({
-            label: `${many ? `${run.name} · ` : ""}${levelName(levels[li])}`,
+            label: `${many ? `${run.name} · ` : ""}${levelLabel(levels[li])}`,
             color: ctx.levelColor(li, levels.length),
             ...(dash ? { dash } : {}),
             x: c.x,

@@ -9,7 +9,8 @@
  */
 
 import type { ResultsDocument } from "../../results/document.ts";
-import { fmtNum, levelName, plural, show } from "./_util.ts";
+import { fmtNum, plural, show } from "./_util.ts";
+import { levelLabel } from "../../results/level_label.ts";
 import { escapeHtml } from "./escape.ts";
 import type { HtmlRun, HtmlSection } from "./types.ts";
 
@@ -105,7 +106,7 @@ function howFacts(doc: ResultsDocument): [string, string][] {
     serve: "serve (open loop: requests at a rate, whatever the server does)",
   };
   out.push(["mode", modeWords[mode] ?? mode]);
-  out.push(["levels", doc.levels.map(levelName).join(", ") || "none"]);
+  out.push(["levels", doc.levels.map(levelLabel).join(", ") || "none"]);
   const trials = typeof c.trials === "number" ? c.trials : undefined;
   const runs = typeof c.runs === "number" ? c.runs : undefined;
   if (trials !== undefined || runs !== undefined) {

@@ -10,7 +10,8 @@
 
 import { BEHIND_RATE_SHARE } from "../../metrics/load_delivered.ts";
 import type { LevelResult, LoadDelivered, ResultsDocument } from "../../results/document.ts";
-import { type Cell, fmtNum, htmlTable, levelName, note } from "./_util.ts";
+import { type Cell, fmtNum, htmlTable, note } from "./_util.ts";
+import { levelLabel } from "../../results/level_label.ts";
 import { escapeHtml } from "./escape.ts";
 import type { ChartSeries, ChartSpec, HtmlSection, SectionContext } from "./types.ts";
 
@@ -97,7 +98,7 @@ function trialRows(doc: ResultsDocument): Cell[][] {
       const lag = d.scheduleLagMs;
       const behind = d.fellBehind;
       rows.push([
-        { html: escapeHtml(levelName(l)) },
+        { html: escapeHtml(levelLabel(l)) },
         { html: String(ti + 1), num: true },
         { html: d.requestedRate === null ? "∞" : rate(d.requestedRate), num: true },
         { html: rate(d.plannedRate), num: true },

@@ -9,7 +9,8 @@ import { METRIC_IDS } from "../../metrics/ids.ts";
 import type { MetricSummary, ResultsDocument } from "../../results/document.ts";
 import { formatEstimate } from "../format.ts";
 import { tableRowLabel } from "../table.ts";
-import { type Cell, htmlTable, levelName } from "./_util.ts";
+import { type Cell, htmlTable } from "./_util.ts";
+import { levelLabel } from "../../results/level_label.ts";
 import { escapeHtml } from "./escape.ts";
 import type { HtmlSection } from "./types.ts";
 
@@ -62,7 +63,7 @@ function runTable(doc: ResultsDocument): { html: string; count: number } {
       ...doc.levels.map((l) => ({ html: String(l.notIssued ?? 0), num: true })),
     ]);
   }
-  const head = ["metric", "id", ...doc.levels.map(levelName)];
+  const head = ["metric", "id", ...doc.levels.map(levelLabel)];
   return { html: htmlTable(head, rows, "metrics"), count: ordered.length };
 }
 

@@ -23,7 +23,7 @@ import { loadSection } from "./load.ts";
 import { metricTableSection } from "./metric_table.ts";
 import { timeSeriesSection } from "./time_series.ts";
 import type { ChartSpec, HtmlReportInput, HtmlSection, SectionContext } from "./types.ts";
-import { levelName } from "./_util.ts";
+import { levelLabel } from "../../results/level_label.ts";
 
 export type {
   CdfCurve,
@@ -152,7 +152,7 @@ function subtitle(input: HtmlReportInput): string {
   const mode = typeof d.config.mode === "string" ? d.config.mode : d.levels[0]?.mode ?? "";
   return [
     mode ? `${mode} mode` : "",
-    d.levels.map(levelName).join(", "),
+    d.levels.map(levelLabel).join(", "),
     d.startedAt ? `run ${d.startedAt.replace("T", " ").replace(/\.\d+Z$/, " UTC")}` : "",
   ].filter(Boolean).join(" · ");
 }

@@ -8,7 +8,8 @@
  */
 
 import type { ResultsDocument, TimeSeries } from "../../results/document.ts";
-import { levelName, note } from "./_util.ts";
+import { note } from "./_util.ts";
+import { levelLabel } from "../../results/level_label.ts";
 import { escapeHtml } from "./escape.ts";
 import type { ChartRule, ChartSeries, ChartSpec, HtmlSection, SectionContext } from "./types.ts";
 
@@ -53,7 +54,7 @@ function runCharts(
           rules.push({
             axis: "x",
             value: offset,
-            label: ti === 0 ? levelName(l) : "",
+            label: ti === 0 ? levelLabel(l) : "",
             color: BOUNDARY_COLOR,
           });
         }
@@ -81,7 +82,7 @@ function runCharts(
       });
       if (x.length === 0) return;
       series.push({
-        label: `${levelName(l)}`,
+        label: `${levelLabel(l)}`,
         color: ctx.levelColor(li, doc.levels.length),
         x,
         y,
