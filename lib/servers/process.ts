@@ -274,9 +274,9 @@ function hostForUrl(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
-async function poll(url: string, timeoutMs: number): Promise<number> {
+async function poll(url: string, timeoutMs: number, client: Deno.HttpClient): Promise<number> {
   try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), client });
     await r.body?.cancel();
     return r.status;
   } catch {
@@ -441,6 +441,25 @@ async function waitReady(
   stopping: () => boolean,
   pollMs: number,
 ): Promise<string | null> {
+  // Its own HTTP client, closed once ready: an idle keep-alive connection
+  // left from polling would hold one of the engine's HTTP threads for the
+  // whole run (llama-server has few, and closes a connection to free one).
+  const client = Deno.createHttpClient({});
+  try {
+    return await pollReady(endpoint, launch, status, stopping, pollMs, client);
+  } finally {
+    client.close();
+  }
+}
+
+async function pollReady(
+  endpoint: string,
+  launch: ProcessLaunch,
+  status: Promise<ProcessExit>,
+  stopping: () => boolean,
+  pollMs: number,
+  client: Deno.HttpClient,
+): Promise<string | null> {
   const deadline = performance.now() + launch.startupTimeoutMs;
   let exited: ProcessExit | null = null;
   status.then((e) => (exited = e));
@@ -459,7 +478,7 @@ async function waitReady(
           launch.startupTimeoutMs / 1000
         } s (last answer: ${last === 0 ? "no connection" : `HTTP ${last}`})`;
       }
-      last = await poll(`${endpoint}${path}`, Math.min(5_000, left));
+      last = await poll(`${endpoint}${path}`, Math.min(5_000, left), client);
       if (last === 200) break;
       await delay(Math.min(pollMs, Math.max(0, left)));
     }
